@@ -1,0 +1,41 @@
+namespace Adef.MLNet.Classifiers;
+
+/// <summary>
+/// The one seam between attacks and models: batched logits and batched input gradients of
+/// logit differences ("margins"). Attacks call it only for images still being attacked, with all
+/// gradients an iteration needs in one call.
+/// </summary>
+/// <remarks>
+/// Images are passed as one N×C×H×W float32 buffer in the classifier's input space (after any
+/// normalisation). Implementations must not keep references to the spans after a call returns.
+/// </remarks>
+public interface IDifferentiableClassifier
+{
+    /// <summary>The shape of one input image.</summary>
+    ImageShape InputShape { get; }
+
+    /// <summary>Number of classes L (length of one logit vector).</summary>
+    int ClassCount { get; }
+
+    /// <summary>Computes the logits of <paramref name="count"/> images.</summary>
+    /// <param name="images"><paramref name="count"/>·C·H·W values.</param>
+    /// <param name="count">Number of images N.</param>
+    /// <param name="logits">Receives N·L logits, image-major.</param>
+    void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits);
+
+    /// <summary>
+    /// Computes the logits of <paramref name="count"/> images and, for each image <c>i</c> and each of
+    /// its <paramref name="targetsPerImage"/> target labels <c>t = targetLabels[i·K + j]</c>, the
+    /// vector-Jacobian product of the logits with the cotangent <c>e_t − e_c</c>, where
+    /// <c>c = argmax logits(xᵢ)</c> is the image's current label: <c>∇ₓ (F_t − F_c)(xᵢ)</c>.
+    /// </summary>
+    /// <param name="images"><paramref name="count"/>·C·H·W values.</param>
+    /// <param name="count">Number of images N.</param>
+    /// <param name="targetLabels">N·K class indices in [0, L).</param>
+    /// <param name="targetsPerImage">K ≥ 1.</param>
+    /// <param name="logits">Receives N·L logits.</param>
+    /// <param name="gradients">Receives N·K·C·H·W values: gradient j of image i at offset (i·K + j)·C·H·W.</param>
+    void ComputeLogitsAndMarginGradients(
+        ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
+        Span<float> logits, Span<float> gradients);
+}

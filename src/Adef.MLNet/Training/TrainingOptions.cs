@@ -1,0 +1,25 @@
+namespace Adef.MLNet.Training;
+
+/// <summary>Options of <see cref="ClassifierTrainer"/>. Defaults are the ADef paper's MNIST settings.</summary>
+public sealed class TrainingOptions
+{
+    /// <summary>Number of passes over the training set. Default 10.</summary>
+    public int Epochs { get; set; } = 10;
+
+    /// <summary>Images per optimiser step. Default 50.</summary>
+    public int BatchSize { get; set; } = 50;
+
+    /// <summary>Adam learning rate. Default 1e−4.</summary>
+    public double LearningRate { get; set; } = 1e-4;
+
+    /// <summary>Seed of the shuffling order (epoch e uses <c>Seed + e</c>). Default 0.</summary>
+    public int Seed { get; set; }
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 0, nameof(Epochs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive and finite.");
+    }
+}
