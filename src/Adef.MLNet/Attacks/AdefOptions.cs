@@ -1,0 +1,74 @@
+namespace Adef.MLNet.Attacks;
+
+/// <summary>
+/// Options of ADef (Alaifari, Alberti, Gauksson, ICLR 2019). Defaults follow the paper's
+/// algorithm; <see cref="Mnist"/>, <see cref="ImageNet"/> and <see cref="AdversarialTraining"/> are
+/// the presets of its experiments. Lengths are in pixels.
+/// </summary>
+public sealed record AdefOptions
+{
+    /// <summary>
+    /// Candidate labels given as ranks in the clean logits sorted in descending order (1 = runner-up,
+    /// 2 = third, …), fixed at the start. Default {1}. Every rank must lie in [1, L − 1].
+    /// </summary>
+    public IReadOnlyList<int> Candidates { get; init; } = new[] { 1 };
+
+    /// <summary>Iteration limit. Default 50.</summary>
+    public int MaxIterations { get; init; } = 50;
+
+    /// <summary>Budget on ‖τ‖_T in pixels; a step reaching it ends the attack. Default ∞.</summary>
+    public double MaxNorm { get; init; } = double.PositiveInfinity;
+
+    /// <summary>
+    /// Factor ≥ 1 applied once after the iterations to fields that failed or succeeded on a tie,
+    /// capped so that ‖τ‖_T stays within <see cref="MaxNorm"/>. Default 1 (off).
+    /// </summary>
+    public double Overshoot { get; init; } = 1.0;
+
+    /// <summary>Standard deviation of the Gaussian that smooths each step, in pixels; 0 = no smoothing. Default 0.</summary>
+    public double Sigma { get; init; }
+
+    /// <summary>When set, success means the label lands in the candidate set, not merely changes. Default false.</summary>
+    public bool Targeted { get; init; }
+
+    /// <summary>Most images sent to the classifier in one call; finished images are replaced by waiting ones. Default 256.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>The paper's MNIST preset: candidates 1…9, 100 iterations, σ 0.5, overshoot 1.2.</summary>
+    public static AdefOptions Mnist { get; } = new()
+    {
+        Candidates = Enumerable.Range(1, 9).ToArray(), MaxIterations = 100, Sigma = 0.5, Overshoot = 1.2,
+    };
+
+    /// <summary>The paper's ImageNet preset: candidates {1}, 100 iterations, σ 1, overshoot 1.1.</summary>
+    public static AdefOptions ImageNet { get; } = new()
+    {
+        Candidates = new[] { 1 }, MaxIterations = 100, Sigma = 1, Overshoot = 1.1,
+    };
+
+    /// <summary>The paper's adversarial-training preset: candidates {1}, 40 iterations, ‖τ‖_T ≤ 3, σ 1, overshoot 1.</summary>
+    public static AdefOptions AdversarialTraining { get; } = new()
+    {
+        Candidates = new[] { 1 }, MaxIterations = 40, MaxNorm = 3, Sigma = 1, Overshoot = 1,
+    };
+
+    internal void Validate(int classCount)
+    {
+        if (Candidates is null || Candidates.Count == 0)
+            throw new ArgumentException("At least one candidate rank is needed.", nameof(Candidates));
+        foreach (int rank in Candidates)
+            if (rank < 1 || rank >= classCount)
+                throw new ArgumentOutOfRangeException(nameof(Candidates), rank,
+                    $"Candidate ranks must lie in [1, {classCount - 1}] for a classifier with {classCount} classes (1 = runner-up).");
+        if (Candidates.Distinct().Count() != Candidates.Count)
+            throw new ArgumentException("Candidate ranks must be distinct.", nameof(Candidates));
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxIterations, nameof(MaxIterations));
+        if (!(MaxNorm > 0))
+            throw new ArgumentOutOfRangeException(nameof(MaxNorm), MaxNorm, "MaxNorm must be positive (∞ for no budget).");
+        if (!(Overshoot >= 1) || double.IsInfinity(Overshoot))
+            throw new ArgumentOutOfRangeException(nameof(Overshoot), Overshoot, "Overshoot must be a finite number ≥ 1.");
+        if (!(Sigma >= 0) || double.IsInfinity(Sigma))
+            throw new ArgumentOutOfRangeException(nameof(Sigma), Sigma, "Sigma must be a finite number ≥ 0 (pixels; 0 = no smoothing).");
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+    }
+}

@@ -1,0 +1,50 @@
+namespace Adef.MLNet.Attacks;
+
+/// <summary>Per-image state of an iterative attack: images finish independently.</summary>
+internal abstract class AttackImageState
+{
+    protected AttackImageState(int index, ReadOnlyMemory<float> original, int originalLabel)
+    {
+        Index = index;
+        Original = original;
+        OriginalLabel = originalLabel;
+        Label = originalLabel;
+        Current = original.ToArray();
+    }
+
+    /// <summary>Position in the caller's batch.</summary>
+    public int Index { get; }
+
+    /// <summary>The clean image (the caller's memory; never written).</summary>
+    public ReadOnlyMemory<float> Original { get; }
+
+    /// <summary>The label of the clean image.</summary>
+    public int OriginalLabel { get; }
+
+    /// <summary>The image the classifier sees next: x_n.</summary>
+    public float[] Current { get; set; }
+
+    /// <summary>Labels whose margin gradients each step needs (K of them).</summary>
+    public int[] Targets { get; init; } = Array.Empty<int>();
+
+    /// <summary>Iterations completed; <see cref="Current"/> is the result of this many steps.</summary>
+    public int Iteration { get; set; }
+
+    /// <summary>The classifier's label of <see cref="Current"/> at its last evaluation.</summary>
+    public int Label { get; set; }
+
+    /// <summary>Difference between the two largest logits at the last evaluation.</summary>
+    public float TopTwoGap { get; set; } = float.PositiveInfinity;
+
+    /// <summary>Set when the attack on this image has ended.</summary>
+    public AttackOutcome? Outcome { get; private set; }
+
+    /// <summary>Iterations to report (see <see cref="AttackResult.Iterations"/>).</summary>
+    public int ReportedIterations { get; private set; }
+
+    public void Finish(AttackOutcome outcome, int reportedIterations)
+    {
+        Outcome = outcome;
+        ReportedIterations = reportedIterations;
+    }
+}

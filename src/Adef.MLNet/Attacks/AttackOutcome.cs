@@ -1,0 +1,20 @@
+namespace Adef.MLNet.Attacks;
+
+/// <summary>How the attack on one image ended.</summary>
+public enum AttackOutcome
+{
+    /// <summary>The classifier's label changed (untargeted) or landed in the candidate set (targeted).</summary>
+    Fooled,
+
+    /// <summary>The iteration limit was reached without fooling the classifier.</summary>
+    MaxIterationsReached,
+
+    /// <summary>The next step would have reached the norm budget (ADef's <c>MaxNorm</c>).</summary>
+    BudgetExceeded,
+
+    /// <summary>The step no longer changed the perturbation (or every candidate's gradient vanished).</summary>
+    Stalled,
+
+    /// <summary>The classifier already disagreed with the given true label; the image was not attacked.</summary>
+    AlreadyMisclassified,
+}

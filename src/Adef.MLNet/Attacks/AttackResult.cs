@@ -1,0 +1,55 @@
+namespace Adef.MLNet.Attacks;
+
+/// <summary>What an attack returns for one image. Images and perturbations are in the classifier's input space.</summary>
+public abstract class AttackResult
+{
+    /// <summary>Position of the image in the batch passed to the attack.</summary>
+    public required int Index { get; init; }
+
+    /// <summary>The classifier's label of the clean image.</summary>
+    public required int OriginalLabel { get; init; }
+
+    /// <summary>The classifier's label of <see cref="AdversarialImage"/>.</summary>
+    public required int AdversarialLabel { get; init; }
+
+    /// <summary>Whether the attack fooled the classifier (see <see cref="AttackOutcome.Fooled"/>).</summary>
+    public bool Success => Outcome == AttackOutcome.Fooled;
+
+    /// <summary>How the attack ended.</summary>
+    public required AttackOutcome Outcome { get; init; }
+
+    /// <summary>Iterations used: n at success, n − 1 when step n stalled or exceeded the budget, the limit otherwise.</summary>
+    public required int Iterations { get; init; }
+
+    /// <summary>The adversarial image, C×H×W (the original when the attack did not move it).</summary>
+    public required float[] AdversarialImage { get; init; }
+
+    /// <summary>ℓ2 norm of the pixel change, ‖x_adv − x‖₂.</summary>
+    public required double PixelL2 { get; init; }
+
+    /// <summary>ℓ∞ norm of the pixel change, max |x_adv − x|.</summary>
+    public required double PixelLInf { get; init; }
+}
+
+/// <summary>ADef's result for one image.</summary>
+public sealed class AdefResult : AttackResult
+{
+    /// <summary>The total vector field τ, 2×H×W (plane 0 = x-displacement along columns, plane 1 = y along rows), in pixels.</summary>
+    public required float[] VectorField { get; init; }
+
+    /// <summary>‖τ‖_T = max over pixels of the displacement length, in pixels.</summary>
+    public required double TNorm { get; init; }
+
+    /// <summary>‖τ‖₂ over all pixels and both planes, in pixels.</summary>
+    public required double FieldL2 { get; init; }
+
+    /// <summary>Whether the field was scaled by the overshoot factor after the iterations.</summary>
+    public required bool Overshot { get; init; }
+}
+
+/// <summary>DeepFool's result for one image.</summary>
+public sealed class DeepFoolResult : AttackResult
+{
+    /// <summary>The additive perturbation actually applied, x_adv − x, C×H×W.</summary>
+    public required float[] Perturbation { get; init; }
+}

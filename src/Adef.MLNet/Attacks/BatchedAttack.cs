@@ -1,0 +1,174 @@
+using Adef.MLNet.Classifiers;
+
+namespace Adef.MLNet.Attacks;
+
+/// <summary>
+/// The batching shared by the iterative attacks. Up to <c>batchSize</c> images are attacked at once;
+/// each iteration sends only the still-active images to the classifier, in one call that returns
+/// their logits and all margin gradients the step needs; an image that finishes is replaced by the
+/// next waiting one. The per-image step runs in parallel on the CPU.
+/// </summary>
+internal abstract class BatchedAttack<TState, TResult>
+    where TState : AttackImageState
+    where TResult : AttackResult
+{
+    protected BatchedAttack(IDifferentiableClassifier classifier)
+    {
+        Classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
+        Shape = classifier.InputShape;
+    }
+
+    protected IDifferentiableClassifier Classifier { get; }
+
+    protected ImageShape Shape { get; }
+
+    protected abstract int MaxIterations { get; }
+
+    protected abstract int TargetsPerImage { get; }
+
+    /// <summary>Creates the state of a fresh image from its clean logits (sets the targets).</summary>
+    protected abstract TState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits);
+
+    /// <summary>Whether the label of the current image counts as success.</summary>
+    protected abstract bool IsFooled(TState state, int label);
+
+    /// <summary>Takes one step from the current image; calls <see cref="AttackImageState.Finish"/> when it cannot.</summary>
+    protected abstract void Step(TState state, ReadOnlySpan<float> logits, ReadOnlySpan<float> gradients);
+
+    /// <summary>Prepares a final re-evaluation of a finished image (e.g. ADef's overshoot); false when none is needed.</summary>
+    protected virtual bool PrepareFinalCheck(TState state) => false;
+
+    /// <summary>Receives the label of the image prepared by <see cref="PrepareFinalCheck"/>.</summary>
+    protected virtual void CompleteFinalCheck(TState state, int label, float topTwoGap)
+    {
+    }
+
+    protected abstract TResult CreateResult(TState state);
+
+    public TResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels, int batchSize,
+        IProgress<AttackProgress>? progress, CancellationToken cancellationToken)
+    {
+        int imageSize = Shape.Size;
+        if (images.Length % imageSize != 0)
+            throw new ArgumentException(
+                $"The image buffer holds {images.Length} values, which is not a whole number of {Shape} images ({imageSize} values each).",
+                nameof(images));
+        int count = images.Length / imageSize;
+        if (trueLabels is not null && trueLabels.Count != count)
+            throw new ArgumentException($"Got {trueLabels.Count} true labels for {count} images.", nameof(trueLabels));
+
+        var results = new TResult[count];
+        var buffers = new Buffers(batchSize, imageSize, Classifier.ClassCount, TargetsPerImage);
+        var active = new List<TState>(batchSize);
+        var finished = new List<TState>();
+        int next = 0, completed = 0, fooled = 0;
+        while (next < count || active.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (next < count && active.Count < batchSize)
+            {
+                int admitted = Math.Min(batchSize - active.Count, count - next);
+                Admit(images, next, admitted, trueLabels, buffers, active, finished);
+                next += admitted;
+            }
+
+            var stepping = active.Where(s => s.Iteration < MaxIterations).ToList();
+            var evaluating = active.Where(s => s.Iteration >= MaxIterations).ToList();
+            if (stepping.Count > 0) Evaluate(stepping, buffers, withGradients: true);
+            if (evaluating.Count > 0) Evaluate(evaluating, buffers, withGradients: false);
+
+            finished.AddRange(active.Where(s => s.Outcome is not null));
+            active.RemoveAll(s => s.Outcome is not null);
+            foreach (TResult result in Complete(finished, buffers))
+            {
+                results[result.Index] = result;
+                completed++;
+                if (result.Success) fooled++;
+            }
+            finished.Clear();
+            progress?.Report(new AttackProgress(completed, count, active.Count, fooled));
+        }
+        return results;
+    }
+
+    private void Admit(ReadOnlyMemory<float> images, int start, int admitted, IReadOnlyList<int>? trueLabels,
+        Buffers buffers, List<TState> active, List<TState> finished)
+    {
+        int imageSize = Shape.Size, classes = Classifier.ClassCount;
+        Span<float> logits = buffers.Logits.AsSpan(0, admitted * classes);
+        Classifier.ComputeLogits(images.Span.Slice(start * imageSize, admitted * imageSize), admitted, logits);
+        for (int i = 0; i < admitted; i++)
+        {
+            int index = start + i;
+            ReadOnlySpan<float> imageLogits = logits.Slice(i * classes, classes);
+            TState state = Begin(index, images.Slice(index * imageSize, imageSize), imageLogits);
+            state.TopTwoGap = Logits.TopTwoGap(imageLogits);
+            if (trueLabels is not null && trueLabels[index] != state.OriginalLabel)
+                state.Finish(AttackOutcome.AlreadyMisclassified, 0);
+            else if (MaxIterations == 0)
+                state.Finish(AttackOutcome.MaxIterationsReached, 0);
+            (state.Outcome is null ? active : finished).Add(state);
+        }
+    }
+
+    private void Evaluate(List<TState> states, Buffers buffers, bool withGradients)
+    {
+        int imageSize = Shape.Size, classes = Classifier.ClassCount, k = TargetsPerImage, n = states.Count;
+        for (int i = 0; i < n; i++)
+        {
+            states[i].Current.CopyTo(buffers.Images, i * imageSize);
+            if (withGradients) states[i].Targets.CopyTo(buffers.Targets, i * k);
+        }
+        ReadOnlySpan<float> images = buffers.Images.AsSpan(0, n * imageSize);
+        if (withGradients)
+            Classifier.ComputeLogitsAndMarginGradients(images, n, buffers.Targets.AsSpan(0, n * k), k,
+                buffers.Logits.AsSpan(0, n * classes), buffers.Gradients.AsSpan(0, n * k * imageSize));
+        else
+            Classifier.ComputeLogits(images, n, buffers.Logits.AsSpan(0, n * classes));
+
+        Parallel.For(0, n, i =>
+        {
+            TState state = states[i];
+            ReadOnlySpan<float> logits = buffers.Logits.AsSpan(i * classes, classes);
+            int label = Logits.ArgMax(logits);
+            state.Label = label;
+            state.TopTwoGap = Logits.TopTwoGap(logits);
+            if (state.Iteration > 0 && IsFooled(state, label))
+                state.Finish(AttackOutcome.Fooled, state.Iteration);
+            else if (state.Iteration >= MaxIterations)
+                state.Finish(AttackOutcome.MaxIterationsReached, MaxIterations);
+            else
+                Step(state, logits, buffers.Gradients.AsSpan(i * k * imageSize, k * imageSize));
+        });
+    }
+
+    private IEnumerable<TResult> Complete(List<TState> finished, Buffers buffers)
+    {
+        var rechecked = finished.Where(PrepareFinalCheck).ToList();
+        int imageSize = Shape.Size, classes = Classifier.ClassCount, batch = buffers.BatchSize;
+        for (int start = 0; start < rechecked.Count; start += batch)
+        {
+            int n = Math.Min(batch, rechecked.Count - start);
+            for (int i = 0; i < n; i++) rechecked[start + i].Current.CopyTo(buffers.Images, i * imageSize);
+            Span<float> logits = buffers.Logits.AsSpan(0, n * classes);
+            Classifier.ComputeLogits(buffers.Images.AsSpan(0, n * imageSize), n, logits);
+            for (int i = 0; i < n; i++)
+            {
+                ReadOnlySpan<float> imageLogits = logits.Slice(i * classes, classes);
+                CompleteFinalCheck(rechecked[start + i], Logits.ArgMax(imageLogits), Logits.TopTwoGap(imageLogits));
+            }
+        }
+        var results = new TResult[finished.Count];
+        Parallel.For(0, finished.Count, i => results[i] = CreateResult(finished[i]));
+        return results;
+    }
+
+    private sealed class Buffers(int batchSize, int imageSize, int classes, int targetsPerImage)
+    {
+        public int BatchSize { get; } = batchSize;
+        public float[] Images { get; } = new float[batchSize * imageSize];
+        public float[] Logits { get; } = new float[batchSize * classes];
+        public int[] Targets { get; } = new int[batchSize * targetsPerImage];
+        public float[] Gradients { get; } = new float[(long)batchSize * targetsPerImage * imageSize];
+    }
+}
