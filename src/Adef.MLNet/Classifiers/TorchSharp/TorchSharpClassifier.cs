@@ -106,18 +106,35 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
             Tensor output = Forward(x, count);
             CopyToSpan(output, logits);
 
-            Tensor current = output.detach().argmax(1);
-            Tensor currentOneHot = nn.functional.one_hot(current, ClassCount).to(float32);
-            Tensor targets = tensor(targetLabels.ToArray(), new long[] { count, targetsPerImage }).to(Device);
+            Tensor cotangents = tensor(MarginCotangents(logits, count, targetLabels, targetsPerImage),
+                new long[] { targetsPerImage, count, ClassCount }).to(Device);
             var perTarget = new Tensor[targetsPerImage];
             for (int j = 0; j < targetsPerImage; j++)
             {
-                Tensor cotangent = nn.functional.one_hot(targets[.., j], ClassCount).to(float32) - currentOneHot;
                 bool retain = j < targetsPerImage - 1;
-                perTarget[j] = autograd.grad(new[] { output }, new[] { x }, new[] { cotangent }, retain_graph: retain)[0];
+                perTarget[j] = autograd.grad(new[] { output }, new[] { x }, new[] { cotangents[j] }, retain_graph: retain)[0];
             }
             CopyToSpan(stack(perTarget, 1), gradients);
         }
+    }
+
+    /// <summary>K×N×L cotangents: row (j, i) is e_t − e_c with t = targets[i·K + j] and c = argmax of image i's logits.</summary>
+    private float[] MarginCotangents(ReadOnlySpan<float> logits, int count, ReadOnlySpan<int> targets, int targetsPerImage)
+    {
+        var cotangents = new float[targetsPerImage * count * ClassCount];
+        for (int i = 0; i < count; i++)
+        {
+            ReadOnlySpan<float> row = logits.Slice(i * ClassCount, ClassCount);
+            int current = 0;
+            for (int c = 1; c < row.Length; c++) if (row[c] > row[current]) current = c;
+            for (int j = 0; j < targetsPerImage; j++)
+            {
+                int offset = (j * count + i) * ClassCount;
+                cotangents[offset + targets[i * targetsPerImage + j]] += 1;
+                cotangents[offset + current] -= 1;
+            }
+        }
+        return cotangents;
     }
 
     private Tensor ToTensor(ReadOnlySpan<float> images, int count)
