@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using Adef.MLNet.Attacks;
+using Spectre.Console;
+
+namespace Adef.Samples;
+
+/// <summary>Runs an attack with a progress bar and measures its wall-clock throughput.</summary>
+internal static class AttackRunner
+{
+    public static (T[] Results, double Seconds) Run<T>(string title, int total,
+        Func<IProgress<AttackProgress>, T[]> attack)
+    {
+        T[] results = Array.Empty<T>();
+        var stopwatch = new Stopwatch();
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(title, maxValue: total);
+                var progress = new SynchronousProgress<AttackProgress>(p =>
+                {
+                    task.Value = p.Completed;
+                    task.Description = $"{title}: {p.Fooled}/{p.Completed} fooled, {p.Active} active";
+                });
+                stopwatch.Start();
+                results = attack(progress);
+                stopwatch.Stop();
+                task.Value = total;
+            });
+        return (results, stopwatch.Elapsed.TotalSeconds);
+    }
+}
