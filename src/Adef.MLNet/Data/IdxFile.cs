@@ -34,14 +34,14 @@ public static class IdxFile
             throw new AdefDataException($"'{path}' is truncated: its header needs {headerLength} bytes, the file has {bytes.Length}.", path);
 
         var dimensions = new int[rank];
-        long elementCount = 1;
+        long elementCount = 1; // saturates at long.MaxValue instead of wrapping; a zero size still makes it 0
         for (int d = 0; d < rank; d++)
         {
             uint size = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * d));
             if (size > int.MaxValue)
                 throw new AdefDataException($"'{path}' declares dimension {d} of size {size}, which is not a valid size.", path);
             dimensions[d] = (int)size;
-            elementCount *= size;
+            elementCount = size == 0 ? 0 : elementCount > long.MaxValue / size ? long.MaxValue : elementCount * size;
         }
         long available = bytes.Length - headerLength;
         if (elementCount != available)

