@@ -16,10 +16,20 @@ internal static class MnistModelCache
 {
     private sealed record Checkpoint(string Architecture, int Seed, int EpochsCompleted, int BatchSize, double LearningRate);
 
+    /// <summary>Epochs behind the cached weights of <paramref name="architecture"/>, 0 when none are cached.</summary>
+    public static int EpochsCompleted(string architecture, TrainingOptions options)
+    {
+        string metaPath = Stem(architecture, options) + ".json";
+        if (!File.Exists(metaPath)) return 0;
+        return JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(metaPath))?.EpochsCompleted ?? 0;
+    }
+
+    private static string Stem(string architecture, TrainingOptions options) =>
+        Path.Combine(DataCache.Folder("models"), $"{architecture.ToLowerInvariant()}-seed{options.Seed}");
+
     public static nn.Module<Tensor, Tensor> GetOrTrain(string architecture, TrainingOptions options, LabeledImages train)
     {
-        string folder = DataCache.Folder("models");
-        string stem = Path.Combine(folder, $"{architecture.ToLowerInvariant()}-seed{options.Seed}");
+        string stem = Stem(architecture, options);
         string weightsPath = stem + ".weights";
         string metaPath = stem + ".json";
 
