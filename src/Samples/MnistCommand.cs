@@ -21,7 +21,7 @@ internal static class MnistCommand
 
     public static Command Create()
     {
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs of MNIST-A (cached; asking for more resumes).", DefaultValueFactory = _ => 12 };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs of MNIST-A (cached; asking for more resumes).", DefaultValueFactory = _ => 20 };
         var images = new Option<int>("--images") { Description = "Test digits to attack (1–10000).", DefaultValueFactory = _ => 1000 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images attacked at once.", DefaultValueFactory = _ => 256 };
         var unbatched = new Option<int>("--compare-unbatched") { Description = "Digits for the batched vs one-at-a-time ADef timing (0 = skip).", DefaultValueFactory = _ => 100 };

@@ -1,3 +1,4 @@
+using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Data;
 
@@ -20,7 +21,7 @@ public static class ClassifierAccuracy
             int size = Math.Min(batchSize, count - start);
             Span<float> batchLogits = logits.AsSpan(0, size * classes);
             classifier.ComputeLogits(images.Slice(start * imageSize, size * imageSize), size, batchLogits);
-            for (int i = 0; i < size; i++) labels[start + i] = ArgMax(batchLogits.Slice(i * classes, classes));
+            for (int i = 0; i < size; i++) labels[start + i] = Logits.ArgMax(batchLogits.Slice(i * classes, classes));
         }
         return labels;
     }
@@ -34,13 +35,5 @@ public static class ClassifierAccuracy
         int correct = 0;
         for (int i = 0; i < predicted.Length; i++) if (predicted[i] == data.Labels[i]) correct++;
         return (double)correct / data.Count;
-    }
-
-    /// <summary>Index of the largest value (the first one on ties).</summary>
-    public static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
     }
 }

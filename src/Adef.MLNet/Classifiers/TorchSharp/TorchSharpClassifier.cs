@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Adef.MLNet.Attacks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -124,9 +125,7 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
         var cotangents = new float[targetsPerImage * count * ClassCount];
         for (int i = 0; i < count; i++)
         {
-            ReadOnlySpan<float> row = logits.Slice(i * ClassCount, ClassCount);
-            int current = 0;
-            for (int c = 1; c < row.Length; c++) if (row[c] > row[current]) current = c;
+            int current = Logits.ArgMax(logits.Slice(i * ClassCount, ClassCount));
             for (int j = 0; j < targetsPerImage; j++)
             {
                 int offset = (j * count + i) * ClassCount;
