@@ -67,6 +67,22 @@ public class TorchSharpClassifierTests
         Assert.Contains("/nonexistent/model.pt", error.Message);
     }
 
+    [Fact]
+    public void FileThatIsNotTorchScriptIsReportedWithItsPath()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"adef-not-torchscript-{Guid.NewGuid():N}.pt");
+        File.WriteAllBytes(path, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 });
+        try
+        {
+            var error = Assert.Throws<AdefDataException>(() => TorchSharpClassifier.LoadTorchScript(path, new ImageShape(1, 2, 2), 2));
+            Assert.Contains(path, error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>Runs a float64 network on float32 inputs so finite differences are accurate.</summary>
     private sealed class Float32ToFloat64(nn.Module<Tensor, Tensor> inner) : nn.Module<Tensor, Tensor>("Float32ToFloat64")
     {
