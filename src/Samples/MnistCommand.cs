@@ -21,7 +21,7 @@ internal static class MnistCommand
 
     public static Command Create()
     {
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs of MNIST-A (cached; asking for more resumes).", DefaultValueFactory = _ => 20 };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs of MNIST-A (cached; asking for more resumes).", DefaultValueFactory = _ => 22 };
         var images = new Option<int>("--images") { Description = "Test digits to attack (1–10000).", DefaultValueFactory = _ => 1000 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images attacked at once.", DefaultValueFactory = _ => 256 };
         var unbatched = new Option<int>("--compare-unbatched") { Description = "Digits for the batched vs one-at-a-time ADef timing (0 = skip).", DefaultValueFactory = _ => 100 };
@@ -45,7 +45,8 @@ internal static class MnistCommand
         LabeledImages fullTest = Mnist.LoadTest();
         AnsiConsole.MarkupLine($"MNIST ({Markup.Escape(Mnist.NpmPackage)}, cache {Markup.Escape(DataCache.Root)}): {train.Count} training, {fullTest.Count} test digits.");
 
-        var trainingOptions = new TrainingOptions { Epochs = epochs };
+        // The paper's Adam at 1e-4 plateaus at about 99.06 % here; two final epochs at 1e-5 reach the paper's range.
+        var trainingOptions = new TrainingOptions { Epochs = epochs, FinalEpochsAtTenthRate = Math.Min(2, epochs) };
         using var model = MnistModelCache.GetOrTrain("MNIST-A", trainingOptions, train);
         using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10);
         double accuracy = ClassifierAccuracy.Accuracy(classifier, fullTest);

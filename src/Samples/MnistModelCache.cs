@@ -52,7 +52,9 @@ internal static class MnistModelCache
             return model;
         }
 
-        AnsiConsole.MarkupLine($"Training {architecture} from epoch {done + 1} to {options.Epochs} (Adam, lr {options.LearningRate}, batch {options.BatchSize}).");
+        AnsiConsole.MarkupLine($"Training {architecture} from epoch {done + 1} to {options.Epochs} (Adam, lr {options.LearningRate}" +
+            (options.FinalEpochsAtTenthRate > 0 ? $", {options.LearningRate / 10} for the last {options.FinalEpochsAtTenthRate}" : "") +
+            $", batch {options.BatchSize}).");
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn())

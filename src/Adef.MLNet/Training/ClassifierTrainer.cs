@@ -30,7 +30,8 @@ public static class ClassifierTrainer
         if (data.Count == 0) throw new ArgumentException("The training set is empty.", nameof(data));
 
         int stepsPerEpoch = (data.Count + options.BatchSize - 1) / options.BatchSize;
-        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        optim.Optimizer? optimizer = null;
+        double optimizerRate = double.NaN;
         var batchPixels = new float[options.BatchSize * data.ImageSize];
         var batchLabels = new long[options.BatchSize];
         model.train();
@@ -38,6 +39,12 @@ public static class ClassifierTrainer
         {
             for (int epoch = firstEpoch; epoch < options.Epochs; epoch++)
             {
+                if (options.LearningRateAt(epoch) != optimizerRate)
+                {
+                    optimizer?.Dispose();
+                    optimizerRate = options.LearningRateAt(epoch);
+                    optimizer = optim.Adam(model.parameters(), optimizerRate);
+                }
                 int[] order = Permutation(data.Count, options.Seed + epoch);
                 double lossSum = 0;
                 for (int step = 0; step < stepsPerEpoch; step++)
@@ -55,7 +62,7 @@ public static class ClassifierTrainer
                     Tensor x = tensor(batchPixels.AsSpan(0, size * data.ImageSize).ToArray(),
                         new long[] { size, data.Channels, data.Height, data.Width });
                     Tensor y = tensor(batchLabels.AsSpan(0, size).ToArray());
-                    optimizer.zero_grad();
+                    optimizer!.zero_grad();
                     Tensor loss = nn.functional.cross_entropy(model.forward(x), y);
                     loss.backward();
                     optimizer.step();
@@ -67,6 +74,7 @@ public static class ClassifierTrainer
         }
         finally
         {
+            optimizer?.Dispose();
             model.eval();
         }
     }
