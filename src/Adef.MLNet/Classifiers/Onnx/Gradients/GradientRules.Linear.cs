@@ -1,0 +1,199 @@
+using Onnx;
+using static Adef.MLNet.Classifiers.Onnx.Gradients.GradientGraphBuilder;
+
+namespace Adef.MLNet.Classifiers.Onnx.Gradients;
+
+internal static partial class GradientRules
+{
+    private static void MatMul(GradientGraphBuilder b, NodeProto node)
+    {
+        // y = a·c (numpy matmul): da = dy·cᵀ, dc = aᵀ·dy, each summed over broadcast batch axes.
+        var dy = OutputCotangent(b, node);
+        var (a, c) = (node.Input[0], node.Input[1]);
+        if (b.Active.Contains(a))
+        {
+            var cRank = b.ConstantValue(c)?.Dims.Count;
+            string da;
+            if (cRank == 1)
+            {
+                da = b.Node("Mul", [b.Node("Unsqueeze", [dy, b.Int64s(-1)]), c]);
+            }
+            else if (cRank is { } rank)
+            {
+                da = b.Node("MatMul", [dy, b.Node("Transpose", [c], Ints("perm", SwapLastTwo(rank)))]);
+            }
+            else
+            {
+                da = b.Node("Einsum", [dy, c], String("equation", "...ij,...kj->...ik"));
+            }
+            b.AddCotangent(a, cRank == 1 ? da : b.Unbroadcast(da, a));
+        }
+        if (b.Active.Contains(c))
+        {
+            var aRank = b.ConstantValue(a)?.Dims.Count;
+            if (aRank == 1)
+            {
+                throw new NotSupportedException($"{node.Describe()}: the gradient of a vector-matrix product with respect to the matrix is not supported.");
+            }
+            var dc = b.Node("Einsum", [a, dy], String("equation", "...ji,...jk->...ik"));
+            b.AddCotangent(c, b.Unbroadcast(dc, c));
+        }
+    }
+
+    private static long[] SwapLastTwo(int rank)
+    {
+        var perm = Enumerable.Range(0, rank).Select(i => (long)i).ToArray();
+        (perm[rank - 2], perm[rank - 1]) = (perm[rank - 1], perm[rank - 2]);
+        return perm;
+    }
+
+    private static void Gemm(GradientGraphBuilder b, NodeProto node)
+    {
+        // y = α·A'·B' + β·C with A' = transA ? Aᵀ : A, B' = transB ? Bᵀ : B; A', B' are 2-D.
+        var dy = OutputCotangent(b, node);
+        var (a, c) = (node.Input[0], node.Input[1]);
+        var alpha = node.GetFloat("alpha", 1.0);
+        var beta = node.GetFloat("beta", 1.0);
+        var transA = node.GetInt("transA", 0) != 0;
+        var transB = node.GetInt("transB", 0) != 0;
+        var scaledDy = alpha == 1.0 ? dy : b.Node("Mul", [dy, b.Scalar(alpha)]);
+        if (b.Active.Contains(a))
+        {
+            // dA' = dy·B'ᵀ [K, M, Kd]; B'ᵀ is B itself when transB.
+            var bPrimeT = transB ? c : b.Node("Transpose", [c], Ints("perm", [1, 0]));
+            var daPrime = b.Node("MatMul", [scaledDy, bPrimeT]);
+            b.AddCotangent(a, transA ? b.Node("Transpose", [daPrime], Ints("perm", [0, 2, 1])) : daPrime);
+        }
+        if (b.Active.Contains(c))
+        {
+            var aPrimeT = transA ? a : b.Node("Transpose", [a], Ints("perm", [1, 0]));
+            var dbPrime = b.Node("MatMul", [aPrimeT, scaledDy]);
+            b.AddCotangent(c, transB ? b.Node("Transpose", [dbPrime], Ints("perm", [0, 2, 1])) : dbPrime);
+        }
+        var bias = node.InputOrEmpty(2);
+        if (bias.Length > 0 && b.Active.Contains(bias))
+        {
+            var scaled = beta == 1.0 ? dy : b.Node("Mul", [dy, b.Scalar(beta)]);
+            b.AddCotangent(bias, b.Unbroadcast(scaled, bias));
+        }
+    }
+
+    private static void Conv(GradientGraphBuilder b, NodeProto node)
+    {
+        RequireInactive(b, node, 1);
+        RequireInactive(b, node, 2);
+        var x = node.Input[0];
+        var weight = node.Input[1];
+        var kernel = node.GetInts("kernel_shape")
+            ?? b.ConstantValue(weight)?.Dims.Skip(2).ToArray()
+            ?? throw new NotSupportedException($"{node.Describe()}: the kernel shape is needed (a kernel_shape attribute or a constant weight).");
+        var folded = b.FoldK(OutputCotangent(b, node));
+        var dx = ConvolutionAdjoint(b, node, folded, weight, kernel, x, node.GetInt("group", 1));
+        b.AddCotangent(x, b.ReshapeToCotangentOf(dx, x));
+    }
+
+    /// <summary>
+    /// The adjoint of a convolution-like forward node (Conv, AveragePool) applied to a folded cotangent
+    /// [B, M, out…]: ConvTranspose with the forward weight, strides, dilations and group and no padding,
+    /// then cropped to the forward input's extent [pad_begin, pad_begin + in) and zero-filled at the end
+    /// where no window reached. Works for dynamic spatial sizes and every auto_pad mode.
+    /// </summary>
+    private static string ConvolutionAdjoint(GradientGraphBuilder b, NodeProto node, string folded, string weight, long[] kernel, string x, long group)
+    {
+        var rank = kernel.Length;
+        var strides = node.GetInts("strides") ?? [.. Enumerable.Repeat(1L, rank)];
+        var dilations = node.GetInts("dilations") ?? [.. Enumerable.Repeat(1L, rank)];
+        var autoPad = node.GetString("auto_pad", "NOTSET");
+        var inputSize = b.Node("Shape", [x], Int("start", 2));
+        string padBegin;
+        switch (autoPad)
+        {
+            case "NOTSET":
+                var pads = node.GetInts("pads") ?? new long[2 * rank];
+                padBegin = b.Int64s(pads[..rank]);
+                break;
+            case "VALID":
+                padBegin = b.Int64s(new long[rank]);
+                break;
+            case "SAME_UPPER":
+            case "SAME_LOWER":
+                // total = max((out − 1)·stride + (k − 1)·dilation + 1 − in, 0); SAME_UPPER puts the extra one at the end.
+                var outputSize = b.Node("Shape", [folded], Int("start", 2));
+                var extent = kernel.Select((k, i) => (k - 1) * dilations[i] + 1).ToArray();
+                var covered = b.Node("Add", [b.Node("Mul", [b.Node("Sub", [outputSize, b.Int64s(1)]), b.Int64s(strides)]), b.Int64s(extent)]);
+                var total = b.Node("Max", [b.Node("Sub", [covered, inputSize]), b.Int64s(new long[rank])]);
+                var half = b.Node("Div", [total, b.Int64s(2)]);
+                padBegin = autoPad == "SAME_UPPER" ? half : b.Node("Sub", [total, half]);
+                break;
+            default:
+                throw new NotSupportedException($"{node.Describe()}: auto_pad '{autoPad}' is not supported.");
+        }
+        var full = b.Node("ConvTranspose", [folded, weight],
+            Ints("strides", strides), Ints("dilations", dilations), Int("group", group), Ints("kernel_shape", kernel));
+        var spatialAxes = b.Int64s([.. Enumerable.Range(2, rank).Select(i => (long)i)]);
+        var cropped = b.Node("Slice", [full, padBegin, b.Node("Add", [padBegin, inputSize]), spatialAxes]);
+        var missing = b.Node("Sub", [inputSize, b.Node("Shape", [cropped], Int("start", 2))]);
+        var endPads = b.Node("Concat", [b.Int64s(new long[rank]), missing], Int("axis", 0));
+        return b.Node("Pad", [cropped, endPads, "", spatialAxes]);
+    }
+
+    private static void AveragePool(GradientGraphBuilder b, NodeProto node)
+    {
+        if (node.GetInt("ceil_mode", 0) != 0)
+        {
+            throw new NotSupportedException($"{node.Describe()}: AveragePool with ceil_mode = 1 has no gradient rule.");
+        }
+        var x = node.Input[0];
+        var kernel = node.GetInts("kernel_shape")
+            ?? throw new NotSupportedException($"{node.Describe()}: AveragePool needs a kernel_shape attribute.");
+        var rank = kernel.Length;
+        // Pool each channel separately: [K·N, C, out…] → [K·N·C, 1, out…], a one-channel ones kernel.
+        var folded = b.FoldK(OutputCotangent(b, node));
+        var spatial = b.Node("Shape", [folded], Int("start", 2));
+        var single = b.Node("Reshape", [folded, b.Node("Concat", [b.Int64s(-1, 1), spatial], Int("axis", 0))]);
+        var ones = b.Constant([.. Enumerable.Repeat(1.0, (int)kernel.Aggregate(1L, (p, k) => p * k))], [1, 1, .. kernel]);
+        string divisor;
+        if (node.GetInt("count_include_pad", 0) != 0)
+        {
+            divisor = b.Scalar(kernel.Aggregate(1L, (p, k) => p * k));
+        }
+        else
+        {
+            // The number of input (non-pad) elements in each window: the same pooling as a Conv of ones by ones.
+            var onesImage = b.Node("ConstantOfShape", [b.Node("Concat", [b.Int64s(1, 1), b.Node("Shape", [x], Int("start", 2))], Int("axis", 0))],
+                Tensor("value", b.ElementTensor([1.0], 1)));
+            var attributes = node.Attribute.Where(a => a.Name is "strides" or "pads" or "auto_pad" or "kernel_shape" or "dilations").ToArray();
+            divisor = b.Node("Conv", [onesImage, ones], attributes);
+        }
+        var scaled = b.Node("Div", [single, divisor]);
+        var dx = ConvolutionAdjoint(b, node, scaled, ones, kernel, x, 1);
+        b.AddCotangent(x, b.ReshapeToCotangentOf(dx, x));
+    }
+
+    private static void GlobalAveragePool(GradientGraphBuilder b, NodeProto node)
+    {
+        var x = node.Input[0];
+        var count = b.Node("CastLike", [b.Node("Div", [b.Node("Size", [x]), b.Node("Size", [node.Output[0]])]), b.Scalar(0)]);
+        var spread = b.Node("Expand", [OutputCotangent(b, node), b.CotangentShapeOf(x)]);
+        b.AddCotangent(x, b.Node("Div", [spread, count]));
+    }
+
+    private static void MaxPool(GradientGraphBuilder b, NodeProto node)
+    {
+        if (node.GetInt("storage_order", 0) != 0)
+        {
+            throw new NotSupportedException($"{node.Describe()}: MaxPool with storage_order = 1 has no gradient rule.");
+        }
+        // Ask the forward node for its Indices output: flat positions in x of each window's maximum.
+        if (node.Output.Count < 2)
+        {
+            node.Output.Add(b.FreshName("maxpool_indices"));
+        }
+        else if (node.Output[1].Length == 0)
+        {
+            node.Output[1] = b.FreshName("maxpool_indices");
+        }
+        var x = node.Input[0];
+        b.AddCotangent(x, b.ScatterToInput(OutputCotangent(b, node), node.Output[1], x, dropSlot: false));
+    }
+}
