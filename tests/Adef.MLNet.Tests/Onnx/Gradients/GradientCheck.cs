@@ -62,8 +62,8 @@ internal static class GradientCheck
             Assert.Equal(logits[i], augmentedLogits[i], 1e-9 * (1 + Math.Abs(logits[i])) + (model.Graph.Input[0].Type.TensorType.ElemType == (int)TensorProto.Types.DataType.Float ? 1e-4 : 0));
         }
 
-        var maxError = 0.0;
-        var maxReference = 0.0;
+        // (gradient, central difference, one-sided difference mismatch) for every entry.
+        var entries = new List<(double Gradient, double Reference, double Kink)>();
         for (var i = 0; i < n; i++)
         {
             var label = ArgMax(logits, i, classes);
@@ -82,18 +82,22 @@ internal static class GradientCheck
             for (var j = 0; j < k; j++)
             {
                 var target = (int)targets[i * k + j];
+                var centre = logits[i * classes + target] - logits[i * classes + label];
                 for (var p = 0; p < imageSize; p++)
                 {
                     var plus = perturbed[2 * p * classes + target] - perturbed[2 * p * classes + label];
                     var minus = perturbed[(2 * p + 1) * classes + target] - perturbed[(2 * p + 1) * classes + label];
-                    var reference = (plus - minus) / (2 * h);
-                    var gradient = gradients[(i * k + j) * imageSize + p];
-                    maxError = Math.Max(maxError, Math.Abs(gradient - reference));
-                    maxReference = Math.Max(maxReference, Math.Abs(reference));
+                    var kink = Math.Abs((plus - centre) - (centre - minus)) / h;
+                    entries.Add((gradients[(i * k + j) * imageSize + p], (plus - minus) / (2 * h), kink));
                 }
             }
         }
+        var maxReference = entries.Max(e => Math.Abs(e.Reference));
         Assert.True(maxReference > 1e-6, $"The finite-difference gradients are all zero (max {maxReference}); the test checks nothing.");
+        // An entry whose one-sided differences disagree crossed a kink (Relu, Clip, MaxPool switch): skip it.
+        var smooth = entries.Where(e => e.Kink <= 0.05 * maxReference).ToList();
+        Assert.True(smooth.Count >= 0.9 * entries.Count, $"{entries.Count - smooth.Count} of {entries.Count} entries crossed a kink; use smaller steps.");
+        var maxError = smooth.Max(e => Math.Abs(e.Gradient - e.Reference));
         Assert.True(maxError <= tolerance * maxReference, $"max |g − fd| = {maxError:G6} exceeds {tolerance} · max |fd| = {tolerance * maxReference:G6}.");
         return gradients;
     }

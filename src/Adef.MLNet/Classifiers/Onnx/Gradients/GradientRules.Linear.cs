@@ -24,7 +24,7 @@ internal static partial class GradientRules
             }
             else
             {
-                da = b.Node("Einsum", [dy, c], String("equation", "...ij,...kj->...ik"));
+                da = b.Node("MatMul", [dy, SwapLastTwoAxes(b, c)]);
             }
             b.AddCotangent(a, cRank == 1 ? da : b.Unbroadcast(da, a));
         }
@@ -35,9 +35,23 @@ internal static partial class GradientRules
             {
                 throw new NotSupportedException($"{node.Describe()}: the gradient of a vector-matrix product with respect to the matrix is not supported.");
             }
-            var dc = b.Node("Einsum", [a, dy], String("equation", "...ji,...jk->...ik"));
+            var aT = aRank is { } rank ? b.Node("Transpose", [a], Ints("perm", SwapLastTwo(rank))) : SwapLastTwoAxes(b, a);
+            var dc = b.Node("MatMul", [aT, dy]);
             b.AddCotangent(c, b.Unbroadcast(dc, c));
         }
+    }
+
+    /// <summary>Swaps the last two axes of a tensor of rank ≥ 2 whose rank is not known here.</summary>
+    private static string SwapLastTwoAxes(GradientGraphBuilder b, string tensor)
+    {
+        var matrix = b.Node("Shape", [tensor], Int("start", -2));
+        var stacked = b.Node("Reshape", [tensor, b.Node("Concat", [b.Int64s(-1), matrix], Int("axis", 0))]);
+        var transposed = b.Node("Transpose", [stacked], Ints("perm", [0, 2, 1]));
+        var swapped = b.Node("Concat", [
+            b.Node("Shape", [tensor], Int("end", -2)),
+            b.Node("Shape", [tensor], Int("start", -1)),
+            b.Node("Shape", [tensor], Int("start", -2), Int("end", -1))], Int("axis", 0));
+        return b.Node("Reshape", [transposed, swapped]);
     }
 
     private static long[] SwapLastTwo(int rank)
