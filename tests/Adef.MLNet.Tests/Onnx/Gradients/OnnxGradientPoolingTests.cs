@@ -1,0 +1,90 @@
+using static Adef.MLNet.Tests.Onnx.Gradients.TestGraph;
+
+namespace Adef.MLNet.Tests.Onnx.Gradients;
+
+/// <summary>Pooling and normalisation rules. ONNX Runtime's CPU pooling kernels are float, so these run in float.</summary>
+public class OnnxGradientPoolingTests
+{
+    private const global::Onnx.TensorProto.Types.DataType Float32 = global::Onnx.TensorProto.Types.DataType.Float;
+
+    /// <summary>A smooth head: Tanh, sum over the last axis, linear layer to 4 classes.</summary>
+    private static string SmoothHead(TestGraph g, string tensor, long channels, long rows)
+    {
+        var summed = g.Node("ReduceSum", [g.Node("Tanh", [tensor]), g.Ints(-1)], Int("keepdims", 0));
+        return g.Head(summed, channels * rows);
+    }
+
+    [Theory]
+    [InlineData(3, 1, 0, 0, 7, 7)]   // overlapping windows
+    [InlineData(3, 2, 1, 0, 7, 8)]   // overlapping, padded
+    [InlineData(2, 2, 0, 1, 7, 7)]   // ceil_mode
+    [InlineData(2, 2, 0, 0, 6, 6)]   // disjoint windows
+    public void MaxPoolMatchesFiniteDifferences(long kernel, long stride, long pad, long ceil, long height, long width)
+    {
+        var g = new TestGraph(elementType: Float32);
+        var pool = g.Node("MaxPool", [X], Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride),
+            Ints("pads", pad, pad, pad, pad), Int("ceil_mode", ceil));
+        var rows = ceil == 1 ? (height + 2 * pad - kernel + stride - 1) / stride + 1 : (height + 2 * pad - kernel) / stride + 1;
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(SmoothHead(g, pool, 2, rows), 2, height, width), height: height, width: width, h: 1e-3);
+    }
+
+    [Fact]
+    public void MaxPoolWithRequestedIndicesOutputAlreadyPresentMatchesFiniteDifferences()
+    {
+        var g = new TestGraph(elementType: Float32);
+        var outputs = g.Nodes("MaxPool", [X], 2, Ints("kernel_shape", 3, 3), Ints("strides", 2, 2));
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(SmoothHead(g, outputs[0], 2, 3), 2, 7, 7), height: 7, width: 7, h: 1e-3);
+    }
+
+    [Theory]
+    [InlineData(0, "NOTSET", 3, 2, 1, 7, 8)]
+    [InlineData(1, "NOTSET", 3, 2, 1, 7, 8)]
+    [InlineData(0, "NOTSET", 3, 1, 1, 5, 5)]
+    [InlineData(1, "NOTSET", 2, 2, 0, 7, 7)]
+    [InlineData(0, "SAME_UPPER", 3, 2, 0, 7, 6)]
+    [InlineData(0, "SAME_LOWER", 2, 2, 0, 7, 7)]
+    [InlineData(1, "VALID", 3, 2, 0, 8, 7)]
+    public void AveragePoolMatchesFiniteDifferences(long countIncludePad, string autoPad, long kernel, long stride, long pad, long height, long width)
+    {
+        var g = new TestGraph(elementType: Float32);
+        var attributes = new List<global::Onnx.AttributeProto>
+        {
+            Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride), Int("count_include_pad", countIncludePad), String("auto_pad", autoPad),
+        };
+        if (autoPad == "NOTSET")
+        {
+            attributes.Add(Ints("pads", pad, pad, pad, pad));
+        }
+        var pool = g.Node("AveragePool", [X], [.. attributes]);
+        var rows = autoPad.StartsWith("SAME", StringComparison.Ordinal) ? (height + stride - 1) / stride : (height + 2 * pad - kernel) / stride + 1;
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(SmoothHead(g, pool, 2, rows), 2, height, width), height: height, width: width, h: 1e-2);
+    }
+
+    [Fact]
+    public void GlobalAveragePoolMatchesFiniteDifferences()
+    {
+        var g = new TestGraph(elementType: Float32);
+        var pool = g.Node("GlobalAveragePool", [g.Node("Mul", [X, X])]);
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(pool, 2), 2, 5, 4), height: 5, width: 4, h: 1e-2);
+    }
+
+    [Fact]
+    public void BatchNormalizationInInferenceModeMatchesFiniteDifferences()
+    {
+        var g = new TestGraph();
+        var normalized = g.Node("BatchNormalization", [X, g.Random([2]), g.Random([2]), g.Random([2]), g.Random([2], 0.5, 1.0)], Float("epsilon", 1e-3));
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(g.Node("Tanh", [normalized]), 50), 2, 5, 5));
+    }
+
+    [Fact]
+    public void SoftmaxAndLogSoftmaxMatchFiniteDifferences()
+    {
+        var g = new TestGraph();
+        var a = g.Node("Softmax", [X], Int("axis", 1));
+        var b = g.Node("LogSoftmax", [X]);
+        var c = g.Node("Softmax", [g.Node("Mul", [X, g.Values([2.0])]), ], Int("axis", -2));
+        var flat = g.Head(g.Node("Sum", [a, b, c]), 50, 6);
+        var logits = g.Node("LogSoftmax", [flat], Int("axis", 1));
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(logits, 2, 5, 5));
+    }
+}
