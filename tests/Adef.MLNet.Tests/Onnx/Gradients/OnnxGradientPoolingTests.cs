@@ -87,4 +87,15 @@ public class OnnxGradientPoolingTests
         var logits = g.Node("LogSoftmax", [flat], Int("axis", 1));
         GradientCheck.AssertMatchesFiniteDifferences(g.Model(logits, 2, 5, 5));
     }
+
+    [Theory]
+    [InlineData(3, 0.5, 0.75, 1.0)]
+    [InlineData(5, 0.8, 0.6, 2.0)]  // ONNX Runtime accepts odd sizes only
+    public void LrnMatchesFiniteDifferences(long size, double alpha, double beta, double bias)
+    {
+        var g = new TestGraph(elementType: Float32);
+        var scaled = g.Node("Mul", [X, g.Values([2.0])]);
+        var lrn = g.Node("LRN", [scaled], Int("size", size), Float("alpha", alpha), Float("beta", beta), Float("bias", bias));
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(lrn, 4 * 3 * 3), 4, 3, 3), channels: 4, height: 3, width: 3, h: 1e-2);
+    }
 }

@@ -210,4 +210,39 @@ internal static partial class GradientRules
         var x = node.Input[0];
         b.AddCotangent(x, b.ScatterToInput(OutputCotangent(b, node), node.Output[1], x, dropSlot: false));
     }
+
+    private static void Lrn(GradientGraphBuilder b, NodeProto node)
+    {
+        // y = x·d^(−β), d = bias + α/size · Σ_window x², window of channel c = [c − lo, c + hi].
+        // dx = dy·d^(−β) − (2αβ/size)·x · Σ_{j: c ∈ window(j)} dy_j·x_j·d_j^(−β−1), a window [c − hi, c + lo].
+        var x = node.Input[0];
+        var size = node.GetInt("size", 1);
+        var alpha = node.GetFloat("alpha", 1e-4);
+        var beta = node.GetFloat("beta", 0.75);
+        var bias = node.GetFloat("bias", 1.0);
+        var lo = (size - 1) / 2;
+        var hi = size - 1 - lo;
+        var squares = b.Node("Mul", [x, x]);
+        var d = b.Node("Add", [b.Node("Mul", [ChannelWindowSum(b, squares, x, lo, hi), b.Scalar(alpha / size)]), b.Scalar(bias)]);
+        var dy = OutputCotangent(b, node);
+        var direct = b.Node("Mul", [dy, b.Node("Pow", [d, b.Scalar(-beta)])]);
+        var weighted = b.Node("Mul", [b.Node("Mul", [dy, x]), b.Node("Pow", [d, b.Scalar(-beta - 1)])]);
+        var spread = b.ReshapeToCotangentOf(ChannelWindowSum(b, b.FoldK(weighted), x, hi, lo), x);
+        var indirect = b.Node("Mul", [b.Node("Mul", [spread, x]), b.Scalar(2 * alpha * beta / size)]);
+        b.AddCotangent(x, b.Node("Sub", [direct, indirect]));
+    }
+
+    /// <summary>
+    /// Sums a tensor [B, C, …] (B a multiple of the forward batch) over channel windows [c − before, c + after],
+    /// zero outside, as a Conv of ones over [B, 1, C, rest]; returns [B, C, rest] reshaped to the input's shape.
+    /// </summary>
+    private static string ChannelWindowSum(GradientGraphBuilder b, string value, string x, long before, long after)
+    {
+        var channels = b.Node("Shape", [x], Int("start", 1), Int("end", 2));
+        var rest = b.Node("ReduceProd", [b.Node("Shape", [x], Int("start", 2))], Int("keepdims", 1));
+        var stacked = b.Node("Reshape", [value, b.Node("Concat", [b.Int64s(-1, 1), channels, rest], Int("axis", 0))]);
+        var ones = b.Constant([.. Enumerable.Repeat(1.0, (int)(before + after + 1))], 1, 1, before + after + 1, 1);
+        var summed = b.Node("Conv", [stacked, ones], Ints("pads", [before, 0, after, 0]));
+        return b.Node("Reshape", [summed, b.Node("Shape", [value])]);
+    }
 }

@@ -53,6 +53,7 @@ internal static partial class GradientRules
         ["Pad"] = Pad,
         ["ReduceMean"] = ReduceMean,
         ["ReduceSum"] = ReduceSum,
+        ["LRN"] = Lrn,
     };
 
     /// <summary>
