@@ -47,4 +47,47 @@ public class OnnxGradientElementwiseTests
         var sum = g.Node("Sum", [a, b, c, d, e, f, f2]);
         GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(sum, 50), 2, 5, 5));
     }
+
+    [Theory]
+    [InlineData("Exp")]
+    [InlineData("Log")]
+    [InlineData("Sqrt")]
+    [InlineData("Reciprocal")]
+    [InlineData("Abs")]
+    [InlineData("Erf")]
+    [InlineData("Pow")]
+    [InlineData("PowActiveExponent")]
+    [InlineData("Softplus")]
+    [InlineData("Elu")]
+    public void UnaryFunctionMatchesFiniteDifferences(string function)
+    {
+        var g = new TestGraph(elementType: global::Onnx.TensorProto.Types.DataType.Float); // no double Erf in ONNX Runtime
+        var positive = g.Node("Add", [g.Node("Mul", [X, X]), g.Values([0.5])]);
+        var scaled = g.Node("Mul", [X, g.Values([3.0])]);
+        var term = function switch
+        {
+            "Exp" => g.Node("Exp", [g.Node("Mul", [X, g.Values([0.5])])]),
+            "Log" or "Sqrt" or "Reciprocal" => g.Node(function, [positive]),
+            "Pow" => g.Node("Pow", [positive, g.Values([1.7])]),
+            "PowActiveExponent" => g.Node("Pow", [g.Values([1.3]), X]),
+            "Softplus" => g.Node("Softplus", [scaled]),
+            "Elu" => g.Node("Elu", [scaled], Float("alpha", 0.7)),
+            _ => g.Node(function, [X]),
+        };
+        // Abs and Elu (α ≠ 1) have kinks at 0: a smaller step crosses them less often.
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(term, 50), 2, 5, 5), h: function is "Abs" or "Elu" ? 1e-3 : 1e-2);
+    }
+
+    [Fact]
+    public void MaxMinMeanAndExpandMatchFiniteDifferences()
+    {
+        var g = new TestGraph(elementType: global::Onnx.TensorProto.Types.DataType.Float); // no double Erf or Mean in ONNX Runtime
+        var tanh = g.Node("Tanh", [X]);
+        var max = g.Node("Max", [X, g.Random([5]), g.Node("Mul", [tanh, g.Values([0.9])])]);
+        var min = g.Node("Min", [X, g.Random([2, 1, 1])]);
+        var mean = g.Node("Mean", [max, min, g.Random([1, 5])]);
+        var pooled = g.Node("ReduceMean", [X, g.Ints(1)], Int("keepdims", 1));                 // [N,1,5,5]
+        var expanded = g.Node("Expand", [pooled, g.Ints(1, 2, 1, 1)]);                         // [N,2,5,5]
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(g.Node("Add", [mean, expanded]), 50), 2, 5, 5), h: 1e-2);
+    }
 }

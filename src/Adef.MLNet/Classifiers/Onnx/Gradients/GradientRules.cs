@@ -54,6 +54,19 @@ internal static partial class GradientRules
         ["ReduceMean"] = ReduceMean,
         ["ReduceSum"] = ReduceSum,
         ["LRN"] = Lrn,
+        ["Exp"] = Exp,
+        ["Log"] = Log,
+        ["Sqrt"] = Sqrt,
+        ["Reciprocal"] = Reciprocal,
+        ["Abs"] = Abs,
+        ["Erf"] = Erf,
+        ["Pow"] = Pow,
+        ["Softplus"] = Softplus,
+        ["Elu"] = Elu,
+        ["Max"] = Extremum,
+        ["Min"] = Extremum,
+        ["Mean"] = Mean,
+        ["Expand"] = Expand,
     };
 
     /// <summary>
@@ -302,5 +315,86 @@ internal static partial class GradientRules
         var axis = b.Int64s(ShiftAxis(node.GetInt("axis", -1)));
         var total = b.Node("ReduceSum", [dy, axis], GradientGraphBuilder.Int("keepdims", 1));
         b.AddCotangent(node.Input[0], b.Node("Sub", [dy, b.Node("Mul", [b.Node("Exp", [y]), total])]));
+    }
+
+    /// <summary>Adds dy·slope to the cotangent of input 0, for elementwise unary operators.</summary>
+    private static void Unary(GradientGraphBuilder b, NodeProto node, string slope)
+    {
+        b.AddCotangent(node.Input[0], b.Node("Mul", [OutputCotangent(b, node), slope]));
+    }
+
+    private static void Exp(GradientGraphBuilder b, NodeProto node) => Unary(b, node, node.Output[0]);
+
+    private static void Log(GradientGraphBuilder b, NodeProto node) => Unary(b, node, b.Node("Reciprocal", [node.Input[0]]));
+
+    private static void Sqrt(GradientGraphBuilder b, NodeProto node)
+        => Unary(b, node, b.Node("Div", [b.Scalar(0.5), node.Output[0]]));
+
+    private static void Reciprocal(GradientGraphBuilder b, NodeProto node)
+        => Unary(b, node, b.Node("Neg", [b.Node("Mul", [node.Output[0], node.Output[0]])]));
+
+    private static void Abs(GradientGraphBuilder b, NodeProto node) => Unary(b, node, b.Node("Sign", [node.Input[0]]));
+
+    private static void Erf(GradientGraphBuilder b, NodeProto node)
+    {
+        var x = node.Input[0];
+        var gaussian = b.Node("Exp", [b.Node("Neg", [b.Node("Mul", [x, x])])]);
+        Unary(b, node, b.Node("Mul", [gaussian, b.Scalar(2 / Math.Sqrt(Math.PI))]));
+    }
+
+    private static void Softplus(GradientGraphBuilder b, NodeProto node) => Unary(b, node, b.Node("Sigmoid", [node.Input[0]]));
+
+    private static void Elu(GradientGraphBuilder b, NodeProto node)
+    {
+        // x > 0: 1; otherwise y + α.
+        var x = node.Input[0];
+        var negative = b.Node("Add", [node.Output[0], b.Scalar(node.GetFloat("alpha", 1.0))]);
+        Unary(b, node, b.Node("Where", [b.Node("Greater", [x, b.Scalar(0)]), b.Scalar(1), negative]));
+    }
+
+    private static void Pow(GradientGraphBuilder b, NodeProto node)
+    {
+        // y = a^e: da = dy·e·a^(e−1), de = dy·y·ln a.
+        var dy = OutputCotangent(b, node);
+        var (a, e) = (node.Input[0], node.Input[1]);
+        if (b.Active.Contains(a))
+        {
+            var exponent = b.Node("CastLike", [e, a]);
+            var slope = b.Node("Mul", [exponent, b.Node("Pow", [a, b.Node("Sub", [exponent, b.Node("CastLike", [b.Scalar(1), a])])])]);
+            AddUnbroadcast(b, node, 0, b.Node("Mul", [dy, slope]));
+        }
+        if (b.Active.Contains(e))
+        {
+            AddUnbroadcast(b, node, 1, b.Node("Mul", [dy, b.Node("Mul", [node.Output[0], b.Node("Log", [a])])]));
+        }
+    }
+
+    private static void Extremum(GradientGraphBuilder b, NodeProto node)
+    {
+        // The cotangent flows to the inputs equal to the result (the selected ones).
+        var dy = OutputCotangent(b, node);
+        foreach (var (input, index) in node.Input.Select((input, index) => (input, index)))
+        {
+            if (b.Active.Contains(input))
+            {
+                var selected = b.Node("Equal", [input, node.Output[0]]);
+                AddUnbroadcast(b, node, index, b.Node("Where", [selected, dy, b.Scalar(0)]));
+            }
+        }
+    }
+
+    private static void Mean(GradientGraphBuilder b, NodeProto node)
+    {
+        var share = b.Node("Div", [OutputCotangent(b, node), b.Scalar(node.Input.Count)]);
+        for (var i = 0; i < node.Input.Count; i++)
+        {
+            AddUnbroadcast(b, node, i, share);
+        }
+    }
+
+    private static void Expand(GradientGraphBuilder b, NodeProto node)
+    {
+        RequireInactive(b, node, 1);
+        AddUnbroadcast(b, node, 0, OutputCotangent(b, node));
     }
 }
