@@ -98,4 +98,16 @@ public class OnnxGradientPoolingTests
         var lrn = g.Node("LRN", [scaled], Int("size", size), Float("alpha", alpha), Float("beta", beta), Float("bias", bias));
         GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(lrn, 4 * 3 * 3), 4, 3, 3), channels: 4, height: 3, width: 3, h: 1e-2);
     }
+
+    [Fact]
+    public void GlobalMaxPoolReduceMaxAndReduceMinMatchFiniteDifferences()
+    {
+        var g = new TestGraph(elementType: Float32);
+        var a = g.Node("Flatten", [g.Node("GlobalMaxPool", [X])], Int("axis", 1));                      // [N,2]
+        var b = g.Node("ReduceMax", [X, g.Ints(2)], Int("keepdims", 0));                               // [N,2,5]
+        var c = g.Node("ReduceMin", [X, g.Ints(1, 3)], Int("keepdims", 1));                            // [N,1,5,1]
+        var features = g.Node("Concat", [a, g.Node("Flatten", [b], Int("axis", 1)), g.Node("Flatten", [c], Int("axis", 1))], Int("axis", 1));
+        var logits = g.Node("Gemm", [g.Node("Tanh", [features]), g.Random([4, 17])], Int("transB", 1));
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(logits, 2, 5, 5), h: 1e-3);
+    }
 }

@@ -97,11 +97,29 @@ internal static partial class GradientRules
         b.AddCotangent(x, b.ScatterToInput(OutputCotangent(b, node), positions, x, dropSlot: true));
     }
 
-    private static void ReduceMean(GradientGraphBuilder b, NodeProto node) => Reduce(b, node, mean: true);
+    private enum Reduction
+    {
+        Sum,
+        Mean,
+        Extremum,
+    }
 
-    private static void ReduceSum(GradientGraphBuilder b, NodeProto node) => Reduce(b, node, mean: false);
+    private static void ReduceMean(GradientGraphBuilder b, NodeProto node) => Reduce(b, node, Reduction.Mean);
 
-    private static void Reduce(GradientGraphBuilder b, NodeProto node, bool mean)
+    private static void ReduceSum(GradientGraphBuilder b, NodeProto node) => Reduce(b, node, Reduction.Sum);
+
+    private static void ReduceExtremum(GradientGraphBuilder b, NodeProto node) => Reduce(b, node, Reduction.Extremum);
+
+    private static void GlobalMaxPool(GradientGraphBuilder b, NodeProto node)
+    {
+        // The cotangent flows to the elements equal to their channel's maximum.
+        var x = node.Input[0];
+        var selected = b.Node("Equal", [x, node.Output[0]]);
+        var spread = b.Node("Expand", [OutputCotangent(b, node), b.CotangentShapeOf(x)]);
+        b.AddCotangent(x, b.Node("Where", [selected, spread, b.Scalar(0)]));
+    }
+
+    private static void Reduce(GradientGraphBuilder b, NodeProto node, Reduction reduction)
     {
         RequireInactive(b, node, 1);
         var x = node.Input[0];
@@ -121,7 +139,12 @@ internal static partial class GradientRules
             kept = b.Node(node.OpType, axes.Length > 0 ? [x, axes] : [x], Int("keepdims", 1), Int("noop_with_empty_axes", noop));
         }
         var spread = b.Node("Expand", [b.ReshapeToCotangentOf(dy, kept), b.CotangentShapeOf(x)]);
-        if (mean)
+        if (reduction == Reduction.Extremum)
+        {
+            // The cotangent flows to the elements equal to the extremum.
+            spread = b.Node("Where", [b.Node("Equal", [x, kept]), spread, b.Scalar(0)]);
+        }
+        if (reduction == Reduction.Mean)
         {
             var count = b.Node("CastLike", [b.Node("Div", [b.Node("Size", [x]), b.Node("Size", [y])]), b.Scalar(0)]);
             spread = b.Node("Div", [spread, count]);

@@ -67,6 +67,9 @@ internal static partial class GradientRules
         ["Min"] = Extremum,
         ["Mean"] = Mean,
         ["Expand"] = Expand,
+        ["ReduceMax"] = ReduceExtremum,
+        ["ReduceMin"] = ReduceExtremum,
+        ["GlobalMaxPool"] = GlobalMaxPool,
     };
 
     /// <summary>
