@@ -62,4 +62,35 @@ public class OnnxGradientModelZooTests
         GradientCheck.AssertDirectionalDerivativesMatch(model, n: 2, k: 2, channels: 3, height: 224, width: 224, h: 1.0,
             tolerance: 1e-2, inputScale: 100, inputName: input, logitsName: "logits");
     }
+
+    [Fact]
+    public void DequantizedMobileNetV2MatchesDirectionalFiniteDifferences()
+    {
+        if (ModelPath("mobilenetv2/mobilenetv2-12-int8_dequantized_fp32.onnx") is not { } path)
+        {
+            return;
+        }
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        // Minimal opset-18 normalisation for this model (opset 12): Squeeze/Unsqueeze axes become inputs.
+        foreach (var node in model.Graph.Node.Where(n => n.OpType is "Squeeze" or "Unsqueeze"))
+        {
+            if (node.Attribute.FirstOrDefault(a => a.Name == "axes") is { } axes)
+            {
+                var tensor = new TensorProto { Name = node.Name + "_axes", DataType = (int)TensorProto.Types.DataType.Int64, Dims = { axes.Ints.Count } };
+                tensor.Int64Data.AddRange(axes.Ints);
+                model.Graph.Initializer.Add(tensor);
+                node.Input.Add(tensor.Name);
+                node.Attribute.Remove(axes);
+            }
+        }
+        model.OpsetImport.Clear();
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 18 });
+        model.IrVersion = Math.Max(model.IrVersion, 8);
+        var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet();
+        var input = model.Graph.Input.First(i => !initializers.Contains(i.Name));
+        var batch = input.Type.TensorType.Shape.Dim[0];
+        Assert.True(batch.HasDimParam || !batch.HasDimValue, $"batch dim {batch}");
+        GradientCheck.AssertDirectionalDerivativesMatch(model, n: 2, k: 2, channels: 3, height: 224, width: 224, h: 1e-2,
+            tolerance: 1e-2, inputScale: 1, inputName: input.Name, logitsName: model.Graph.Output[0].Name);
+    }
 }
