@@ -110,15 +110,6 @@ internal static partial class GradientRules
 
     private static void ReduceExtremum(GradientGraphBuilder b, NodeProto node) => Reduce(b, node, Reduction.Extremum);
 
-    private static void GlobalMaxPool(GradientGraphBuilder b, NodeProto node)
-    {
-        // The cotangent flows to the elements equal to their channel's maximum.
-        var x = node.Input[0];
-        var selected = b.Node("Equal", [x, node.Output[0]]);
-        var spread = b.Node("Expand", [OutputCotangent(b, node), b.CotangentShapeOf(x)]);
-        b.AddCotangent(x, b.Node("Where", [selected, spread, b.Scalar(0)]));
-    }
-
     private static void Reduce(GradientGraphBuilder b, NodeProto node, Reduction reduction)
     {
         RequireInactive(b, node, 1);
