@@ -90,4 +90,14 @@ public class OnnxGradientElementwiseTests
         var expanded = g.Node("Expand", [pooled, g.Ints(1, 2, 1, 1)]);                         // [N,2,5,5]
         GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(g.Node("Add", [mean, expanded]), 50), 2, 5, 5), h: 1e-2);
     }
+
+    [Fact]
+    public void WhereWithBroadcastingMatchesFiniteDifferences()
+    {
+        var g = new TestGraph();
+        var condition = g.Node("Greater", [X, g.Random([5])]);                                   // depends on x: no gradient
+        var chosen = g.Node("Where", [condition, g.Node("Mul", [X, X]), g.Node("Tanh", [g.Node("ReduceSum", [X, g.Ints(1)], Int("keepdims", 1))])]);
+        var constant = g.Node("Where", [g.Node("Less", [g.Random([2, 1, 1]), g.Values([0.0])]), g.Random([5]), X]);
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(g.Node("Add", [chosen, constant]), 50), 2, 5, 5), h: 1e-6);
+    }
 }

@@ -110,4 +110,15 @@ public class OnnxGradientPoolingTests
         var logits = g.Node("Gemm", [g.Node("Tanh", [features]), g.Random([4, 17])], Int("transB", 1));
         GradientCheck.AssertMatchesFiniteDifferences(g.Model(logits, 2, 5, 5), h: 1e-3);
     }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(2)]
+    public void LayerNormalizationMatchesFiniteDifferences(long axis)
+    {
+        var g = new TestGraph(elementType: Float32);
+        var scaleShape = axis == -1 ? new long[] { 5 } : [5, 5];
+        var normalized = g.Node("LayerNormalization", [X, g.Random(scaleShape, 0.5, 1.0), g.Random(scaleShape)], Int("axis", axis), Float("epsilon", 1e-3));
+        GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(g.Node("Tanh", [normalized]), 50), 2, 5, 5), h: 1e-2);
+    }
 }

@@ -70,6 +70,8 @@ internal static partial class GradientRules
         ["ReduceMax"] = ReduceExtremum,
         ["ReduceMin"] = ReduceExtremum,
         ["GlobalMaxPool"] = GlobalMaxPool,
+        ["Where"] = Where,
+        ["LayerNormalization"] = LayerNormalization,
     };
 
     /// <summary>
@@ -399,5 +401,47 @@ internal static partial class GradientRules
     {
         RequireInactive(b, node, 1);
         AddUnbroadcast(b, node, 0, OutputCotangent(b, node));
+    }
+
+    private static void Where(GradientGraphBuilder b, NodeProto node)
+    {
+        RequireInactive(b, node, 0);
+        var dy = OutputCotangent(b, node);
+        var condition = node.Input[0];
+        if (b.Active.Contains(node.Input[1]))
+        {
+            AddUnbroadcast(b, node, 1, b.Node("Where", [condition, dy, b.Scalar(0)]));
+        }
+        if (b.Active.Contains(node.Input[2]))
+        {
+            AddUnbroadcast(b, node, 2, b.Node("Where", [condition, b.Scalar(0), dy]));
+        }
+    }
+
+    private static void LayerNormalization(GradientGraphBuilder b, NodeProto node)
+    {
+        // Over the axes from `axis` to the last: x̂ = (x − μ)/σ, y = x̂·scale + bias;
+        // dx = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))/σ with ĝ = dy·scale.
+        if (node.Output.Count(o => o.Length > 0) > 1)
+        {
+            throw new NotSupportedException($"{node.Describe()}: LayerNormalization with Mean or InvStdDev outputs has no gradient rule.");
+        }
+        RequireInactive(b, node, 1);
+        RequireInactive(b, node, 2);
+        var x = node.Input[0];
+        var axis = node.GetInt("axis", -1);
+        // Normalised axes as negative indices, which mean the same on x and on the K-leading cotangents.
+        var start = axis < 0 ? b.Int64Scalar(axis) : b.Node("Sub", [b.Int64Scalar(axis), b.Node("Size", [b.ShapeOf(x)])]);
+        var axes = b.Node("Range", [start, b.Int64Scalar(0), b.Int64Scalar(1)]);
+        var keep = GradientGraphBuilder.Int("keepdims", 1);
+        var centred = b.Node("Sub", [x, b.Node("ReduceMean", [x, axes], keep)]);
+        var variance = b.Node("ReduceMean", [b.Node("Mul", [centred, centred]), axes], keep);
+        var sigma = b.Node("Sqrt", [b.Node("Add", [variance, b.Scalar(node.GetFloat("epsilon", 1e-5))])]);
+        var normalised = b.Node("Div", [centred, sigma]);
+        var g = b.Node("Mul", [OutputCotangent(b, node), node.Input[1]]);
+        var meanG = b.Node("ReduceMean", [g, axes], keep);
+        var meanGx = b.Node("ReduceMean", [b.Node("Mul", [g, normalised]), axes], keep);
+        var numerator = b.Node("Sub", [b.Node("Sub", [g, meanG]), b.Node("Mul", [normalised, meanGx])]);
+        b.AddCotangent(x, b.Node("Div", [numerator, sigma]));
     }
 }
