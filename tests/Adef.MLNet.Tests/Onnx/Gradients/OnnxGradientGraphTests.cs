@@ -91,4 +91,18 @@ public class OnnxGradientGraphTests
         var h = g.Node("Mul", [reshaped, constant]);
         GradientCheck.AssertMatchesFiniteDifferences(g.Model(g.Head(h, 50), 2, 5, 5));
     }
+
+    [Fact]
+    public void MissingLogitsAndIntegerInputsAreReportedByName()
+    {
+        var model = SmallCnn();
+        var missing = Assert.Throws<ArgumentException>(() => MarginGradientGraph.Build(model, X, "no_such_tensor"));
+        Assert.Contains("no_such_tensor", missing.Message);
+        var noInput = Assert.Throws<ArgumentException>(() => MarginGradientGraph.Build(model, "no_such_input", "logits"));
+        Assert.Contains("no_such_input", noInput.Message);
+        var integer = model.Clone();
+        integer.Graph.Input[0].Type.TensorType.ElemType = (int)global::Onnx.TensorProto.Types.DataType.Int64;
+        var error = Assert.Throws<NotSupportedException>(() => MarginGradientGraph.Build(integer, X, "logits"));
+        Assert.Contains("Int64", error.Message);
+    }
 }

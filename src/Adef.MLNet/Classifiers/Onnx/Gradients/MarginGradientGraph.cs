@@ -51,6 +51,14 @@ internal static class MarginGradientGraph
             throw new ArgumentException($"The model already has a tensor named '{TargetsInput}'.", nameof(model));
         }
         var elementType = (TensorProto.Types.DataType)input.Type.TensorType.ElemType;
+        if (elementType is not (TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Double))
+        {
+            throw new NotSupportedException($"The input '{inputName}' has element type {elementType}; gradients need float or double.");
+        }
+        if (!graph.Node.Any(n => n.Output.Contains(logitsName)))
+        {
+            throw new ArgumentException($"No node of the model produces a tensor named '{logitsName}'.", nameof(logitsName));
+        }
         var inputRank = input.Type.TensorType.Shape?.Dim.Count
             ?? throw new ArgumentException($"The input '{inputName}' has no shape; its rank is needed.", nameof(inputName));
 
@@ -75,7 +83,7 @@ internal static class MarginGradientGraph
                 TensorType = new TypeProto.Types.Tensor
                 {
                     ElemType = (int)TensorProto.Types.DataType.Int64,
-                    Shape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimParam = "N" }, new TensorShapeProto.Types.Dimension { DimParam = "K" } } },
+                    Shape = new TensorShapeProto { Dim = { BatchDimension(input), new TensorShapeProto.Types.Dimension { DimParam = "K" } } },
                 },
             },
         });
@@ -167,6 +175,12 @@ internal static class MarginGradientGraph
         var predictedHot = b.Node("OneHot", [predicted, classes, values], Int("axis", -1));
         return b.Node("Cast", [b.Node("Sub", [targetHot, predictedHot])], Int("to", (long)b.ElementType));
     }
+
+    /// <summary>The input's batch dimension (same symbol or size), or a symbol N when it has none.</summary>
+    private static TensorShapeProto.Types.Dimension BatchDimension(ValueInfoProto input)
+        => input.Type.TensorType.Shape is { Dim.Count: > 0 } shape && (shape.Dim[0].HasDimParam || shape.Dim[0].HasDimValue)
+            ? shape.Dim[0].Clone()
+            : new TensorShapeProto.Types.Dimension { DimParam = "N" };
 
     private static void SetOpset(ModelProto model)
     {
