@@ -39,6 +39,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     private InferenceSession? _gradient;
     private string[]? _gradientInputs;
     private string[]? _gradientOutputs;
+    private readonly Func<ModelProto, string, string, ModelProto> _buildGradientGraph;
     private bool _disposed;
 
     /// <summary>Loads the ONNX model at <paramref name="modelPath"/>.</summary>
@@ -47,7 +48,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     /// <exception cref="AdefDataException">The file is missing or malformed, or the model's inputs or outputs do not fit (the message says why).</exception>
     /// <exception cref="InvalidOperationException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
     public OnnxClassifier(string modelPath, OnnxClassifierOptions? options = null)
-        : this(OnnxModelFile.Read(modelPath), modelPath, options)
+        : this(OnnxModelFile.Read(modelPath), modelPath, options, MarginGradientGraph.Build)
     {
     }
 
@@ -57,12 +58,20 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     /// <exception cref="AdefDataException">The bytes are not an ONNX model, or its inputs or outputs do not fit.</exception>
     /// <exception cref="InvalidOperationException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
     public OnnxClassifier(byte[] model, OnnxClassifierOptions? options = null)
-        : this(OnnxModelFile.Parse(model ?? throw new ArgumentNullException(nameof(model)), null), null, options)
+        : this(model, options, MarginGradientGraph.Build)
     {
     }
 
-    private OnnxClassifier(ModelProto model, string? source, OnnxClassifierOptions? options)
+    /// <summary>For tests: a classifier whose gradient model comes from <paramref name="buildGradientGraph"/>.</summary>
+    internal OnnxClassifier(byte[] model, OnnxClassifierOptions? options, Func<ModelProto, string, string, ModelProto> buildGradientGraph)
+        : this(OnnxModelFile.Parse(model ?? throw new ArgumentNullException(nameof(model)), null), null, options, buildGradientGraph)
     {
+    }
+
+    private OnnxClassifier(ModelProto model, string? source, OnnxClassifierOptions? options,
+        Func<ModelProto, string, string, ModelProto> buildGradientGraph)
+    {
+        _buildGradientGraph = buildGradientGraph;
         options ??= new OnnxClassifierOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads, nameof(options.IntraOpThreads));
         _source = source;
@@ -174,7 +183,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         if (_prepared.UpgradeError is { } upgradeError)
             throw new NotSupportedException(
                 $"Gradients of {Describe()} are not available: {upgradeError.Message}", upgradeError);
-        ModelProto augmented = MarginGradientGraph.Build(_prepared.Model, _prepared.InputName, _prepared.LogitsName);
+        ModelProto augmented = _buildGradientGraph(_prepared.Model, _prepared.InputName, _prepared.LogitsName);
         _gradient = new InferenceSession(augmented.ToByteArray(), _sessionOptions);
         _gradientInputs = new[] { _prepared.InputName, MarginGradientGraph.TargetsInput };
         _gradientOutputs = new[] { _prepared.LogitsName, MarginGradientGraph.GradientsOutput };
