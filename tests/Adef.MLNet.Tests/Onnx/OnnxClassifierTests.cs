@@ -90,6 +90,21 @@ public class OnnxClassifierTests
     }
 
     [Fact]
+    public void BatchHardCodedInsideTheGraphFailsWithAHintForBatchesAboveOne()
+    {
+        ModelProto model = TinyModels.Classifier(batch: 1L);
+        model.Graph.Initializer.Add(Int64Vector("two_by_nine", new long[] { 2, 9 }));
+        model.Graph.Node.Insert(0, Node("Reshape", "hard_coded", new[] { "x", "two_by_nine" }, new[] { "x29" }));
+        model.Graph.Node[1].Input[0] = "x29";
+        using var classifier = Load(model);
+        AssertLogitsOfTinyModel(classifier, count: 1);
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            classifier.ComputeLogits(TinyModels.RandomImages(2, seed: 1), 2, new float[8]));
+        Assert.Contains("batch of 2", error.Message);
+        Assert.Contains("hard-codes a batch size", error.Message);
+    }
+
+    [Fact]
     public void FixedBatchLargerThanOneIsRefusedNamingTheInput()
     {
         var error = Assert.Throws<AdefDataException>(() => Load(TinyModels.Classifier(batch: 8L)));

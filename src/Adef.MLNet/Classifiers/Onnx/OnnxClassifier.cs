@@ -33,7 +33,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     private readonly List<string> _warnings;
     private readonly SessionOptions _sessionOptions;
     private readonly InferenceSession _forward;
-    private readonly RunOptions _runOptions = new();
+    private readonly RunOptions _runOptions;
     private readonly string[] _forwardInputs;
     private readonly string[] _forwardOutputs;
     private InferenceSession? _gradient;
@@ -76,6 +76,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads, nameof(options.IntraOpThreads));
         _source = source;
         _prepared = OnnxModelPreparation.Prepare(model, options, source);
+        _runOptions = new RunOptions();
         _warnings = _prepared.Warnings.ToList();
         InputShape = _prepared.InputShape;
         _forwardInputs = new[] { _prepared.InputName };
@@ -132,7 +133,14 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
                 {
                     using var input = Tensor(x, images.Length, count, InputShape.Channels, InputShape.Height, InputShape.Width);
                     using var output = Tensor(l, logits.Length, count, ClassCount);
-                    _forward.Run(_runOptions, _forwardInputs, new[] { input }, _forwardOutputs, new[] { output });
+                    try
+                    {
+                        _forward.Run(_runOptions, _forwardInputs, new[] { input }, _forwardOutputs, new[] { output });
+                    }
+                    catch (OnnxRuntimeException e)
+                    {
+                        throw RunFailed(e, count);
+                    }
                 }
             }
         }
@@ -165,12 +173,23 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
                     using var logitsValue = Tensor(l, logits.Length, count, ClassCount);
                     using var gradientValue = Tensor(g, gradients.Length,
                         count, targetsPerImage, InputShape.Channels, InputShape.Height, InputShape.Width);
-                    session.Run(_runOptions, _gradientInputs!, new[] { input, targetValue }, _gradientOutputs!,
-                        new[] { logitsValue, gradientValue });
+                    try
+                    {
+                        session.Run(_runOptions, _gradientInputs!, new[] { input, targetValue }, _gradientOutputs!,
+                            new[] { logitsValue, gradientValue });
+                    }
+                    catch (OnnxRuntimeException e)
+                    {
+                        throw RunFailed(e, count, " (gradient model)");
+                    }
                 }
             }
         }
     }
+
+    private InvalidOperationException RunFailed(OnnxRuntimeException e, int count, string which = "") =>
+        new($"ONNX Runtime failed to run {Describe()}{which} on a batch of {count}: {e.Message}" +
+            (count > 1 ? " If the graph hard-codes a batch size (a Reshape to [1, …], say), it can only take one image per call." : ""), e);
 
     private static unsafe OrtValue Tensor(float* data, int length, params long[] shape) =>
         OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (IntPtr)data,
@@ -184,7 +203,15 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
             throw new NotSupportedException(
                 $"Gradients of {Describe()} are not available: {upgradeError.Message}", upgradeError);
         ModelProto augmented = _buildGradientGraph(_prepared.Model, _prepared.InputName, _prepared.LogitsName);
-        _gradient = new InferenceSession(augmented.ToByteArray(), _sessionOptions);
+        try
+        {
+            _gradient = new InferenceSession(augmented.ToByteArray(), _sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidOperationException(
+                $"ONNX Runtime could not load the gradient model built for {Describe()}: {e.Message}", e);
+        }
         _gradientInputs = new[] { _prepared.InputName, MarginGradientGraph.TargetsInput };
         _gradientOutputs = new[] { _prepared.LogitsName, MarginGradientGraph.GradientsOutput };
         return _gradient;
@@ -257,7 +284,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
             _gradient?.Dispose();
             _forward?.Dispose();
             _sessionOptions?.Dispose();
-            _runOptions.Dispose();
+            _runOptions?.Dispose();
         }
     }
 }

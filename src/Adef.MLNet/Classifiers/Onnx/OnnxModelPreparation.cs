@@ -81,7 +81,7 @@ internal static class OnnxModelPreparation
         // Shapes recorded for intermediate tensors may carry the old batch size; ONNX Runtime infers them again.
         if (batchWasOne) graph.ValueInfo.Clear();
 
-        logits = FlattenLogits(graph, logitsInfo, names);
+        logits = FlattenLogits(graph, logitsInfo, names, image.Type.TensorType.Shape.Dim[0].DimParam);
         int? classCount = DeclaredClassCount(graph.Output[0]);
 
         Prune(graph, image.Name, what, source);
@@ -209,15 +209,15 @@ internal static class OnnxModelPreparation
     }
 
     /// <summary>Appends Flatten(axis 1) unless the logits are declared 2-D; returns the name of the N×L output.</summary>
-    private static string FlattenLogits(GraphProto graph, ValueInfoProto logits, UniqueNames names)
+    private static string FlattenLogits(GraphProto graph, ValueInfoProto logits, UniqueNames names, string batchSymbol)
     {
         var dims = logits.Type?.TensorType?.Shape?.Dim;
         if (dims is { Count: 2 }) return logits.Name;
         string flat = names.Next("adef_logits");
         graph.Node.Add(Node("Flatten", names.Next("adef_flatten_logits"), new[] { logits.Name }, new[] { flat }, Int("axis", 1)));
         object[] shape = dims is { Count: > 1 } && dims.Skip(1).All(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
-            ? new object[] { BatchSymbol, dims.Skip(1).Aggregate(1L, (p, d) => p * d.DimValue) }
-            : new object[] { BatchSymbol, "L" };
+            ? new object[] { batchSymbol, dims.Skip(1).Aggregate(1L, (p, d) => p * d.DimValue) }
+            : new object[] { batchSymbol, "L" };
         graph.Output.Clear();
         graph.Output.Add(ValueInfo(flat, FloatType, shape));
         return flat;
