@@ -105,6 +105,35 @@ public class OnnxZooModelTests
     }
 
     [SkippableTheory]
+    [InlineData(MnistZoo, "Input3", "Plus214_Output_0", 255f)]
+    [InlineData(MnistZooBatchOne, "Input3", "Plus214_Output_0", 255f)]
+    [InlineData(SqueezeNet, "data_0", "pool10_1", 100f)]
+    [InlineData(MobileNetV2, "input", "output", 2f)]
+    public void PreparedModelComputesTheSameLogitsAsTheOriginal(string model, string input, string output, float scale)
+    {
+        string path = SharedModels.Require(model);
+        using var classifier = new OnnxClassifier(path);
+        int size = classifier.InputShape.Size;
+        var random = new Random(3);
+        float[] image = Enumerable.Range(0, size).Select(_ => (float)random.NextDouble() * scale).ToArray();
+
+        // The file as it is, run by ONNX Runtime directly (one image: the batch-1 original allows no more).
+        using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(path);
+        using var runOptions = new Microsoft.ML.OnnxRuntime.RunOptions();
+        using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(image,
+            new long[] { 1, classifier.InputShape.Channels, classifier.InputShape.Height, classifier.InputShape.Width });
+        using var results = session.Run(runOptions, new[] { input }, new[] { value }, new[] { output });
+        float[] expected = results[0].GetTensorDataAsSpan<float>().ToArray();
+
+        var logits = new float[classifier.ClassCount];
+        classifier.ComputeLogits(image, 1, logits);
+        Assert.Equal(expected.Length, logits.Length);
+        float largest = expected.Max(MathF.Abs);
+        for (int c = 0; c < logits.Length; c++)
+            Assert.True(MathF.Abs(expected[c] - logits[c]) <= 1e-4f * Math.Max(1, largest), $"{model}, class {c}: {expected[c]} vs {logits[c]}");
+    }
+
+    [SkippableTheory]
     [InlineData(MnistZoo, 255f)]
     [InlineData(SqueezeNet, 100f)]
     [InlineData(MobileNetV2, 2f)]
