@@ -40,6 +40,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     private string[]? _gradientInputs;
     private string[]? _gradientOutputs;
     private readonly Func<ModelProto, string, string, ModelProto> _buildGradientGraph;
+    private readonly NotSupportedException? _upgradeError;
     private bool _disposed;
 
     /// <summary>Loads the ONNX model at <paramref name="modelPath"/>.</summary>
@@ -82,8 +83,24 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         _forwardInputs = new[] { _prepared.InputName };
         _forwardOutputs = new[] { _prepared.LogitsName };
 
-        byte[] forwardBytes = _prepared.Model.ToByteArray();
-        (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(forwardBytes, options);
+        _upgradeError = _prepared.UpgradeError;
+        if (_prepared.Upgraded is { } upgraded)
+        {
+            // Run the opset-18 form, the graph the gradients extend; should ONNX Runtime reject it, the original still serves logits.
+            try
+            {
+                (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(upgraded.ToByteArray(), options);
+            }
+            catch (AdefDataException e) when (e.InnerException is OnnxRuntimeException)
+            {
+                _upgradeError = new NotSupportedException($"ONNX Runtime rejected the opset-18 form of the model: {e.InnerException.Message}", e);
+                (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
+            }
+        }
+        else
+        {
+            (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
+        }
         try
         {
             ClassCount = _prepared.ClassCount ?? ClassCountByRunning();
@@ -199,10 +216,10 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     private InferenceSession GradientSession()
     {
         if (_gradient is not null) return _gradient;
-        if (_prepared.UpgradeError is { } upgradeError)
+        if (_upgradeError is not null || _prepared.Upgraded is null)
             throw new NotSupportedException(
-                $"Gradients of {Describe()} are not available: {upgradeError.Message}", upgradeError);
-        ModelProto augmented = _buildGradientGraph(_prepared.Model, _prepared.InputName, _prepared.LogitsName);
+                $"Gradients of {Describe()} are not available: {_upgradeError?.Message}", _upgradeError);
+        ModelProto augmented = _buildGradientGraph(_prepared.Upgraded, _prepared.InputName, _prepared.LogitsName);
         try
         {
             _gradient = new InferenceSession(augmented.ToByteArray(), _sessionOptions);

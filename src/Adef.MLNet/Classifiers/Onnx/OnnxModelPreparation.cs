@@ -4,7 +4,8 @@ using static Adef.MLNet.Classifiers.Onnx.OnnxProtos;
 namespace Adef.MLNet.Classifiers.Onnx;
 
 /// <summary>A model made ready for <see cref="OnnxClassifier"/>: one image input, one 2-D logits output.</summary>
-/// <param name="Model">The forward model (upgraded to opset 18 when <see cref="UpgradeError"/> is null).</param>
+/// <param name="Model">The forward model at its original opset.</param>
+/// <param name="Upgraded">The forward model at opset 18 (what the gradient builder needs), or null when <see cref="UpgradeError"/> says why not.</param>
 /// <param name="InputName">The image input, float [N, C, H, W] with N symbolic.</param>
 /// <param name="LogitsName">The only graph output, float [N, L].</param>
 /// <param name="InputShape">C, H, W.</param>
@@ -12,7 +13,7 @@ namespace Adef.MLNet.Classifiers.Onnx;
 /// <param name="Warnings">Things the user should know (softmax output accepted, batch made symbolic, ...).</param>
 /// <param name="UpgradeError">Why the model could not be upgraded to opset 18 (gradients then fail with it), or null.</param>
 internal sealed record PreparedOnnxModel(
-    ModelProto Model, string InputName, string LogitsName, ImageShape InputShape, int? ClassCount,
+    ModelProto Model, ModelProto? Upgraded, string InputName, string LogitsName, ImageShape InputShape, int? ClassCount,
     IReadOnlyList<string> Warnings, NotSupportedException? UpgradeError);
 
 /// <summary>
@@ -86,17 +87,17 @@ internal static class OnnxModelPreparation
 
         Prune(graph, image.Name, what, source);
 
-        ModelProto forward = model;
+        ModelProto? upgraded = null;
         NotSupportedException? upgradeError = null;
         try
         {
-            forward = OpsetUpgrade.ToOpset18(model);
+            upgraded = OpsetUpgrade.ToOpset18(model);
         }
         catch (NotSupportedException e)
         {
             upgradeError = e;
         }
-        return new PreparedOnnxModel(forward, image.Name, logits, shape, classCount, warnings, upgradeError);
+        return new PreparedOnnxModel(model, upgraded, image.Name, logits, shape, classCount, warnings, upgradeError);
     }
 
     private static ValueInfoProto ResolveInput(GraphProto graph, string? requested, string what, string? source)
