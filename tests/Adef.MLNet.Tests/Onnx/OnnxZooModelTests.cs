@@ -149,28 +149,45 @@ public class OnnxZooModelTests
         var gradients = new float[count * k * size];
         GradientBuilder.Run(() => classifier.ComputeLogitsAndMarginGradients(images, count, targets, k, logits, gradients));
 
+        // A smoke test: in float32, through many ReLU/Clip/MaxPool kinks, one central difference along a random
+        // direction agrees with the exact derivative only to 5–20 % (measured on SqueezeNet and MobileNetV2), so the
+        // test compares all of them at once: the relative ℓ2 distance between the finite differences and the
+        // gradients' directional derivatives, over 2 images × 2 targets × 3 directions (measured with the builder:
+        // 0.001 on the MNIST zoo model, 0.02 on MobileNetV2, 0.09 on SqueezeNet, whose small derivatives on noise
+        // images sit near float32 rounding). That catches a wrong rule
+        // (a sign, a missing 1/(H·W), a wrong mask); the exact check is
+        // MnistOnnxExporterTests.ExportedGradientsEqualTorchSharpAutograd.
+        var numeric = new List<double>();
+        var analytic = new List<double>();
         for (int i = 0; i < count; i++)
         {
             int current = Logits.ArgMax(logits.AsSpan(i * classifier.ClassCount, classifier.ClassCount));
-            float[] direction = Enumerable.Range(0, size).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-            for (int j = 0; j < k; j++)
+            for (int d = 0; d < 3; d++)
             {
-                int target = targets[i * k + j];
-                double analytic = 0;
-                for (int p = 0; p < size; p++) analytic += gradients[(i * k + j) * size + p] * (double)direction[p];
-                double Margin(float step)
+                float[] direction = Enumerable.Range(0, size).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+                for (int j = 0; j < k; j++)
                 {
-                    float[] image = images.AsSpan(i * size, size).ToArray();
-                    for (int p = 0; p < size; p++) image[p] += step * direction[p];
-                    var l = new float[classifier.ClassCount];
-                    classifier.ComputeLogits(image, 1, l);
-                    return l[target] - (double)l[current];
+                    int target = targets[i * k + j];
+                    double projected = 0;
+                    for (int p = 0; p < size; p++) projected += gradients[(i * k + j) * size + p] * (double)direction[p];
+                    double Margin(float step)
+                    {
+                        float[] image = images.AsSpan(i * size, size).ToArray();
+                        for (int p = 0; p < size; p++) image[p] += step * direction[p];
+                        var l = new float[classifier.ClassCount];
+                        classifier.ComputeLogits(image, 1, l);
+                        return l[target] - (double)l[current];
+                    }
+                    float h = 1e-4f * scale;
+                    numeric.Add((Margin(h) - Margin(-h)) / (2 * h));
+                    analytic.Add(projected);
                 }
-                float h = 1e-3f * scale;
-                double numeric = (Margin(h) - Margin(-h)) / (2 * h);
-                Assert.True(Math.Abs(numeric - analytic) <= 0.02 * Math.Max(Math.Abs(numeric), 1e-3),
-                    $"{model}, image {i}, target {target}: finite difference {numeric}, gradient {analytic}");
             }
         }
+        double distance = Math.Sqrt(numeric.Zip(analytic).Sum(p => (p.First - p.Second) * (p.First - p.Second)));
+        double norm = Math.Sqrt(analytic.Sum(a => a * a));
+        Assert.True(distance <= 0.2 * norm,
+            $"{model}: relative distance {distance / norm:F3}; finite differences [{string.Join(", ", numeric.Select(v => v.ToString("G4")))}], " +
+            $"gradients [{string.Join(", ", analytic.Select(v => v.ToString("G4")))}]");
     }
 }
