@@ -58,6 +58,17 @@ public class OnnxClassifierGradientSessionTests
     }
 
     [Fact]
+    public void PrepareGradientsBuildsTheGradientModelUpFront()
+    {
+        using var classifier = new OnnxClassifier(TinyModels.Classifier(batch: "N").ToByteArray(), null, HandWrittenGradients);
+        classifier.PrepareGradients();
+        Assert.Equal(1, _builds);
+        classifier.PrepareGradients();
+        classifier.ComputeLogitsAndMarginGradients(TinyModels.RandomImages(1, seed: 1), 1, new[] { 2 }, 1, new float[4], new float[18]);
+        Assert.Equal(1, _builds);
+    }
+
+    [Fact]
     public void LogitsAndGradientsArriveInTheCallersBuffers()
     {
         using var classifier = new OnnxClassifier(TinyModels.Classifier(batch: "N", softmax: true, opset: 9).ToByteArray(), null, HandWrittenGradients);

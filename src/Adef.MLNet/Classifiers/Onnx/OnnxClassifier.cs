@@ -1,4 +1,3 @@
-using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers.Onnx.Gradients;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
@@ -201,6 +200,20 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Builds the gradient model now rather than on the first <see cref="ComputeLogitsAndMarginGradients"/> call,
+    /// so that an operator without a gradient rule is reported up front. Calling it again does nothing.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model contains an operator the gradient builder has no rule for (the message names it and its node).</exception>
+    public void PrepareGradients()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            GradientSession();
         }
     }
 
