@@ -58,6 +58,7 @@ public class OpsetUpgradeTests
             N("Resize", new[] { "x", "scales" }, Y, OnnxProtos.String("mode", "linear")), FloatTensor("scales", new[] { 1f, 1f, 2f, 1.5f }, 4)),
         ["TopK1"] = () => new(9, new long[] { 2, 3, 4, 5 }, new[] { N("TopK", X, new[] { "values", "indices" }, Int("k", 2)) },
             new[] { ("values", FloatType), ("indices", Int64Type) }, Array.Empty<TensorProto>()),
+        ["ImageScaler"] = () => One(8, new long[] { 2, 3, 4, 5 }, N("ImageScaler", X, Y, Float("scale", 0.5f), Floats("bias", 1f, -2f, 3f))),
         ["Scatter9"] = () => One(9, new long[] { 2, 3 },
             N("Scatter", new[] { "x", "indices", "updates" }, Y, Int("axis", 1)),
             Int64Tensor("indices", new long[] { 2, 0, 1, 1 }, 2, 2), FloatTensor("updates", new[] { 5f, 6f, 7f, 8f }, 2, 2)),
