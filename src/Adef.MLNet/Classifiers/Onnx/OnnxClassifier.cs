@@ -1,0 +1,320 @@
+using Adef.MLNet.Classifiers.Onnx.Gradients;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Onnx;
+
+namespace Adef.MLNet.Classifiers.Onnx;
+
+/// <summary>
+/// An <see cref="IDifferentiableClassifier"/> over an ONNX image classifier, run by ONNX Runtime. Logits come
+/// from the model itself; margin gradients from the same model augmented with its reverse-mode derivative
+/// (standard ONNX operators only, so it runs on any execution provider), built on the first gradient call.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The model needs one float32 image input [N, C, H, W] with C, H and W fixed; a batch fixed at 1 is made
+/// symbolic (a Reshape whose constant target starts with 1 is changed to start with −1, which covers the ONNX
+/// model zoo's MNIST; other hard-coded batch sizes inside the graph remain the model's business and show up
+/// as ONNX Runtime errors for batches larger than 1). The logits tensor may be N×L or N×L×1×1.
+/// </para>
+/// <para>
+/// Both ONNX Runtime sessions are created once and reused. Calls are serialised with a lock, so one instance
+/// may be shared between threads. Inputs and outputs are passed to ONNX Runtime as pinned views of the
+/// caller's spans, without copies.
+/// </para>
+/// </remarks>
+public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
+{
+    private readonly PreparedOnnxModel _prepared;
+    private readonly string? _source;
+    private readonly object _gate = new();
+    private readonly List<string> _warnings;
+    private readonly SessionOptions _sessionOptions;
+    private readonly InferenceSession _forward;
+    private readonly RunOptions _runOptions;
+    private readonly string[] _forwardInputs;
+    private readonly string[] _forwardOutputs;
+    private InferenceSession? _gradient;
+    private string[]? _gradientInputs;
+    private string[]? _gradientOutputs;
+    private readonly Func<ModelProto, string, string, ModelProto> _buildGradientGraph;
+    private readonly NotSupportedException? _upgradeError;
+    private bool _disposed;
+
+    /// <summary>Loads the ONNX model at <paramref name="modelPath"/>.</summary>
+    /// <param name="modelPath">An .onnx file with all tensors inside it.</param>
+    /// <param name="options">Input/output choice and execution settings; defaults when <see langword="null"/>.</param>
+    /// <exception cref="AdefDataException">The file is missing or malformed, or the model's inputs or outputs do not fit (the message says why).</exception>
+    /// <exception cref="InvalidOperationException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
+    public OnnxClassifier(string modelPath, OnnxClassifierOptions? options = null)
+        : this(OnnxModelFile.Read(modelPath), modelPath, options, MarginGradientGraph.Build)
+    {
+    }
+
+    /// <summary>Loads an ONNX model from its serialised bytes.</summary>
+    /// <param name="model">The contents of an .onnx file.</param>
+    /// <param name="options">Input/output choice and execution settings; defaults when <see langword="null"/>.</param>
+    /// <exception cref="AdefDataException">The bytes are not an ONNX model, or its inputs or outputs do not fit.</exception>
+    /// <exception cref="InvalidOperationException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
+    public OnnxClassifier(byte[] model, OnnxClassifierOptions? options = null)
+        : this(model, options, MarginGradientGraph.Build)
+    {
+    }
+
+    /// <summary>For tests: a classifier whose gradient model comes from <paramref name="buildGradientGraph"/>.</summary>
+    internal OnnxClassifier(byte[] model, OnnxClassifierOptions? options, Func<ModelProto, string, string, ModelProto> buildGradientGraph)
+        : this(OnnxModelFile.Parse(model ?? throw new ArgumentNullException(nameof(model)), null), null, options, buildGradientGraph)
+    {
+    }
+
+    private OnnxClassifier(ModelProto model, string? source, OnnxClassifierOptions? options,
+        Func<ModelProto, string, string, ModelProto> buildGradientGraph)
+    {
+        _buildGradientGraph = buildGradientGraph;
+        options ??= new OnnxClassifierOptions();
+        ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads, nameof(options.IntraOpThreads));
+        _source = source;
+        _prepared = OnnxModelPreparation.Prepare(model, options, source);
+        _runOptions = new RunOptions();
+        _warnings = _prepared.Warnings.ToList();
+        InputShape = _prepared.InputShape;
+        _forwardInputs = new[] { _prepared.InputName };
+        _forwardOutputs = new[] { _prepared.LogitsName };
+
+        _upgradeError = _prepared.UpgradeError;
+        if (_prepared.Upgraded is { } upgraded)
+        {
+            // Run the opset-18 form, the graph the gradients extend; should ONNX Runtime reject it, the original still serves logits.
+            try
+            {
+                (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(upgraded.ToByteArray(), options);
+            }
+            catch (AdefDataException e) when (e.InnerException is OnnxRuntimeException)
+            {
+                _upgradeError = new NotSupportedException($"ONNX Runtime rejected the opset-18 form of the model: {e.InnerException.Message}", e);
+                (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
+            }
+        }
+        else
+        {
+            (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
+        }
+        try
+        {
+            ClassCount = _prepared.ClassCount ?? ClassCountByRunning();
+            if (ClassCount < 2)
+                throw new AdefDataException($"The logits of {Describe()} have {ClassCount} class(es); a classifier needs at least 2.", source);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public ImageShape InputShape { get; }
+
+    /// <inheritdoc />
+    public int ClassCount { get; }
+
+    /// <summary>The name of the image input of the model.</summary>
+    public string InputName => _prepared.InputName;
+
+    /// <summary>The name of the logits tensor returned (a Flatten of the chosen tensor when that was not 2-D).</summary>
+    public string LogitsName => _prepared.LogitsName;
+
+    /// <summary>The execution provider the sessions actually run on (CPU after a fallback from CUDA).</summary>
+    public OnnxExecutionProvider ExecutionProvider { get; }
+
+    /// <summary>
+    /// What the user should know about how the model was adapted: a softmax output accepted, a fixed batch
+    /// made symbolic, a fallback from CUDA to the CPU (with the reason). Empty when nothing happened.
+    /// </summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    /// <inheritdoc />
+    public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits)
+    {
+        ClassifierArguments.CheckLogits(this, images, count, logits);
+        if (count == 0) return;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            unsafe
+            {
+                fixed (float* x = images)
+                fixed (float* l = logits)
+                {
+                    using var input = Tensor(x, images.Length, count, InputShape.Channels, InputShape.Height, InputShape.Width);
+                    using var output = Tensor(l, logits.Length, count, ClassCount);
+                    try
+                    {
+                        _forward.Run(_runOptions, _forwardInputs, new[] { input }, _forwardOutputs, new[] { output });
+                    }
+                    catch (OnnxRuntimeException e)
+                    {
+                        throw RunFailed(e, count);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="NotSupportedException">The model contains an operator the gradient builder has no rule for (thrown on the first call, naming it).</exception>
+    public void ComputeLogitsAndMarginGradients(
+        ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
+        Span<float> logits, Span<float> gradients)
+    {
+        ClassifierArguments.CheckMarginGradients(this, images, count, targetLabels, targetsPerImage, logits, gradients);
+        if (count == 0) return;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            InferenceSession session = GradientSession();
+            var targets = new long[targetLabels.Length];
+            for (int i = 0; i < targets.Length; i++) targets[i] = targetLabels[i];
+            unsafe
+            {
+                fixed (float* x = images)
+                fixed (long* t = targets)
+                fixed (float* l = logits)
+                fixed (float* g = gradients)
+                {
+                    using var input = Tensor(x, images.Length, count, InputShape.Channels, InputShape.Height, InputShape.Width);
+                    using var targetValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Int64,
+                        new long[] { count, targetsPerImage }, (IntPtr)t, (long)targets.Length * sizeof(long));
+                    using var logitsValue = Tensor(l, logits.Length, count, ClassCount);
+                    using var gradientValue = Tensor(g, gradients.Length,
+                        count, targetsPerImage, InputShape.Channels, InputShape.Height, InputShape.Width);
+                    try
+                    {
+                        session.Run(_runOptions, _gradientInputs!, new[] { input, targetValue }, _gradientOutputs!,
+                            new[] { logitsValue, gradientValue });
+                    }
+                    catch (OnnxRuntimeException e)
+                    {
+                        throw RunFailed(e, count, " (gradient model)");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Builds the gradient model now rather than on the first <see cref="ComputeLogitsAndMarginGradients"/> call,
+    /// so that an operator without a gradient rule is reported up front. Calling it again does nothing.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model contains an operator the gradient builder has no rule for (the message names it and its node).</exception>
+    public void PrepareGradients()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            GradientSession();
+        }
+    }
+
+    private InvalidOperationException RunFailed(OnnxRuntimeException e, int count, string which = "") =>
+        new($"ONNX Runtime failed to run {Describe()}{which} on a batch of {count}: {e.Message}" +
+            (count > 1 ? " If the graph hard-codes a batch size (a Reshape to [1, …], say), it can only take one image per call." : ""), e);
+
+    private static unsafe OrtValue Tensor(float* data, int length, params long[] shape) =>
+        OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (IntPtr)data,
+            (long)length * sizeof(float));
+
+    /// <summary>The session of the gradient-augmented model, built on first use.</summary>
+    private InferenceSession GradientSession()
+    {
+        if (_gradient is not null) return _gradient;
+        if (_upgradeError is not null || _prepared.Upgraded is null)
+            throw new NotSupportedException(
+                $"Gradients of {Describe()} are not available: {_upgradeError?.Message}", _upgradeError);
+        ModelProto augmented = _buildGradientGraph(_prepared.Upgraded, _prepared.InputName, _prepared.LogitsName);
+        try
+        {
+            _gradient = new InferenceSession(augmented.ToByteArray(), _sessionOptions);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidOperationException(
+                $"ONNX Runtime could not load the gradient model built for {Describe()}: {e.Message}", e);
+        }
+        _gradientInputs = new[] { _prepared.InputName, MarginGradientGraph.TargetsInput };
+        _gradientOutputs = new[] { _prepared.LogitsName, MarginGradientGraph.GradientsOutput };
+        return _gradient;
+    }
+
+    private int ClassCountByRunning()
+    {
+        var image = new float[InputShape.Size];
+        using var input = OrtValue.CreateTensorValueFromMemory(image,
+            new long[] { 1, InputShape.Channels, InputShape.Height, InputShape.Width });
+        using var outputs = _forward.Run(_runOptions, _forwardInputs, new[] { input }, _forwardOutputs);
+        long[] shape = outputs[0].GetTensorTypeAndShape().Shape;
+        if (shape.Length != 2 || shape[0] != 1)
+            throw new AdefDataException(
+                $"The logits of {Describe()} have shape [{string.Join(", ", shape)}] for one image; expected [1, L].", _source);
+        return checked((int)shape[1]);
+    }
+
+    private (SessionOptions, InferenceSession, OnnxExecutionProvider) CreateForwardSession(byte[] model, OnnxClassifierOptions options)
+    {
+        if (options.ExecutionProvider == OnnxExecutionProvider.Cuda)
+        {
+            int device = options.GpuDeviceId ?? 0;
+            SessionOptions? cuda = null;
+            try
+            {
+                cuda = NewSessionOptions(options);
+                cuda.AppendExecutionProvider_CUDA(device);
+                return (cuda, new InferenceSession(model, cuda), OnnxExecutionProvider.Cuda);
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
+            {
+                cuda?.Dispose();
+                string tried = $"The CUDA execution provider on GPU {device} could not be used: {e.Message}";
+                if (!options.FallbackToCpu)
+                    throw new InvalidOperationException(
+                        tried + " The application must reference the GPU build of ONNX Runtime (Microsoft.ML.OnnxRuntime.Gpu) " +
+                        "and have a matching CUDA and cuDNN; or set OnnxClassifierOptions.FallbackToCpu = true.", e);
+                _warnings.Add(tried + " Running on the CPU instead.");
+            }
+        }
+        var cpu = NewSessionOptions(options);
+        try
+        {
+            return (cpu, new InferenceSession(model, cpu), OnnxExecutionProvider.Cpu);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            cpu.Dispose();
+            throw new AdefDataException($"ONNX Runtime could not load {Describe()}: {e.Message}", _source, e);
+        }
+    }
+
+    private static SessionOptions NewSessionOptions(OnnxClassifierOptions options)
+    {
+        var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        if (options.IntraOpThreads > 0) sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
+        return sessionOptions;
+    }
+
+    private string Describe() => _source is null ? "the ONNX model" : $"ONNX model '{_source}'";
+
+    /// <summary>Releases the ONNX Runtime sessions.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _gradient?.Dispose();
+            _forward?.Dispose();
+            _sessionOptions?.Dispose();
+            _runOptions?.Dispose();
+        }
+    }
+}

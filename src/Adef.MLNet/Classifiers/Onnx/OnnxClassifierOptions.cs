@@ -1,0 +1,62 @@
+namespace Adef.MLNet.Classifiers.Onnx;
+
+/// <summary>Where an <see cref="OnnxClassifier"/> runs its ONNX Runtime sessions.</summary>
+public enum OnnxExecutionProvider
+{
+    /// <summary>ONNX Runtime's default CPU execution provider.</summary>
+    Cpu,
+
+    /// <summary>
+    /// The CUDA execution provider. Needs the application to reference the GPU build of ONNX Runtime
+    /// (<c>Microsoft.ML.OnnxRuntime.Gpu</c>) and a matching CUDA and cuDNN; untested in this project's CI.
+    /// </summary>
+    Cuda,
+}
+
+/// <summary>Options of <see cref="OnnxClassifier"/>. Every property has a default that suits most image classifiers.</summary>
+public sealed class OnnxClassifierOptions
+{
+    /// <summary>
+    /// Name of the model input that receives the N×C×H×W float32 images. Default <see langword="null"/>: the
+    /// model's single float input that is not an initializer (an error lists the candidates if there are several).
+    /// </summary>
+    public string? InputName { get; set; }
+
+    /// <summary>
+    /// Name of the tensor that holds the logits (N×L, or N×L×1×1). It may be a graph output or any
+    /// intermediate tensor of the graph. Default <see langword="null"/>: the model's single output if it has
+    /// one; if it has several, the single one that is not produced by Softmax or LogSoftmax.
+    /// </summary>
+    public string? LogitsOutputName { get; set; }
+
+    /// <summary>
+    /// Accept a logits tensor produced by Softmax or LogSoftmax. Default <see langword="false"/>: such an
+    /// output is refused with an error that names the tensor feeding the softmax, because attacks on
+    /// probabilities behave differently from attacks on logits (ADef and DeepFool are defined on logits).
+    /// When <see langword="true"/>, the classifier accepts it and records a warning in
+    /// <see cref="OnnxClassifier.Warnings"/>.
+    /// </summary>
+    public bool AllowSoftmaxOutput { get; set; }
+
+    /// <summary>Execution provider to run on. Default <see cref="OnnxExecutionProvider.Cpu"/>.</summary>
+    public OnnxExecutionProvider ExecutionProvider { get; set; } = OnnxExecutionProvider.Cpu;
+
+    /// <summary>
+    /// GPU ordinal for <see cref="OnnxExecutionProvider.Cuda"/> (as ML.NET's <c>gpuDeviceId</c>). Default
+    /// <see langword="null"/>: device 0. Ignored on the CPU.
+    /// </summary>
+    public int? GpuDeviceId { get; set; }
+
+    /// <summary>
+    /// When the CUDA execution provider cannot be used, run on the CPU and record why in
+    /// <see cref="OnnxClassifier.Warnings"/>. Default <see langword="true"/>; when <see langword="false"/>, the
+    /// constructor throws an <see cref="InvalidOperationException"/> that says what was tried and what failed.
+    /// </summary>
+    public bool FallbackToCpu { get; set; } = true;
+
+    /// <summary>
+    /// Threads ONNX Runtime uses inside one operator (<c>SessionOptions.IntraOpNumThreads</c>). Default 0:
+    /// ONNX Runtime's own default (one per physical core).
+    /// </summary>
+    public int IntraOpThreads { get; set; }
+}
