@@ -12,6 +12,8 @@ namespace Adef.MLNet.Tests.Onnx;
 /// </summary>
 public class OnnxClassifierGradientSessionTests
 {
+    private static readonly OnnxClassifierOptions LogitsFirst = new() { PrepareGradientsAtLoad = false };
+
     private int _builds;
 
     /// <summary>∇x (F_t − F_c) of x → tanh → ·W + b: (1 − tanh²(x)) ⊙ (W[:, t] − W[:, c]), written in ONNX.</summary>
@@ -47,9 +49,18 @@ public class OnnxClassifierGradientSessionTests
     }
 
     [Fact]
-    public void GradientModelIsBuiltOnceAndOnlyWhenGradientsAreAsked()
+    public void GradientModelIsBuiltAtLoadByDefault()
     {
         using var classifier = new OnnxClassifier(TinyModels.Classifier(batch: 1L, opset: 11).ToByteArray(), null, HandWrittenGradients);
+        Assert.Equal(1, _builds);
+        classifier.ComputeLogitsAndMarginGradients(TinyModels.RandomImages(1, seed: 1), 1, new[] { 2 }, 1, new float[4], new float[18]);
+        Assert.Equal(1, _builds);
+    }
+
+    [Fact]
+    public void WithoutPreparingAtLoadTheGradientModelIsBuiltOnceAndOnlyWhenGradientsAreAsked()
+    {
+        using var classifier = new OnnxClassifier(TinyModels.Classifier(batch: 1L, opset: 11).ToByteArray(), LogitsFirst, HandWrittenGradients);
         classifier.ComputeLogits(TinyModels.RandomImages(1, seed: 1), 1, new float[4]);
         Assert.Equal(0, _builds);
         for (int call = 0; call < 2; call++)
@@ -60,7 +71,7 @@ public class OnnxClassifierGradientSessionTests
     [Fact]
     public void PrepareGradientsBuildsTheGradientModelUpFront()
     {
-        using var classifier = new OnnxClassifier(TinyModels.Classifier(batch: "N").ToByteArray(), null, HandWrittenGradients);
+        using var classifier = new OnnxClassifier(TinyModels.Classifier(batch: "N").ToByteArray(), LogitsFirst, HandWrittenGradients);
         classifier.PrepareGradients();
         Assert.Equal(1, _builds);
         classifier.PrepareGradients();
@@ -111,7 +122,9 @@ public class OnnxClassifierGradientSessionTests
         model.IrVersion = 3;
         foreach (var tensor in model.Graph.Initializer)
             model.Graph.Input.Add(ValueInfo(tensor.Name, tensor.DataType, tensor.Dims.Cast<object>().ToArray()));
-        using var classifier = new OnnxClassifier(model.ToByteArray(), null, HandWrittenGradients);
+        var atLoad = Assert.Throws<NotSupportedException>(() => new OnnxClassifier(model.ToByteArray(), null, HandWrittenGradients));
+        Assert.Contains("per_activation_bn", atLoad.Message);
+        using var classifier = new OnnxClassifier(model.ToByteArray(), LogitsFirst, HandWrittenGradients);
 
         float[] images = TinyModels.RandomImages(2, seed: 3);
         var logits = new float[8];

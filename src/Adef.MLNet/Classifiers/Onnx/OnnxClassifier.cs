@@ -105,6 +105,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
             ClassCount = _prepared.ClassCount ?? ClassCountByRunning();
             if (ClassCount < 2)
                 throw new AdefDataException($"The logits of {Describe()} have {ClassCount} class(es); a classifier needs at least 2.", source);
+            if (options.PrepareGradientsAtLoad) GradientSession();
         }
         catch
         {

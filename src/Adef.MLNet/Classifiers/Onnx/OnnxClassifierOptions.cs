@@ -59,4 +59,11 @@ public sealed class OnnxClassifierOptions
     /// ONNX Runtime's own default (one per physical core).
     /// </summary>
     public int IntraOpThreads { get; set; }
+
+    /// <summary>
+    /// Build the gradient model when the classifier is created, so that an operator without a gradient
+    /// rule is reported at load (naming the operator and its node) rather than at the first attack.
+    /// Default true; set false to score a model whose gradients are unsupported (logits only).
+    /// </summary>
+    public bool PrepareGradientsAtLoad { get; set; } = true;
 }
