@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Data;
 using Adef.MLNet.Evaluation;
@@ -25,15 +26,16 @@ internal static class MnistCommand
         var images = new Option<int>("--images") { Description = "Test digits to attack (1–10000).", DefaultValueFactory = _ => 1000 };
         var batchSize = new Option<int>("--batch-size") { Description = "Images attacked at once.", DefaultValueFactory = _ => 256 };
         var unbatched = new Option<int>("--compare-unbatched") { Description = "Digits for the batched vs one-at-a-time ADef timing (0 = skip).", DefaultValueFactory = _ => 100 };
+        var onnx = new Option<bool>("--onnx") { Description = "Also export MNIST-A to ONNX and run ADef through ONNX Runtime on the same digits.", DefaultValueFactory = _ => true };
         var output = new Option<string>("--out") { Description = "Output folder for results.json and figures.", DefaultValueFactory = _ => Path.Combine("out", "mnist") };
         var command = new Command("mnist", "Train MNIST-A (cached), attack test digits with ADef and DeepFool, write results and figures.");
-        foreach (Option option in new Option[] { epochs, images, batchSize, unbatched, output }) command.Options.Add(option);
+        foreach (Option option in new Option[] { epochs, images, batchSize, unbatched, onnx, output }) command.Options.Add(option);
         command.SetAction(parse => Run(parse.GetValue(epochs), parse.GetValue(images), parse.GetValue(batchSize),
-            parse.GetValue(unbatched), parse.GetValue(output)!));
+            parse.GetValue(unbatched), parse.GetValue(onnx), parse.GetValue(output)!));
         return command;
     }
 
-    private static int Run(int epochs, int imageCount, int batchSize, int unbatchedCount, string outputFolder)
+    private static int Run(int epochs, int imageCount, int batchSize, int unbatchedCount, bool compareOnnx, string outputFolder)
     {
         if (imageCount is < 1 or > 10000 || batchSize < 1 || unbatchedCount < 0 || epochs < 1)
         {
@@ -64,6 +66,11 @@ internal static class MnistCommand
             ? CompareBatching(classifier, fullTest.Take(Math.Min(unbatchedCount, imageCount)), adefOptions)
             : null;
 
+        Directory.CreateDirectory(outputFolder);
+        BackendComparison? onnxComparison = compareOnnx
+            ? CompareOnnx((MnistA)model, test, adefOptions, Path.Combine(outputFolder, "mnist-a.onnx"))
+            : null;
+
         var adefSummary = AttackSummary.From(adef);
         var deepFoolSummary = AttackSummary.From(deepFool);
         double withinEpsilon = AttackSummary.SuccessRateWithinTNorm(adef, Epsilon);
@@ -73,7 +80,12 @@ internal static class MnistCommand
                 $"Batching (first {batching.Images} digits, ADef MNIST preset): batch {batchSize}: {batching.BatchedImagesPerSecond:0.0} img/s, " +
                 $"one at a time: {batching.UnbatchedImagesPerSecond:0.0} img/s → [bold]{batching.Speedup:0.00}×[/]");
 
-        Directory.CreateDirectory(outputFolder);
+        if (onnxComparison is not null)
+            AnsiConsole.MarkupLine(
+                $"ADef through ONNX Runtime ({Markup.Escape(onnxComparison.ModelPath)}): success {onnxComparison.Summary.SuccessRate:P2} " +
+                $"(TorchSharp {adefSummary.SuccessRate:P2}), mean iterations {onnxComparison.Summary.MeanIterations:0.000} " +
+                $"(TorchSharp {adefSummary.MeanIterations:0.000}), {onnxComparison.ImagesPerSecond:0.0} img/s (TorchSharp {test.Count / adefSeconds:0.0}).");
+
         string resultsPath = Path.Combine(outputFolder, "results.json");
         var report = new
         {
@@ -103,6 +115,7 @@ internal static class MnistCommand
                 imagesPerSecond = test.Count / deepFoolSeconds,
             },
             batching,
+            onnx = onnxComparison,
             seed = new { accuracy = 0.9941, adefSuccess = 0.9990, adefIterations = 9.779 },
         };
         File.WriteAllText(resultsPath, JsonSerializer.Serialize(report, JsonOptions));
@@ -128,6 +141,17 @@ internal static class MnistCommand
     private sealed record BatchingComparison(int Images, int BatchSize, double BatchedImagesPerSecond, double UnbatchedImagesPerSecond)
     {
         public double Speedup => BatchedImagesPerSecond / UnbatchedImagesPerSecond;
+    }
+
+    private sealed record BackendComparison(string ModelPath, AttackSummary Summary, double Seconds, double ImagesPerSecond);
+
+    private static BackendComparison CompareOnnx(MnistA model, LabeledImages digits, AdefOptions options, string modelPath)
+    {
+        MnistOnnxExporter.Save(model, modelPath);
+        using var classifier = new OnnxClassifier(modelPath);
+        var (results, seconds) = AttackRunner.Run("ADef (ONNX Runtime)", digits.Count,
+            progress => new AdefAttack(classifier, options).Run(digits.Pixels, digits.Labels, progress));
+        return new BackendComparison(modelPath, AttackSummary.From(results), seconds, digits.Count / seconds);
     }
 
     private static BatchingComparison CompareBatching(IDifferentiableClassifier classifier, LabeledImages digits, AdefOptions options)
