@@ -1,29 +1,20 @@
+using Adef.MLNet.Tests.Onnx;
 using Google.Protobuf;
 using Onnx;
 
 namespace Adef.MLNet.Tests.Onnx.Gradients;
 
 /// <summary>
-/// Gradients of published models from the shared data folder (ADEF_SHARED_DATA, default /work/shared/data).
+/// Gradients of published models from <c>../shared/data/models</c> (<see cref="SharedModels"/>).
 /// These models need no opset normalisation beyond the version number. Where the folder is absent
-/// (a machine without the shared data), the test has nothing to check and returns.
+/// (a machine without the shared data), the tests are skipped with that reason.
 /// </summary>
 public class OnnxGradientModelZooTests
 {
-    private static string? ModelPath(string relative)
-    {
-        var root = Environment.GetEnvironmentVariable("ADEF_SHARED_DATA") ?? "/work/shared/data";
-        var path = Path.Combine(root, "models", relative);
-        return File.Exists(path) ? path : null;
-    }
-
-    [Fact]
+    [SkippableFact]
     public void MnistZooModelMatchesFiniteDifferences()
     {
-        if (ModelPath("mnist-zoo/mnist_batchN.onnx") is not { } path)
-        {
-            return;
-        }
+        string path = SharedModels.Require("mnist-zoo/mnist_batchN.onnx");
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
         var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet();
         var input = model.Graph.Input.First(i => !initializers.Contains(i.Name)).Name;
@@ -34,13 +25,10 @@ public class OnnxGradientModelZooTests
             tolerance: 1e-2, inputScale: 100, inputName: input, logitsName: logits);
     }
 
-    [Fact]
+    [SkippableFact]
     public void SqueezeNetMatchesDirectionalFiniteDifferences()
     {
-        if (ModelPath("squeezenet1.1/squeezenet1.1_fp32_batchN_logits.onnx") is not { } path)
-        {
-            return;
-        }
+        string path = SharedModels.Require("squeezenet1.1/squeezenet1.1_fp32_batchN_logits.onnx");
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
         // Minimal opset-18 normalisation for this model: Dropout's ratio attribute (an input since opset 12),
         // and logits [N, 1000] from the pre-softmax output pool10_1 [N, 1000, 1, 1].
@@ -63,13 +51,10 @@ public class OnnxGradientModelZooTests
             tolerance: 1e-2, inputScale: 100, inputName: input, logitsName: "logits");
     }
 
-    [Fact]
+    [SkippableFact]
     public void DequantizedMobileNetV2MatchesDirectionalFiniteDifferences()
     {
-        if (ModelPath("mobilenetv2/mobilenetv2-12-int8_dequantized_fp32.onnx") is not { } path)
-        {
-            return;
-        }
+        string path = SharedModels.Require("mobilenetv2/mobilenetv2-12-int8_dequantized_fp32.onnx");
         var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
         // Minimal opset-18 normalisation for this model (opset 12): Squeeze/Unsqueeze axes become inputs.
         foreach (var node in model.Graph.Node.Where(n => n.OpType is "Squeeze" or "Unsqueeze"))
