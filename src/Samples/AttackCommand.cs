@@ -19,7 +19,7 @@ internal static class AttackCommand
     private sealed record Settings(
         string? Model, string? Images, string? Out, string? Labels, string Attack, string? Preset,
         string? Candidates, int? MaxIterations, double? MaxNorm, double? Sigma, double? Overshoot, bool Targeted, int BatchSize,
-        string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels, string? Logits, int Limit);
+        string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels, string? Logits, int Limit, bool Clip);
 
     public static Command Create()
     {
@@ -43,18 +43,19 @@ internal static class AttackCommand
         var std = new Option<string>("--std") { Description = "Per-channel standard deviation, in model channel order (default 1)." };
         var channels = new Option<string>("--channels") { Description = "rgb, bgr or gray (default: rgb or gray by the model's channels)." };
         var logits = new Option<string>("--logits") { Description = "Name of the logits tensor of the model." };
+        var clip = new Option<bool>("--clip") { Description = "DeepFool: clip to the valid input range (the images of bytes 0 and 255); needs the same mean and std for every channel." };
         var limit = new Option<int>("--limit") { Description = "Attack only the first N images (0 = all).", DefaultValueFactory = _ => 0 };
 
         var command = new Command("attack", "Attack an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool.");
         foreach (Option option in new Option[] { model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
-                     overshoot, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit })
+                     overshoot, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip })
             command.Options.Add(option);
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model), parse.GetValue(images), parse.GetValue(output), parse.GetValue(labels), parse.GetValue(attack)!,
             parse.GetValue(preset), parse.GetValue(candidates), parse.GetValue(maxIterations), parse.GetValue(maxNorm),
             parse.GetValue(sigma), parse.GetValue(overshoot), parse.GetValue(targeted), parse.GetValue(batchSize),
             parse.GetValue(norm)!, parse.GetValue(size), parse.GetValue(scale), parse.GetValue(mean), parse.GetValue(std),
-            parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit))));
+            parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip))));
         return command;
     }
 
@@ -93,10 +94,12 @@ internal static class AttackCommand
 
         AdefOptions? adefOptions = null;
         DeepFoolOptions? deepFoolOptions = null;
+        if (s.Clip && attackName != "deepfool")
+            throw new UsageException("--clip applies to DeepFool only (ADef's interpolation stays within the input's range).");
         if (attackName == "adef")
             adefOptions = BuildAdefOptions(s, classifier.ClassCount);
         else
-            deepFoolOptions = BuildDeepFoolOptions(s);
+            deepFoolOptions = BuildDeepFoolOptions(s, preprocessing);
 
         LoadedImages loaded = ImageFolderLoader.Load(s.Images, s.Labels, preprocessing, s.Limit);
         int labelled = loaded.TrueLabels.Count(l => l is not null);
@@ -233,9 +236,16 @@ internal static class AttackCommand
         return options;
     }
 
-    private static DeepFoolOptions BuildDeepFoolOptions(Settings s)
+    private static DeepFoolOptions BuildDeepFoolOptions(Settings s, Preprocessing preprocessing)
     {
         var options = new DeepFoolOptions { BatchSize = s.BatchSize };
+        if (s.Clip)
+        {
+            if (preprocessing.Mean.Distinct().Count() != 1 || preprocessing.Std.Distinct().Count() != 1)
+                throw new UsageException("--clip needs the same mean and std for every channel (DeepFool clips to one range).");
+            double m = preprocessing.Mean[0], sd = preprocessing.Std[0];
+            options = options with { ClipMin = (float)((0 - m) / sd), ClipMax = (float)((preprocessing.Scale - m) / sd) };
+        }
         options = options with
         {
             Norm = s.Norm.Trim().ToLowerInvariant() switch
@@ -345,6 +355,7 @@ internal static class AttackCommand
     {
         WriteIndented = true,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
     };
 
     /// <summary>A stand-in classifier with only a class count, for checking options before the images are loaded.</summary>
