@@ -1,0 +1,92 @@
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Adef.MLNet.MLNet;
+
+/// <summary>
+/// The fitted Adef transform: adds an ADef adversarial deformation (deformed pixels, vector field, labels, norms) to every row. <see cref="Transform"/> is lazy; a cursor
+/// reads <see cref="AttackTransformOptions.BatchSize"/> rows ahead and runs the attack once per batch,
+/// and a cursor that reads only input columns never calls the classifier.
+/// </summary>
+/// <remarks>
+/// Not a row-to-row mapper (no <c>PredictionEngine</c>), and it cannot be saved with
+/// <c>MLContext.Model.Save</c>: ML.NET's public API cannot persist a third-party batched transform
+/// with its settings and model (see MLNET.md). Disposing it disposes the classifier when the transform
+/// was created from an ONNX file path.
+/// </remarks>
+public sealed class AdefTransformer : ITransformer, IDisposable
+{
+    private readonly bool _ownsClassifier;
+
+    internal AdefTransformer(IDifferentiableClassifier classifier, string inputColumnName, AdefTransformOptions options, bool ownsClassifier)
+    {
+        Classifier = classifier;
+        InputColumnName = inputColumnName;
+        Options = options;
+        _ownsClassifier = ownsClassifier;
+        Mapping = CreateMapping(classifier, inputColumnName, options);
+    }
+
+    /// <summary>The classifier attacked.</summary>
+    public IDifferentiableClassifier Classifier { get; }
+
+    /// <summary>Name of the input pixel column.</summary>
+    public string InputColumnName { get; }
+
+    /// <summary>The attack settings and output column names.</summary>
+    public AdefTransformOptions Options { get; }
+
+    /// <summary>False: this transform attacks rows in batches and offers no row-to-row mapper.</summary>
+    public bool IsRowToRowMapper => false;
+
+    internal AttackMapping Mapping { get; }
+
+    internal static AttackMapping CreateMapping(IDifferentiableClassifier classifier, string inputColumnName, AdefTransformOptions options)
+    {
+        var attack = new AdefAttack(classifier, options.Attack);
+        return new AttackMapping("Adef", classifier, inputColumnName, options.LabelColumnName, options.BatchSize,
+            [.. AttackMapping.CommonOutputs(options, classifier.InputShape), new AttackOutputColumn(options.VectorFieldColumnName, new VectorDataViewType(NumberDataViewType.Single, classifier.InputShape.FieldSize), AttackOutput.VectorField),
+            new AttackOutputColumn(options.TNormColumnName, NumberDataViewType.Double, AttackOutput.TNorm),
+            new AttackOutputColumn(options.FieldL2ColumnName, NumberDataViewType.Double, AttackOutput.FieldL2)],
+            (images, labels) => attack.Run(images, labels));
+    }
+
+    /// <summary>The input schema plus the added columns.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Mapping.GetOutputSchema(inputSchema);
+
+    /// <summary>Returns a lazy view of <paramref name="input"/> with the added columns; nothing is attacked until a cursor reads them.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new AttackDataView(Mapping, input);
+    }
+
+    /// <summary>Not supported: the transform attacks rows in batches (see <see cref="IsRowToRowMapper"/>).</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
+        throw new NotSupportedException(
+            "AdefTransformer attacks rows in batches and offers no row-to-row mapper (PredictionEngine); " +
+            "use Transform on an IDataView, or AdefAttack.Run directly.");
+
+    /// <summary>
+    /// Not supported: ML.NET's public API cannot persist a third-party batched transform with its
+    /// settings and classifier, and saving something that loads back differently would be worse.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException(
+            "AdefTransformer cannot be saved with MLContext.Model.Save: ML.NET's public API cannot persist a " +
+            "third-party batched transform with its options and classifier. Save the ML.NET part of the pipeline " +
+            "without it, and re-create the attack with mlContext.Transforms.Adef(...) after loading " +
+            "(the library's own Adef.MLNet.MLNet.AdefModel.Save/Load for whole pipelines is not implemented yet).");
+
+    /// <summary>Disposes the classifier if this transform created it (ONNX path overloads).</summary>
+    public void Dispose()
+    {
+        if (_ownsClassifier && Classifier is IDisposable disposable) disposable.Dispose();
+    }
+}
