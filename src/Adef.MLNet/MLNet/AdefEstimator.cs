@@ -18,8 +18,10 @@ public sealed class AdefEstimator : IEstimator<AdefTransformer>
 {
     private readonly bool _ownsClassifier;
 
-    internal AdefEstimator(IDifferentiableClassifier classifier, string inputColumnName, AdefTransformOptions? options, bool ownsClassifier)
+    internal AdefEstimator(IDifferentiableClassifier classifier, string inputColumnName, AdefTransformOptions? options, bool ownsClassifier,
+        OnnxSource? onnxSource = null)
     {
+        OnnxSource = onnxSource;
         Classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
         ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
         InputColumnName = inputColumnName;
@@ -27,6 +29,9 @@ public sealed class AdefEstimator : IEstimator<AdefTransformer>
         Options.Validate(classifier.ClassCount);
         _ownsClassifier = ownsClassifier;
     }
+
+    /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AdefModel.Save"/> stores).</summary>
+    internal OnnxSource? OnnxSource { get; }
 
     /// <summary>The classifier attacked.</summary>
     public IDifferentiableClassifier Classifier { get; }
@@ -42,10 +47,12 @@ public sealed class AdefEstimator : IEstimator<AdefTransformer>
     public AdefTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var transformer = new AdefTransformer(Classifier, InputColumnName, Options, _ownsClassifier);
+        var transformer = CreateTransformer();
         transformer.Mapping.Validate(input.Schema);
         return transformer;
     }
+
+    internal AdefTransformer CreateTransformer() => new(Classifier, InputColumnName, Options, _ownsClassifier, OnnxSource);
 
     /// <summary>
     /// The input shape plus the added columns. Checks that the input column exists and is a

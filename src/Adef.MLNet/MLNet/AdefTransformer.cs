@@ -11,23 +11,28 @@ namespace Adef.MLNet.MLNet;
 /// and a cursor that reads only input columns never calls the classifier.
 /// </summary>
 /// <remarks>
-/// Not a row-to-row mapper (no <c>PredictionEngine</c>), and it cannot be saved with
-/// <c>MLContext.Model.Save</c>: ML.NET's public API cannot persist a third-party batched transform
-/// with its settings and model (see MLNET.md). Disposing it disposes the classifier when the transform
+/// Not a row-to-row mapper (no <c>PredictionEngine</c>). It cannot be saved with
+/// <c>MLContext.Model.Save</c> (ML.NET's public API cannot persist a third-party batched transform
+/// with its settings and model); <see cref="AdefModel.Save"/> saves a whole fitted pipeline containing it. Disposing it disposes the classifier when the transform
 /// was created from an ONNX file path.
 /// </remarks>
 public sealed class AdefTransformer : ITransformer, IDisposable
 {
     private readonly bool _ownsClassifier;
 
-    internal AdefTransformer(IDifferentiableClassifier classifier, string inputColumnName, AdefTransformOptions options, bool ownsClassifier)
+    internal AdefTransformer(IDifferentiableClassifier classifier, string inputColumnName, AdefTransformOptions options, bool ownsClassifier,
+        OnnxSource? onnxSource)
     {
+        OnnxSource = onnxSource;
         Classifier = classifier;
         InputColumnName = inputColumnName;
         Options = options;
         _ownsClassifier = ownsClassifier;
         Mapping = CreateMapping(classifier, inputColumnName, options);
     }
+
+    /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AdefModel.Save"/> stores).</summary>
+    internal OnnxSource? OnnxSource { get; }
 
     /// <summary>The classifier attacked.</summary>
     public IDifferentiableClassifier Classifier { get; }
@@ -80,9 +85,8 @@ public sealed class AdefTransformer : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         throw new NotSupportedException(
             "AdefTransformer cannot be saved with MLContext.Model.Save: ML.NET's public API cannot persist a " +
-            "third-party batched transform with its options and classifier. Save the ML.NET part of the pipeline " +
-            "without it, and re-create the attack with mlContext.Transforms.Adef(...) after loading " +
-            "(the library's own Adef.MLNet.MLNet.AdefModel.Save/Load for whole pipelines is not implemented yet).");
+            "third-party batched transform with its options and classifier. Use Adef.MLNet.MLNet.AdefModel.Save(mlContext, model, inputSchema, path) " +
+            "and AdefModel.Load(mlContext, path, out inputSchema) instead: they round-trip a whole fitted pipeline containing it.");
 
     /// <summary>Disposes the classifier if this transform created it (ONNX path overloads).</summary>
     public void Dispose()

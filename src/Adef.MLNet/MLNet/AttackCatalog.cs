@@ -39,7 +39,9 @@ public static class AdefTransformsCatalog
         string inputColumnName = "Pixels", AdefTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new AdefEstimator(new OnnxClassifier(onnxModelPath, onnxOptions), inputColumnName, options, ownsClassifier: true);
+        var classifier = new OnnxClassifier(onnxModelPath, onnxOptions);
+        return new AdefEstimator(classifier, inputColumnName, options, ownsClassifier: true,
+            new OnnxSource(File.ReadAllBytes(onnxModelPath), onnxOptions));
     }
 
     /// <summary>Attacks each row's image with DeepFool against <paramref name="classifier"/>.</summary>
@@ -64,6 +66,8 @@ public static class AdefTransformsCatalog
         string inputColumnName = "Pixels", DeepFoolTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return new DeepFoolEstimator(new OnnxClassifier(onnxModelPath, onnxOptions), inputColumnName, options, ownsClassifier: true);
+        var classifier = new OnnxClassifier(onnxModelPath, onnxOptions);
+        return new DeepFoolEstimator(classifier, inputColumnName, options, ownsClassifier: true,
+            new OnnxSource(File.ReadAllBytes(onnxModelPath), onnxOptions));
     }
 }

@@ -294,6 +294,7 @@ public class AttackTransformTests
 
         var error = Assert.Throws<NotSupportedException>(() => ml.Model.Save(model, data.Schema, folder.File("model.zip")));
         Assert.Contains("AdefTransformer cannot be saved with MLContext.Model.Save", error.Message);
+        Assert.Contains("AdefModel.Save", error.Message);
     }
 
     public sealed class LogitsRow
