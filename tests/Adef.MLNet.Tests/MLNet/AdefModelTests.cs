@@ -19,7 +19,8 @@ public class AdefModelTests
     public sealed class OutputRow
     {
         public int Id { get; set; }
-        [VectorType(784)] public float[] AdversarialPixels { get; set; } = [];
+        [VectorType(784), ColumnName("input")] public float[] AdefPixels { get; set; } = [];
+        [VectorType(784)] public float[] DeepFoolPixels { get; set; } = [];
         [VectorType(784)] public float[] Perturbation { get; set; } = [];
         public int AdversarialLabel { get; set; }
         public int Iterations { get; set; }
@@ -82,7 +83,8 @@ public class AdefModelTests
         for (int i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i].Id, actual[i].Id);
-            Assert.Equal(expected[i].AdversarialPixels, actual[i].AdversarialPixels);
+            Assert.Equal(expected[i].AdefPixels, actual[i].AdefPixels);
+            Assert.Equal(expected[i].DeepFoolPixels, actual[i].DeepFoolPixels);
             Assert.Equal(expected[i].Perturbation, actual[i].Perturbation);
             Assert.Equal(expected[i].AdversarialLabel, actual[i].AdversarialLabel);
             Assert.Equal(expected[i].Iterations, actual[i].Iterations);
