@@ -92,7 +92,7 @@ internal sealed class AttackDataView : IDataView
                 if (mapping.LabelColumnName is not null)
                 {
                     _labels = new int[_batchSize];
-                    _labelReader = LabelReader(source, source.Schema[mapping.LabelColumnName], mapping.Classifier.ClassCount);
+                    _labelReader = AttackMapping.LabelReader(source, source.Schema[mapping.LabelColumnName], mapping.Classifier.ClassCount);
                 }
             }
         }
@@ -162,86 +162,18 @@ internal sealed class AttackDataView : IDataView
             int inputCount = _caches.Length;
             Delegate getter = column.Index < inputCount
                 ? _caches[column.Index]!.CreateGetter(() => CurrentSlot)
-                : OutputGetter(_view._mapping.Outputs[column.Index - inputCount].Output);
+                : AttackMapping.OutputGetter(_view._mapping.Outputs[column.Index - inputCount].Output, () => Current);
             return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
                 $"Column '{column.Name}' has type {column.Type} (raw type {column.Type.RawType.Name}), not {typeof(TValue).Name}.");
         }
 
         private AttackResult Current => _results[CurrentSlot];
 
-        private Delegate OutputGetter(AttackOutput output) => output switch
-        {
-            AttackOutput.AdversarialPixels => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(Current.AdversarialImage, ref v)),
-            AttackOutput.VectorField => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((AdefResult)Current).VectorField, ref v)),
-            AttackOutput.Perturbation => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((DeepFoolResult)Current).Perturbation, ref v)),
-            AttackOutput.OriginalLabel => (ValueGetter<int>)((ref int v) => v = Current.OriginalLabel),
-            AttackOutput.AdversarialLabel => (ValueGetter<int>)((ref int v) => v = Current.AdversarialLabel),
-            AttackOutput.Success => (ValueGetter<bool>)((ref bool v) => v = Current.Success),
-            AttackOutput.Iterations => (ValueGetter<int>)((ref int v) => v = Current.Iterations),
-            AttackOutput.TNorm => (ValueGetter<double>)((ref double v) => v = ((AdefResult)Current).TNorm),
-            AttackOutput.FieldL2 => (ValueGetter<double>)((ref double v) => v = ((AdefResult)Current).FieldL2),
-            AttackOutput.PixelL2 => (ValueGetter<double>)((ref double v) => v = Current.PixelL2),
-            AttackOutput.PixelLInf => (ValueGetter<double>)((ref double v) => v = Current.PixelLInf),
-            _ => throw new ArgumentOutOfRangeException(nameof(output)),
-        };
-
-        private static void Dense(float[] values, ref VBuffer<float> destination)
-        {
-            VBufferEditor<float> editor = VBufferEditor.Create(ref destination, values.Length);
-            values.CopyTo(editor.Values);
-            destination = editor.Commit();
-        }
-
         protected override void Dispose(bool disposing)
         {
             if (disposing) _source.Dispose();
             _done = true;
             base.Dispose(disposing);
-        }
-
-        private static Func<int> LabelReader(DataViewRow row, DataViewSchema.Column column, int classCount)
-        {
-            int Check(long label) => label >= 0 && label < classCount
-                ? (int)label
-                : throw new InvalidOperationException(
-                    $"Label column '{column.Name}' holds {label} at row {row.Position}; class indices must lie in [0, {classCount}).");
-            int CheckReal(double label) => label == Math.Floor(label)
-                ? Check((long)label)
-                : throw new InvalidOperationException(
-                    $"Label column '{column.Name}' holds {label} at row {row.Position}; class indices must be whole numbers.");
-            switch (column.Type)
-            {
-                case KeyDataViewType:
-                {
-                    ValueGetter<uint> get = row.GetGetter<uint>(column);
-                    return () => { uint v = 0; get(ref v); return Check((long)v - 1); };
-                }
-                case NumberDataViewType t when t == NumberDataViewType.Int32:
-                {
-                    ValueGetter<int> get = row.GetGetter<int>(column);
-                    return () => { int v = 0; get(ref v); return Check(v); };
-                }
-                case NumberDataViewType t when t == NumberDataViewType.UInt32:
-                {
-                    ValueGetter<uint> get = row.GetGetter<uint>(column);
-                    return () => { uint v = 0; get(ref v); return Check(v); };
-                }
-                case NumberDataViewType t when t == NumberDataViewType.Int64:
-                {
-                    ValueGetter<long> get = row.GetGetter<long>(column);
-                    return () => { long v = 0; get(ref v); return Check(v); };
-                }
-                case NumberDataViewType t when t == NumberDataViewType.Single:
-                {
-                    ValueGetter<float> get = row.GetGetter<float>(column);
-                    return () => { float v = 0; get(ref v); return CheckReal(v); };
-                }
-                default:
-                {
-                    ValueGetter<double> get = row.GetGetter<double>(column);
-                    return () => { double v = 0; get(ref v); return CheckReal(v); };
-                }
-            }
         }
     }
 

@@ -214,4 +214,74 @@ internal sealed class AttackMapping
 
     private ArgumentOutOfRangeException Mismatch(string name, string expected, string actual) =>
         new("inputSchema", $"{AttackName}: column '{name}' has type {actual}; it must be {expected}.");
+
+    /// <summary>A getter of one output column of the result <paramref name="current"/> returns.</summary>
+    public static Delegate OutputGetter(AttackOutput output, Func<AttackResult> current) => output switch
+    {
+        AttackOutput.AdversarialPixels => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(current().AdversarialImage, ref v)),
+        AttackOutput.VectorField => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((AdefResult)current()).VectorField, ref v)),
+        AttackOutput.Perturbation => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((DeepFoolResult)current()).Perturbation, ref v)),
+        AttackOutput.OriginalLabel => (ValueGetter<int>)((ref int v) => v = current().OriginalLabel),
+        AttackOutput.AdversarialLabel => (ValueGetter<int>)((ref int v) => v = current().AdversarialLabel),
+        AttackOutput.Success => (ValueGetter<bool>)((ref bool v) => v = current().Success),
+        AttackOutput.Iterations => (ValueGetter<int>)((ref int v) => v = current().Iterations),
+        AttackOutput.TNorm => (ValueGetter<double>)((ref double v) => v = ((AdefResult)current()).TNorm),
+        AttackOutput.FieldL2 => (ValueGetter<double>)((ref double v) => v = ((AdefResult)current()).FieldL2),
+        AttackOutput.PixelL2 => (ValueGetter<double>)((ref double v) => v = current().PixelL2),
+        AttackOutput.PixelLInf => (ValueGetter<double>)((ref double v) => v = current().PixelLInf),
+        _ => throw new ArgumentOutOfRangeException(nameof(output)),
+    };
+
+    private static void Dense(float[] values, ref VBuffer<float> destination)
+    {
+        VBufferEditor<float> editor = VBufferEditor.Create(ref destination, values.Length);
+        values.CopyTo(editor.Values);
+        destination = editor.Commit();
+    }
+
+    /// <summary>Reads the current row's true label as a class index, checked against the class count.</summary>
+    public static Func<int> LabelReader(DataViewRow row, DataViewSchema.Column column, int classCount)
+    {
+        int Check(long label) => label >= 0 && label < classCount
+            ? (int)label
+            : throw new InvalidOperationException(
+                $"Label column '{column.Name}' holds {label} at row {row.Position}; class indices must lie in [0, {classCount}).");
+        int CheckReal(double label) => label == Math.Floor(label)
+            ? Check((long)label)
+            : throw new InvalidOperationException(
+                $"Label column '{column.Name}' holds {label} at row {row.Position}; class indices must be whole numbers.");
+        switch (column.Type)
+        {
+            case KeyDataViewType:
+            {
+                ValueGetter<uint> get = row.GetGetter<uint>(column);
+                return () => { uint v = 0; get(ref v); return Check((long)v - 1); };
+            }
+            case NumberDataViewType t when t == NumberDataViewType.Int32:
+            {
+                ValueGetter<int> get = row.GetGetter<int>(column);
+                return () => { int v = 0; get(ref v); return Check(v); };
+            }
+            case NumberDataViewType t when t == NumberDataViewType.UInt32:
+            {
+                ValueGetter<uint> get = row.GetGetter<uint>(column);
+                return () => { uint v = 0; get(ref v); return Check(v); };
+            }
+            case NumberDataViewType t when t == NumberDataViewType.Int64:
+            {
+                ValueGetter<long> get = row.GetGetter<long>(column);
+                return () => { long v = 0; get(ref v); return Check(v); };
+            }
+            case NumberDataViewType t when t == NumberDataViewType.Single:
+            {
+                ValueGetter<float> get = row.GetGetter<float>(column);
+                return () => { float v = 0; get(ref v); return CheckReal(v); };
+            }
+            default:
+            {
+                ValueGetter<double> get = row.GetGetter<double>(column);
+                return () => { double v = 0; get(ref v); return CheckReal(v); };
+            }
+        }
+    }
 }

@@ -11,7 +11,7 @@ namespace Adef.MLNet.MLNet;
 /// and a cursor that reads only input columns never calls the classifier.
 /// </summary>
 /// <remarks>
-/// Not a row-to-row mapper (no <c>PredictionEngine</c>). It cannot be saved with
+/// <c>PredictionEngine</c> works too, one row per attack. It cannot be saved with
 /// <c>MLContext.Model.Save</c> (ML.NET's public API cannot persist a third-party batched transform
 /// with its settings and model); <see cref="AdefModel.Save"/> saves a whole fitted pipeline containing it. Disposing it disposes the classifier when the transform
 /// was created from an ONNX file path.
@@ -43,8 +43,8 @@ public sealed class DeepFoolTransformer : ITransformer, IDisposable
     /// <summary>The attack settings and output column names.</summary>
     public DeepFoolTransformOptions Options { get; }
 
-    /// <summary>False: this transform attacks rows in batches and offers no row-to-row mapper.</summary>
-    public bool IsRowToRowMapper => false;
+    /// <summary>True: <see cref="GetRowToRowMapper"/> serves <c>PredictionEngine</c>, attacking one row at a time.</summary>
+    public bool IsRowToRowMapper => true;
 
     internal AttackMapping Mapping { get; }
 
@@ -68,12 +68,12 @@ public sealed class DeepFoolTransformer : ITransformer, IDisposable
         return new AttackDataView(Mapping, input);
     }
 
-    /// <summary>Not supported: the transform attacks rows in batches (see <see cref="IsRowToRowMapper"/>).</summary>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
-        throw new NotSupportedException(
-            "DeepFoolTransformer attacks rows in batches and offers no row-to-row mapper (PredictionEngine); " +
-            "use Transform on an IDataView, or DeepFoolAttack.Run directly.");
+    /// <summary>
+    /// A row-to-row mapper for <c>PredictionEngine</c>: it attacks each row on its own (batches of one)
+    /// when an added column is read. Use <see cref="Transform"/> for batched throughput.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AttackRowMapper(Mapping, inputSchema);
 
     /// <summary>
     /// Not supported: ML.NET's public API cannot persist a third-party batched transform with its

@@ -297,6 +297,28 @@ public class AttackTransformTests
         Assert.Contains("AdefModel.Save", error.Message);
     }
 
+    [Fact]
+    public void PredictionEngineAttacksOneRowLikeTheDirectAttack()
+    {
+        var ml = new MLContext(seed: 1);
+        PixelRow[] rows = Rows(3, seed: 21);
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: new AdefTransformOptions { Attack = Attack }).Fit(data);
+
+        var engine = ml.Model.CreatePredictionEngine<PixelRow, AdefOutputRow>(model);
+        foreach (PixelRow row in rows)
+        {
+            AdefOutputRow actual = engine.Predict(row);
+            AdefResult expected = new AdefAttack(QuadrantBlobs.Classifier, Attack).Run(row.Pixels)[0];
+            Assert.Equal(row.Id, actual.Id);
+            Assert.Equal(expected.AdversarialImage, actual.AdversarialPixels);
+            Assert.Equal(expected.VectorField, actual.VectorField);
+            Assert.Equal(expected.AdversarialLabel, actual.AdversarialLabel);
+            Assert.Equal(expected.Iterations, actual.Iterations);
+            Assert.Equal(expected.TNorm, actual.TNorm);
+        }
+    }
+
     public sealed class LogitsRow
     {
         public int AdversarialLabel { get; set; }
