@@ -117,7 +117,7 @@ public static class AdefModel
     /// <param name="mlContext">The ML.NET context.</param>
     /// <param name="path">The zip file written by <see cref="Save"/>.</param>
     /// <param name="inputSchema">Receives the schema of the data the pipeline takes.</param>
-    /// <returns>A <c>TransformerChain</c> equivalent to the saved pipeline; dispose it to release the ONNX sessions of its attack transforms.</returns>
+    /// <returns>A <c>TransformerChain</c> equivalent to the saved pipeline. Its attack transformers own their ONNX sessions: dispose them (they are <see cref="IDisposable"/>) when done.</returns>
     /// <exception cref="AdefDataException">The file is not a pipeline saved by <see cref="Save"/>.</exception>
     public static TransformerChain<ITransformer> Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
