@@ -111,6 +111,44 @@ public class AttackTransformTests
     }
 
     [Fact]
+    public void TextLabelColumnMessageNamesTheLabelColumn()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(Rows(2));
+        var options = new AdefTransformOptions { LabelColumnName = "Name" };
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Adef(QuadrantBlobs.Classifier, options: options).Fit(data));
+        Assert.Contains("column 'Name' has type String", error.Message);
+        Assert.Contains("scalar label column", error.Message);
+    }
+
+    [Fact]
+    public void CursorSetIsOneCursorOverAllRows()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(Rows(5));
+        IDataView attacked = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: new AdefTransformOptions { Attack = Attack, BatchSize = 2 })
+            .Fit(data).Transform(data);
+
+        DataViewRowCursor[] cursors = attacked.GetRowCursorSet(attacked.Schema, n: 4);
+        var cursor = Assert.Single(cursors);
+        var getter = cursor.GetGetter<int>(attacked.Schema["Id"]);
+        var success = cursor.GetGetter<bool>(attacked.Schema["Success"]);
+        var ids = new List<int>();
+        while (cursor.MoveNext())
+        {
+            int id = 0;
+            bool fooled = false;
+            getter(ref id);
+            success(ref fooled);
+            ids.Add(id);
+            Assert.Equal(ids.Count - 1, cursor.Position);
+        }
+        cursor.Dispose();
+        Assert.Equal(Enumerable.Range(0, 5), ids);
+    }
+
+    [Fact]
     public void EstimatorOutputShapeAddsTheConfiguredColumns()
     {
         var ml = new MLContext(seed: 1);
