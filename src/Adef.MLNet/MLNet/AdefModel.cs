@@ -1,0 +1,205 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Adef.MLNet.Classifiers.Onnx;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Adef.MLNet.MLNet;
+
+/// <summary>
+/// Saves and loads fitted pipelines that contain <see cref="AdefTransformer"/> or
+/// <see cref="DeepFoolTransformer"/>, which plain <c>MLContext.Model.Save</c> cannot persist.
+/// </summary>
+/// <remarks>
+/// The file is one zip: the ML.NET segments of the pipeline, each saved with
+/// <c>MLContext.Model.Save</c> as an entry, and for each attack transform its options (JSON) and its
+/// ONNX model bytes. <see cref="Load"/> rebuilds the same chain. Attack transforms must have been
+/// created from an ONNX file (<c>mlContext.Transforms.Adef(onnxModelPath, ...)</c>); a transform built
+/// around a classifier instance cannot be saved, since the instance (e.g. a TorchSharp module) cannot
+/// be stored faithfully.
+/// </remarks>
+/// <example>
+/// <code>
+/// AdefModel.Save(mlContext, model, data.Schema, "attack.zip");
+/// ITransformer loaded = AdefModel.Load(mlContext, "attack.zip", out DataViewSchema inputSchema);
+/// </code>
+/// </example>
+public static class AdefModel
+{
+    private const string ManifestEntry = "manifest.json";
+    private const string InputSchemaEntry = "input-schema.zip";
+    private const int FormatVersion = 1;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Saves <paramref name="model"/> (a transformer or a <c>TransformerChain</c>) with the schema of the data it was fitted on.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="model">The fitted pipeline.</param>
+    /// <param name="inputSchema">The schema of the data the pipeline takes.</param>
+    /// <param name="path">The zip file to write (overwritten).</param>
+    /// <exception cref="NotSupportedException">An attack transform was created around a classifier instance rather than an ONNX file.</exception>
+    public static void Save(MLContext mlContext, ITransformer model, DataViewSchema inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+
+        List<ITransformer> transformers = Flatten(model).ToList();
+        foreach (ITransformer transformer in transformers)
+            if (transformer is AdefTransformer { OnnxSource: null } or DeepFoolTransformer { OnnxSource: null })
+                throw new NotSupportedException(
+                    $"{transformer.GetType().Name} was created around a classifier instance, which cannot be saved. " +
+                    "Create it from an ONNX file (mlContext.Transforms.Adef(onnxModelPath, onnxOptions, ...)) to save the pipeline.");
+
+        using var file = File.Create(path);
+        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+        WriteEntry(zip, InputSchemaEntry, stream => mlContext.Model.Save(new TransformerChain<ITransformer>(), inputSchema, stream));
+
+        var stages = new List<Stage>();
+        DataViewSchema schema = inputSchema;
+        var segment = new List<ITransformer>();
+        DataViewSchema segmentSchema = schema;
+        void FlushSegment()
+        {
+            if (segment.Count == 0) return;
+            string entry = $"stage-{stages.Count}.zip";
+            var chain = new TransformerChain<ITransformer>(segment.ToArray());
+            DataViewSchema chainSchema = segmentSchema;
+            WriteEntry(zip, entry, stream => mlContext.Model.Save(chain, chainSchema, stream));
+            stages.Add(new Stage { Kind = StageKind.MLNet, Entry = entry });
+            segment.Clear();
+        }
+
+        foreach (ITransformer transformer in transformers)
+        {
+            if (transformer is AdefTransformer or DeepFoolTransformer)
+            {
+                FlushSegment();
+                string entry = $"stage-{stages.Count}.onnx";
+                Stage stage = transformer switch
+                {
+                    AdefTransformer adef => new Stage
+                    {
+                        Kind = StageKind.Adef, Entry = entry, InputColumnName = adef.InputColumnName,
+                        AdefOptions = adef.Options, OnnxOptions = adef.OnnxSource!.Options,
+                    },
+                    DeepFoolTransformer deepFool => new Stage
+                    {
+                        Kind = StageKind.DeepFool, Entry = entry, InputColumnName = deepFool.InputColumnName,
+                        DeepFoolOptions = deepFool.Options, OnnxOptions = deepFool.OnnxSource!.Options,
+                    },
+                    _ => throw new InvalidOperationException(),
+                };
+                byte[] onnx = transformer is AdefTransformer a ? a.OnnxSource!.Model : ((DeepFoolTransformer)transformer).OnnxSource!.Model;
+                WriteEntry(zip, entry, stream => stream.Write(onnx));
+                stages.Add(stage);
+            }
+            else
+            {
+                if (segment.Count == 0) segmentSchema = schema;
+                segment.Add(transformer);
+            }
+            schema = transformer.GetOutputSchema(schema);
+        }
+        FlushSegment();
+        var manifest = new Manifest { FormatVersion = FormatVersion, Stages = stages };
+        WriteEntry(zip, ManifestEntry, stream => JsonSerializer.Serialize(stream, manifest, Json));
+    }
+
+    /// <summary>Loads a pipeline saved by <see cref="Save"/>.</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="path">The zip file written by <see cref="Save"/>.</param>
+    /// <param name="inputSchema">Receives the schema of the data the pipeline takes.</param>
+    /// <returns>A <c>TransformerChain</c> equivalent to the saved pipeline. Its attack transformers own their ONNX sessions: dispose them (they are <see cref="IDisposable"/>) when done.</returns>
+    /// <exception cref="AdefDataException">The file is not a pipeline saved by <see cref="Save"/>.</exception>
+    public static TransformerChain<ITransformer> Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var zip = ZipFile.OpenRead(path);
+        Manifest manifest = JsonSerializer.Deserialize<Manifest>(ReadEntry(zip, path, ManifestEntry), Json)
+            ?? throw new AdefDataException($"'{path}': {ManifestEntry} is empty.");
+        if (manifest.FormatVersion != FormatVersion)
+            throw new AdefDataException($"'{path}' has format version {manifest.FormatVersion}; this library reads version {FormatVersion}.");
+        mlContext.Model.Load(new MemoryStream(ReadEntry(zip, path, InputSchemaEntry)), out inputSchema);
+
+        var transformers = new List<ITransformer>();
+        foreach (Stage stage in manifest.Stages)
+        {
+            byte[] bytes = ReadEntry(zip, path, stage.Entry);
+            switch (stage.Kind)
+            {
+                case StageKind.MLNet:
+                    transformers.AddRange(Flatten(mlContext.Model.Load(new MemoryStream(bytes), out _)));
+                    break;
+                case StageKind.Adef:
+                    transformers.Add(new AdefEstimator(new OnnxClassifier(bytes, stage.OnnxOptions), Required(stage.InputColumnName, path),
+                        stage.AdefOptions ?? throw Missing(path, "AdefOptions"), ownsClassifier: true, new OnnxSource(bytes, stage.OnnxOptions))
+                        .CreateTransformer());
+                    break;
+                case StageKind.DeepFool:
+                    transformers.Add(new DeepFoolEstimator(new OnnxClassifier(bytes, stage.OnnxOptions), Required(stage.InputColumnName, path),
+                        stage.DeepFoolOptions ?? throw Missing(path, "DeepFoolOptions"), ownsClassifier: true, new OnnxSource(bytes, stage.OnnxOptions))
+                        .CreateTransformer());
+                    break;
+                default:
+                    throw new AdefDataException($"'{path}': unknown stage kind '{stage.Kind}'.");
+            }
+        }
+        return new TransformerChain<ITransformer>(transformers.ToArray());
+    }
+
+    private static IEnumerable<ITransformer> Flatten(ITransformer model) =>
+        model is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : [model];
+
+    private static void WriteEntry(ZipArchive zip, string name, Action<Stream> write)
+    {
+        using Stream stream = zip.CreateEntry(name).Open();
+        write(stream);
+    }
+
+    private static byte[] ReadEntry(ZipArchive zip, string path, string name)
+    {
+        ZipArchiveEntry entry = zip.GetEntry(name)
+            ?? throw new AdefDataException($"'{path}' has no entry '{name}'; it was not written by AdefModel.Save.");
+        using Stream stream = entry.Open();
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        return memory.ToArray();
+    }
+
+    private static string Required(string? value, string path) => value ?? throw Missing(path, "InputColumnName");
+
+    private static AdefDataException Missing(string path, string what) =>
+        new($"'{path}': a stage in {ManifestEntry} lacks {what}.");
+
+    private enum StageKind
+    {
+        MLNet,
+        Adef,
+        DeepFool,
+    }
+
+    private sealed class Stage
+    {
+        public StageKind Kind { get; set; }
+        public string Entry { get; set; } = "";
+        public string? InputColumnName { get; set; }
+        public AdefTransformOptions? AdefOptions { get; set; }
+        public DeepFoolTransformOptions? DeepFoolOptions { get; set; }
+        public OnnxClassifierOptions? OnnxOptions { get; set; }
+    }
+
+    private sealed class Manifest
+    {
+        public int FormatVersion { get; set; }
+        public List<Stage> Stages { get; set; } = [];
+    }
+}

@@ -1,0 +1,287 @@
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Adef.MLNet.MLNet;
+
+/// <summary>What an output column holds.</summary>
+internal enum AttackOutput
+{
+    AdversarialPixels,
+    VectorField,
+    Perturbation,
+    OriginalLabel,
+    AdversarialLabel,
+    Success,
+    Iterations,
+    TNorm,
+    FieldL2,
+    PixelL2,
+    PixelLInf,
+}
+
+/// <summary>One column an attack transform adds.</summary>
+internal sealed record AttackOutputColumn(string Name, DataViewType Type, AttackOutput Output);
+
+/// <summary>
+/// Everything the ADef and DeepFool transforms share: schema validation, the output columns, and
+/// running the attack on a batch of rows. The public estimator and transformer types compose it.
+/// </summary>
+internal sealed class AttackMapping
+{
+    private readonly Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> _run;
+
+    public AttackMapping(string attackName, IDifferentiableClassifier classifier, string inputColumnName,
+        string? labelColumnName, int batchSize, IReadOnlyList<AttackOutputColumn> outputs,
+        Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> run)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
+        AttackName = attackName;
+        Classifier = classifier;
+        InputColumnName = inputColumnName;
+        LabelColumnName = labelColumnName;
+        BatchSize = batchSize;
+        Outputs = outputs;
+        _run = run;
+    }
+
+    public string AttackName { get; }
+    public IDifferentiableClassifier Classifier { get; }
+    public string InputColumnName { get; }
+    public string? LabelColumnName { get; }
+    public int BatchSize { get; }
+    public IReadOnlyList<AttackOutputColumn> Outputs { get; }
+    public ImageShape Shape => Classifier.InputShape;
+
+    /// <summary>The input column type the classifier needs: a known-size vector of C·H·W floats.</summary>
+    public VectorDataViewType ExpectedInputType => new(NumberDataViewType.Single, Shape.Size);
+
+    public static IReadOnlyList<AttackOutputColumn> CommonOutputs(AttackTransformOptions options, ImageShape shape) =>
+    [
+        new(options.AdversarialPixelsColumnName, new VectorDataViewType(NumberDataViewType.Single, shape.Size), AttackOutput.AdversarialPixels),
+        new(options.OriginalLabelColumnName, NumberDataViewType.Int32, AttackOutput.OriginalLabel),
+        new(options.AdversarialLabelColumnName, NumberDataViewType.Int32, AttackOutput.AdversarialLabel),
+        new(options.SuccessColumnName, BooleanDataViewType.Instance, AttackOutput.Success),
+        new(options.IterationsColumnName, NumberDataViewType.Int32, AttackOutput.Iterations),
+        new(options.PixelL2ColumnName, NumberDataViewType.Double, AttackOutput.PixelL2),
+        new(options.PixelLInfColumnName, NumberDataViewType.Double, AttackOutput.PixelLInf),
+    ];
+
+    public AttackResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels) => _run(images, trueLabels);
+
+    private string ExpectedDescription =>
+        $"{ExpectedInputType} (the classifier's {Shape} input, C×H×W channel-planar)";
+
+    /// <summary>Checks the input and label columns of a concrete schema, including the vector size.</summary>
+    public void Validate(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        DataViewSchema.Column column = inputSchema.GetColumnOrNull(InputColumnName)
+            ?? throw MissingColumn(InputColumnName, ExpectedDescription, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name));
+        if (column.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single)
+            throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type}");
+        if (!vector.IsKnownSize)
+            throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type} of variable size");
+        if (vector.Size != Shape.Size)
+            throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type} ({vector.Size} values)");
+        if (LabelColumnName is not null)
+        {
+            DataViewSchema.Column label = inputSchema.GetColumnOrNull(LabelColumnName)
+                ?? throw MissingColumn(LabelColumnName, LabelDescription, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name));
+            if (!IsSupportedLabelType(label.Type))
+                throw Mismatch(LabelColumnName, LabelDescription, $"{label.Type}");
+        }
+    }
+
+    /// <summary>
+    /// Checks the input and label columns of a schema shape. A <see cref="SchemaShape"/> carries no
+    /// vector size, so the size is checked when the schema is known (Fit, Transform).
+    /// </summary>
+    public void Validate(SchemaShape inputSchema)
+    {
+        if (!TryFindColumn(inputSchema, InputColumnName, out SchemaShape.Column column))
+            throw MissingColumn(InputColumnName, ExpectedDescription, inputSchema.Select(c => c.Name));
+        if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.IsKey || column.ItemType != NumberDataViewType.Single)
+        {
+            string actual = column.Kind switch
+            {
+                SchemaShape.Column.VectorKind.Scalar => $"{column.ItemType}",
+                SchemaShape.Column.VectorKind.VariableVector => $"Vector<{column.ItemType}> of variable size",
+                _ => $"Vector<{column.ItemType}>",
+            };
+            throw Mismatch(InputColumnName, ExpectedDescription, column.IsKey ? $"{actual} (key)" : actual);
+        }
+        if (LabelColumnName is not null)
+        {
+            if (!TryFindColumn(inputSchema, LabelColumnName, out SchemaShape.Column label))
+                throw MissingColumn(LabelColumnName, LabelDescription, inputSchema.Select(c => c.Name));
+            bool supported = label.Kind == SchemaShape.Column.VectorKind.Scalar
+                && (label.IsKey || IsSupportedLabelType(label.ItemType));
+            if (!supported)
+                throw Mismatch(LabelColumnName, LabelDescription, label.Kind == SchemaShape.Column.VectorKind.Scalar
+                    ? $"{label.ItemType}" : $"Vector<{label.ItemType}>");
+        }
+    }
+
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        Validate(inputSchema);
+        var builder = new DataViewSchema.Builder();
+        builder.AddColumns(inputSchema);
+        foreach (AttackOutputColumn output in Outputs) builder.AddColumn(output.Name, output.Type);
+        return builder.ToSchema();
+    }
+
+    /// <summary>
+    /// The input shape with the added columns. Workaround: ML.NET 5.0.1 makes the constructor of
+    /// <see cref="SchemaShape.Column"/> (and <c>SchemaShape.Create</c>) internal, so a third-party
+    /// estimator cannot describe new columns directly, and reflection into ML.NET internals would
+    /// break on its next release. The public route used here: a <c>CustomMapping</c> estimator whose
+    /// output <see cref="SchemaDefinition"/> lists our columns (names and types set at run time) and
+    /// whose input type has no columns; its <c>GetOutputSchema</c> builds the columns for us. The
+    /// mapping itself is never fitted or run. This is the only place that does it.
+    /// </summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        Validate(inputSchema);
+        SchemaDefinition outputDefinition = SchemaDefinition.Create(typeof(ShapeRow), SchemaDefinition.Direction.Write);
+        var unused = new List<SchemaDefinition.Column>(outputDefinition);
+        foreach (AttackOutputColumn output in Outputs)
+        {
+            string prefix = output.Type switch
+            {
+                VectorDataViewType => nameof(ShapeRow.Vector0)[..^1],
+                BooleanDataViewType => nameof(ShapeRow.Boolean0)[..^1],
+                _ when output.Type == NumberDataViewType.Int32 => nameof(ShapeRow.Int0)[..^1],
+                _ => nameof(ShapeRow.Double0)[..^1],
+            };
+            SchemaDefinition.Column column = unused.First(c => c.MemberName.StartsWith(prefix, StringComparison.Ordinal));
+            unused.Remove(column);
+            column.ColumnName = output.Name;
+            column.ColumnType = output.Type;
+        }
+        outputDefinition.RemoveAll(unused.Contains);
+        var estimator = new MLContext().Transforms.CustomMapping<NoColumns, ShapeRow>(
+            (_, _) => throw new NotSupportedException("Only used to describe a schema shape."), contractName: null,
+            inputSchemaDefinition: SchemaDefinition.Create(typeof(NoColumns)), outputSchemaDefinition: outputDefinition);
+        return estimator.GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>No input columns (see <see cref="GetOutputSchema(SchemaShape)"/>).</summary>
+    private sealed class NoColumns;
+
+    /// <summary>One member per output raw type (see <see cref="GetOutputSchema(SchemaShape)"/>).</summary>
+    private sealed class ShapeRow
+    {
+        public float[] Vector0 { get; set; } = [];
+        public float[] Vector1 { get; set; } = [];
+        public int Int0 { get; set; }
+        public int Int1 { get; set; }
+        public int Int2 { get; set; }
+        public bool Boolean0 { get; set; }
+        public double Double0 { get; set; }
+        public double Double1 { get; set; }
+        public double Double2 { get; set; }
+        public double Double3 { get; set; }
+    }
+
+    private static bool TryFindColumn(SchemaShape shape, string name, out SchemaShape.Column column)
+    {
+        foreach (SchemaShape.Column candidate in shape)
+            if (candidate.Name == name)
+            {
+                column = candidate;
+                return true;
+            }
+        column = default;
+        return false;
+    }
+
+    private string LabelDescription =>
+        $"a scalar label column (Int32, UInt32, Int64, Single, Double holding class indices in [0, {Classifier.ClassCount}), or a key type)";
+
+    internal static bool IsSupportedLabelType(DataViewType type) =>
+        type is KeyDataViewType
+        || type == NumberDataViewType.Int32 || type == NumberDataViewType.UInt32 || type == NumberDataViewType.Int64
+        || type == NumberDataViewType.Single || type == NumberDataViewType.Double;
+
+    private ArgumentOutOfRangeException MissingColumn(string name, string expected, IEnumerable<string> available) =>
+        new("inputSchema",
+            $"{AttackName}: column '{name}' was not found in the input schema; it must be {expected}. " +
+            $"Available columns: {string.Join(", ", available.Distinct().Select(n => $"'{n}'"))}.");
+
+    private ArgumentOutOfRangeException Mismatch(string name, string expected, string actual) =>
+        new("inputSchema", $"{AttackName}: column '{name}' has type {actual}; it must be {expected}.");
+
+    /// <summary>A getter of one output column of the result <paramref name="current"/> returns.</summary>
+    public static Delegate OutputGetter(AttackOutput output, Func<AttackResult> current) => output switch
+    {
+        AttackOutput.AdversarialPixels => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(current().AdversarialImage, ref v)),
+        AttackOutput.VectorField => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((AdefResult)current()).VectorField, ref v)),
+        AttackOutput.Perturbation => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((DeepFoolResult)current()).Perturbation, ref v)),
+        AttackOutput.OriginalLabel => (ValueGetter<int>)((ref int v) => v = current().OriginalLabel),
+        AttackOutput.AdversarialLabel => (ValueGetter<int>)((ref int v) => v = current().AdversarialLabel),
+        AttackOutput.Success => (ValueGetter<bool>)((ref bool v) => v = current().Success),
+        AttackOutput.Iterations => (ValueGetter<int>)((ref int v) => v = current().Iterations),
+        AttackOutput.TNorm => (ValueGetter<double>)((ref double v) => v = ((AdefResult)current()).TNorm),
+        AttackOutput.FieldL2 => (ValueGetter<double>)((ref double v) => v = ((AdefResult)current()).FieldL2),
+        AttackOutput.PixelL2 => (ValueGetter<double>)((ref double v) => v = current().PixelL2),
+        AttackOutput.PixelLInf => (ValueGetter<double>)((ref double v) => v = current().PixelLInf),
+        _ => throw new ArgumentOutOfRangeException(nameof(output)),
+    };
+
+    private static void Dense(float[] values, ref VBuffer<float> destination)
+    {
+        VBufferEditor<float> editor = VBufferEditor.Create(ref destination, values.Length);
+        values.CopyTo(editor.Values);
+        destination = editor.Commit();
+    }
+
+    /// <summary>Reads the current row's true label as a class index, checked against the class count.</summary>
+    public static Func<int> LabelReader(DataViewRow row, DataViewSchema.Column column, int classCount)
+    {
+        int Check(long label) => label >= 0 && label < classCount
+            ? (int)label
+            : throw new InvalidOperationException(
+                $"Label column '{column.Name}' holds {label} at row {row.Position}; class indices must lie in [0, {classCount}).");
+        int CheckReal(double label) => label == Math.Floor(label)
+            ? Check((long)label)
+            : throw new InvalidOperationException(
+                $"Label column '{column.Name}' holds {label} at row {row.Position}; class indices must be whole numbers.");
+        switch (column.Type)
+        {
+            case KeyDataViewType:
+            {
+                ValueGetter<uint> get = row.GetGetter<uint>(column);
+                return () => { uint v = 0; get(ref v); return Check((long)v - 1); };
+            }
+            case NumberDataViewType t when t == NumberDataViewType.Int32:
+            {
+                ValueGetter<int> get = row.GetGetter<int>(column);
+                return () => { int v = 0; get(ref v); return Check(v); };
+            }
+            case NumberDataViewType t when t == NumberDataViewType.UInt32:
+            {
+                ValueGetter<uint> get = row.GetGetter<uint>(column);
+                return () => { uint v = 0; get(ref v); return Check(v); };
+            }
+            case NumberDataViewType t when t == NumberDataViewType.Int64:
+            {
+                ValueGetter<long> get = row.GetGetter<long>(column);
+                return () => { long v = 0; get(ref v); return Check(v); };
+            }
+            case NumberDataViewType t when t == NumberDataViewType.Single:
+            {
+                ValueGetter<float> get = row.GetGetter<float>(column);
+                return () => { float v = 0; get(ref v); return CheckReal(v); };
+            }
+            default:
+            {
+                ValueGetter<double> get = row.GetGetter<double>(column);
+                return () => { double v = 0; get(ref v); return CheckReal(v); };
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Adef.MLNet.Attacks;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Adef.MLNet.MLNet;
+
+/// <summary>
+/// Row-to-row mapping for <c>PredictionEngine</c>: attacks one row at a time (batches of one), when an
+/// added column is first read for the current row. Use <c>Transform</c> on an <see cref="IDataView"/>
+/// for batched throughput.
+/// </summary>
+internal sealed class AttackRowMapper(AttackMapping mapping, DataViewSchema inputSchema) : IRowToRowMapper
+{
+    private readonly AttackMapping _mapping = mapping;
+
+    public DataViewSchema InputSchema { get; } = inputSchema;
+
+    public DataViewSchema OutputSchema { get; } = mapping.GetOutputSchema(inputSchema);
+
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+    {
+        var needed = new HashSet<int>();
+        foreach (DataViewSchema.Column column in dependingColumns)
+        {
+            if (column.Index < InputSchema.Count) needed.Add(column.Index);
+            else
+            {
+                needed.Add(InputSchema[_mapping.InputColumnName].Index);
+                if (_mapping.LabelColumnName is not null) needed.Add(InputSchema[_mapping.LabelColumnName].Index);
+            }
+        }
+        return needed.Order().Select(i => InputSchema[i]);
+    }
+
+    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var active = new bool[OutputSchema.Count];
+        foreach (DataViewSchema.Column column in activeColumns) active[column.Index] = true;
+        return new Row(this, input, active);
+    }
+
+    private sealed class Row(AttackRowMapper mapper, DataViewRow input, bool[] active) : DataViewRow
+    {
+        private ValueGetter<VBuffer<float>>? _pixelGetter;
+        private Func<int>? _labelReader;
+        private VBuffer<float> _pixels;
+        private AttackResult? _result;
+        private long _resultPosition = -1;
+
+        public override DataViewSchema Schema => mapper.OutputSchema;
+
+        public override long Position => input.Position;
+
+        public override long Batch => input.Batch;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => active[column.Index];
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            if (!active[column.Index])
+                throw new InvalidOperationException($"Column '{column.Name}' was not requested when the row was created.");
+            int inputCount = mapper.InputSchema.Count;
+            if (column.Index < inputCount) return input.GetGetter<TValue>(input.Schema[column.Index]);
+            Delegate getter = AttackMapping.OutputGetter(mapper._mapping.Outputs[column.Index - inputCount].Output, Current);
+            return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
+                $"Column '{column.Name}' has type {column.Type} (raw type {column.Type.RawType.Name}), not {typeof(TValue).Name}.");
+        }
+
+        private AttackResult Current()
+        {
+            if (_result is not null && _resultPosition == input.Position) return _result;
+            AttackMapping mapping = mapper._mapping;
+            _pixelGetter ??= input.GetGetter<VBuffer<float>>(input.Schema[mapping.InputColumnName]);
+            if (mapping.LabelColumnName is not null)
+                _labelReader ??= AttackMapping.LabelReader(input, input.Schema[mapping.LabelColumnName], mapping.Classifier.ClassCount);
+            _pixelGetter(ref _pixels);
+            if (_pixels.Length != mapping.Shape.Size)
+                throw new InvalidOperationException(
+                    $"{mapping.AttackName}: column '{mapping.InputColumnName}' holds {_pixels.Length} values, not {mapping.Shape.Size}.");
+            var image = new float[mapping.Shape.Size];
+            _pixels.CopyTo(image);
+            _result = mapping.Run(image, _labelReader is null ? null : [_labelReader()])[0];
+            _resultPosition = input.Position;
+            return _result;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using Adef.MLNet.Attacks;
+
+namespace Adef.MLNet.MLNet;
+
+/// <summary>
+/// Settings shared by <see cref="AdefTransformOptions"/> and <see cref="DeepFoolTransformOptions"/>:
+/// the names of the columns the transform adds, how many rows it attacks at once, and an optional
+/// column of true labels.
+/// </summary>
+public abstract class AttackTransformOptions
+{
+    /// <summary>Name of the adversarial image column, a vector of C·H·W <see cref="float"/> in the classifier's input space. Default "AdversarialPixels".</summary>
+    public string AdversarialPixelsColumnName { get; set; } = "AdversarialPixels";
+
+    /// <summary>Name of the column holding the classifier's label of the clean image (<see cref="int"/>, class index from 0). Default "OriginalLabel".</summary>
+    public string OriginalLabelColumnName { get; set; } = "OriginalLabel";
+
+    /// <summary>Name of the column holding the classifier's label of the adversarial image (<see cref="int"/>, class index from 0). Default "AdversarialLabel".</summary>
+    public string AdversarialLabelColumnName { get; set; } = "AdversarialLabel";
+
+    /// <summary>Name of the <see cref="bool"/> column that says whether the attack fooled the classifier. Default "Success".</summary>
+    public string SuccessColumnName { get; set; } = "Success";
+
+    /// <summary>Name of the <see cref="int"/> column holding the iterations used (see <see cref="AttackResult.Iterations"/>). Default "Iterations".</summary>
+    public string IterationsColumnName { get; set; } = "Iterations";
+
+    /// <summary>Name of the <see cref="double"/> column holding ‖x_adv − x‖₂ in input units. Default "PixelL2".</summary>
+    public string PixelL2ColumnName { get; set; } = "PixelL2";
+
+    /// <summary>Name of the <see cref="double"/> column holding max |x_adv − x| in input units. Default "PixelLInf".</summary>
+    public string PixelLInfColumnName { get; set; } = "PixelLInf";
+
+    /// <summary>
+    /// Rows read ahead and attacked together in one call of the attack; the classifier then sees at
+    /// most min(<see cref="BatchSize"/>, the attack options' own batch size) images per call. Default 64.
+    /// </summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>
+    /// Optional scalar column of true labels (<see cref="int"/>, <see cref="uint"/>, <see cref="long"/>,
+    /// <see cref="float"/>, <see cref="double"/> holding class indices from 0, or a key type whose
+    /// value 1 is class 0). Rows the classifier already gets wrong are then not attacked
+    /// (<see cref="AttackOutcome.AlreadyMisclassified"/>). Default null: every row is attacked.
+    /// </summary>
+    public string? LabelColumnName { get; set; }
+
+    /// <summary>Names of the common output columns, in the order they are added.</summary>
+    private protected IEnumerable<string> CommonColumnNames() =>
+    [
+        AdversarialPixelsColumnName, OriginalLabelColumnName, AdversarialLabelColumnName, SuccessColumnName,
+        IterationsColumnName, PixelL2ColumnName, PixelLInfColumnName,
+    ];
+
+    /// <summary>Checks the common settings; throws <see cref="ArgumentException"/> naming the bad one.</summary>
+    private protected void ValidateCommon(IEnumerable<string> extraColumnNames)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string? name in CommonColumnNames().Concat(extraColumnNames))
+        {
+            if (string.IsNullOrWhiteSpace(name))
+                throw new ArgumentException("Every output column needs a non-empty name.", nameof(AttackTransformOptions));
+            if (!seen.Add(name))
+                throw new ArgumentException($"The output column name '{name}' is used twice.", nameof(AttackTransformOptions));
+        }
+    }
+}
+
+/// <summary>Options of the ADef transform (<see cref="AdefEstimator"/>): the attack settings and the output column names.</summary>
+public sealed class AdefTransformOptions : AttackTransformOptions
+{
+    /// <summary>The ADef attack settings. Default <c>new AdefOptions()</c> (see <see cref="AdefOptions"/> for its defaults).</summary>
+    public AdefOptions Attack { get; set; } = new();
+
+    /// <summary>Name of the vector field column τ, a vector of 2·H·W <see cref="float"/> in pixels (plane 0 = x, plane 1 = y). Default "VectorField".</summary>
+    public string VectorFieldColumnName { get; set; } = "VectorField";
+
+    /// <summary>Name of the <see cref="double"/> column holding ‖τ‖_T in pixels. Default "TNorm".</summary>
+    public string TNormColumnName { get; set; } = "TNorm";
+
+    /// <summary>Name of the <see cref="double"/> column holding ‖τ‖₂ in pixels. Default "FieldL2".</summary>
+    public string FieldL2ColumnName { get; set; } = "FieldL2";
+
+    internal void Validate(int classCount)
+    {
+        ArgumentNullException.ThrowIfNull(Attack, nameof(Attack));
+        ValidateCommon([VectorFieldColumnName, TNormColumnName, FieldL2ColumnName]);
+        Attack.Validate(classCount);
+    }
+}
+
+/// <summary>Options of the DeepFool transform (<see cref="DeepFoolEstimator"/>): the attack settings and the output column names.</summary>
+public sealed class DeepFoolTransformOptions : AttackTransformOptions
+{
+    /// <summary>The DeepFool attack settings. Default <c>new DeepFoolOptions()</c> (see <see cref="DeepFoolOptions"/> for its defaults).</summary>
+    public DeepFoolOptions Attack { get; set; } = new();
+
+    /// <summary>Name of the perturbation column x_adv − x, a vector of C·H·W <see cref="float"/> in input units. Default "Perturbation".</summary>
+    public string PerturbationColumnName { get; set; } = "Perturbation";
+
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Attack, nameof(Attack));
+        ValidateCommon([PerturbationColumnName]);
+        Attack.Validate();
+    }
+}

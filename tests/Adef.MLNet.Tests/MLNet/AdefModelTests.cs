@@ -1,0 +1,112 @@
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers.Onnx;
+using Adef.MLNet.Classifiers.TorchSharp;
+using Adef.MLNet.MLNet;
+using Adef.MLNet.Tests.TestSupport;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Adef.MLNet.Tests.MLNet;
+
+public class AdefModelTests
+{
+    public sealed class MnistRow
+    {
+        [VectorType(784)] public float[] Image { get; set; } = [];
+        public int Id { get; set; }
+    }
+
+    public sealed class OutputRow
+    {
+        public int Id { get; set; }
+        [VectorType(784), ColumnName("input")] public float[] AdefPixels { get; set; } = [];
+        [VectorType(784)] public float[] DeepFoolPixels { get; set; } = [];
+        [VectorType(784)] public float[] Perturbation { get; set; } = [];
+        public int AdversarialLabel { get; set; }
+        public int Iterations { get; set; }
+        public double TNorm { get; set; }
+        [ColumnName("logits")] public float[] Logits { get; set; } = [];
+    }
+
+    private static MnistRow[] Rows(int count)
+    {
+        var random = new Random(11);
+        return Enumerable.Range(0, count).Select(i => new MnistRow
+        {
+            Image = Enumerable.Range(0, 784).Select(_ => (float)random.NextDouble()).ToArray(),
+            Id = i,
+        }).ToArray();
+    }
+
+    [Fact]
+    public void SavedPipelineLoadsBackAndGivesTheSameColumns()
+    {
+        using var folder = new TempFolder();
+        string onnx = folder.File("mnist-a.onnx");
+        TorchSharp.torch.manual_seed(9);
+        MnistOnnxExporter.Save(new MnistA(), onnx);
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(Rows(5));
+        var adef = new AdefTransformOptions
+        {
+            Attack = new AdefOptions { Candidates = [1, 2], MaxIterations = 20, MaxNorm = double.PositiveInfinity, Sigma = 0.5 },
+            AdversarialPixelsColumnName = "input",
+            BatchSize = 3,
+        };
+        var deepFool = new DeepFoolTransformOptions
+        {
+            Attack = new DeepFoolOptions { Candidates = 3, Norm = DeepFoolNorm.LInf, ClipMin = 0, ClipMax = 1 },
+            AdversarialPixelsColumnName = "DeepFoolPixels", OriginalLabelColumnName = "DeepFoolOriginal",
+            AdversarialLabelColumnName = "DeepFoolLabel", SuccessColumnName = "DeepFoolSuccess",
+            IterationsColumnName = "DeepFoolIterations", PixelL2ColumnName = "DeepFoolL2", PixelLInfColumnName = "DeepFoolLInf",
+        };
+        var pipeline = ml.Transforms.CopyColumns("Pixels", "Image")
+            .Append(ml.Transforms.Adef(onnx, null, options: adef))
+            .Append(ml.Transforms.DeepFool(onnx, null, options: deepFool))
+            .Append(ml.Transforms.ApplyOnnxModel(outputColumnNames: ["logits"], inputColumnNames: ["input"], modelFile: onnx));
+        var model = pipeline.Fit(data);
+        string path = folder.File("pipeline.zip");
+
+        AdefModel.Save(ml, model, data.Schema, path);
+        var loaded = AdefModel.Load(ml, path, out DataViewSchema inputSchema);
+
+        Assert.Equal(data.Schema.Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
+        Assert.Equal(model.Count(), loaded.Count());
+        var adefLoaded = Assert.IsType<AdefTransformer>(loaded.ElementAt(1));
+        Assert.Equal(adef.Attack.Candidates, adefLoaded.Options.Attack.Candidates);
+        Assert.Equal(double.PositiveInfinity, adefLoaded.Options.Attack.MaxNorm);
+        Assert.Equal(3, adefLoaded.Options.BatchSize);
+        Assert.Equal(DeepFoolNorm.LInf, Assert.IsType<DeepFoolTransformer>(loaded.ElementAt(2)).Options.Attack.Norm);
+        OutputRow[] expected = ml.Data.CreateEnumerable<OutputRow>(model.Transform(data), reuseRowObject: false).ToArray();
+        OutputRow[] actual = ml.Data.CreateEnumerable<OutputRow>(loaded.Transform(data), reuseRowObject: false).ToArray();
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i].Id, actual[i].Id);
+            Assert.Equal(expected[i].AdefPixels, actual[i].AdefPixels);
+            Assert.Equal(expected[i].DeepFoolPixels, actual[i].DeepFoolPixels);
+            Assert.Equal(expected[i].Perturbation, actual[i].Perturbation);
+            Assert.Equal(expected[i].AdversarialLabel, actual[i].AdversarialLabel);
+            Assert.Equal(expected[i].Iterations, actual[i].Iterations);
+            Assert.Equal(expected[i].TNorm, actual[i].TNorm);
+            Assert.Equal(expected[i].Logits, actual[i].Logits);
+        }
+        foreach (IDisposable disposable in model.Concat(loaded).OfType<IDisposable>()) disposable.Dispose();
+    }
+
+    [Fact]
+    public void TransformAroundAClassifierInstanceCannotBeSaved()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = QuadrantBlobs.Generate(2, seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 2).Select(i => new AttackTransformTests.PixelRow
+        {
+            Pixels = rows.Pixels.AsSpan(i * 144, 144).ToArray(),
+        }));
+        var model = ml.Transforms.Adef(QuadrantBlobs.Classifier).Fit(data);
+        using var folder = new TempFolder();
+
+        var error = Assert.Throws<NotSupportedException>(() => AdefModel.Save(ml, model, data.Schema, folder.File("model.zip")));
+        Assert.Contains("classifier instance", error.Message);
+    }
+}
