@@ -59,6 +59,7 @@ internal abstract class BatchedAttack<TState, TResult>
         CheckFinite(images.Span, imageSize);
 
         var results = new TResult[count];
+        batchSize = Math.Max(1, Math.Min(batchSize, count)); // a large BatchSize must not size the buffers beyond the images given
         var buffers = new Buffers(batchSize, imageSize, Classifier.ClassCount, TargetsPerImage);
         var active = new List<TState>(batchSize);
         var finished = new List<TState>();
