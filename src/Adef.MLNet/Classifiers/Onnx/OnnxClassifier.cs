@@ -243,9 +243,10 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         {
             augmented = _buildGradientGraph(_prepared.Upgraded, _prepared.InputName, _prepared.LogitsName);
         }
-        catch (Exception e) when (e is NullReferenceException or IndexOutOfRangeException or ArgumentOutOfRangeException
-                                      or InvalidCastException or OverflowException or KeyNotFoundException)
+        catch (Exception e) when (e is NullReferenceException or IndexOutOfRangeException or ArgumentException
+                                      or InvalidCastException or OverflowException or KeyNotFoundException or InvalidOperationException)
         {
+            // The builder's arguments come from the prepared model, so any of these means the graph broke one of its assumptions.
             throw new AdefModelException($"The gradient model of {Describe()} could not be built: its graph is malformed ({e.GetType().Name}: {e.Message}).", _source, e);
         }
         try

@@ -40,7 +40,7 @@ internal static class OnnxModelPreparation
         {
             return PrepareChecked(original, options, source, what);
         }
-        catch (Exception e) when (e is NullReferenceException or IndexOutOfRangeException or ArgumentOutOfRangeException
+        catch (Exception e) when (e is NullReferenceException or IndexOutOfRangeException or ArgumentException
                                       or InvalidCastException or OverflowException or KeyNotFoundException or FormatException
                                       or InvalidOperationException)
         {
