@@ -141,6 +141,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     public IReadOnlyList<string> Warnings => _warnings;
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">ONNX Runtime failed to run the model (a shape hard-coded in the graph, say); the inner exception has its message.</exception>
     public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits)
     {
         ClassifierArguments.CheckLogits(this, images, count, logits);
@@ -169,7 +170,11 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     }
 
     /// <inheritdoc />
-    /// <exception cref="NotSupportedException">The model contains an operator the gradient builder has no rule for (thrown on the first call, naming it).</exception>
+    /// <exception cref="NotSupportedException">
+    /// The model contains an operator the gradient builder has no rule for (thrown on the first call, naming it). This stays a
+    /// <see cref="NotSupportedException"/> rather than an <see cref="AdefModelException"/>: the model is valid, the library lacks a rule.
+    /// </exception>
+    /// <exception cref="AdefModelException">The graph is malformed in a way only the gradient builder notices.</exception>
     public void ComputeLogitsAndMarginGradients(
         ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
         Span<float> logits, Span<float> gradients)
