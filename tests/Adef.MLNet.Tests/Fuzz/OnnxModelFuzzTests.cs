@@ -1,4 +1,5 @@
 using Xunit.Abstractions;
+using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Google.Protobuf;
@@ -62,7 +63,15 @@ public class OnnxModelFuzzTests(ITestOutputHelper output)
         var images = new float[2 * classifier.InputShape.Size];
         var logits = new float[2 * classifier.ClassCount];
         classifier.ComputeLogits(images, 2, logits);
-        if (gradients) classifier.PrepareGradients();
+        if (!gradients) return;
+        classifier.PrepareGradients();
+        // A corrupt but loadable model (NaN weights, say) must not break the attacks either.
+        var random = new Random(1);
+        for (int i = 0; i < images.Length; i++) images[i] = (float)random.NextDouble();
+        if (classifier.ClassCount > 1024) return;
+        foreach (var result in new DeepFoolAttack(classifier, new DeepFoolOptions { MaxIterations = 3 }).Run(images))
+            Assert.True(result.Outcome != AttackOutcome.NumericalFailure || !result.Success);
+        new AdefAttack(classifier, new AdefOptions { MaxIterations = 3, Sigma = 0.5, Overshoot = 1.2 }).Run(images);
     }
 
     /// <summary>x [N, 1, 6, 6] → Conv 2×3×3 (pads 1) → Relu → MaxPool 2 → Flatten → Gemm (transB) → logits [N, 3].</summary>
