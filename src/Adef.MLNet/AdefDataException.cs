@@ -4,7 +4,7 @@ namespace Adef.MLNet;
 /// A data file (an idx file, a dataset download, an image) is missing, unreadable or malformed.
 /// The message names the file and, where possible, how to obtain or repair it.
 /// </summary>
-public class AdefDataException : Exception
+public class AdefDataException : AdefException
 {
     /// <summary>Creates the exception for the file at <paramref name="path"/>.</summary>
     /// <param name="message">What is wrong, for a person to read.</param>

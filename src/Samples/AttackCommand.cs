@@ -65,7 +65,7 @@ internal static class AttackCommand
         {
             return Execute(s);
         }
-        catch (Exception e) when (e is UsageException or AdefDataException or ArgumentException or NotSupportedException
+        catch (Exception e) when (e is UsageException or AdefException or ArgumentException or NotSupportedException
                                        or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(e.Message)}");

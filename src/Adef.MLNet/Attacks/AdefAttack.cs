@@ -35,6 +35,11 @@ public sealed class AdefAttack
     /// <param name="progress">Receives a report after every iteration.</param>
     /// <param name="cancellationToken">Checked once per iteration.</param>
     /// <returns>One result per image, in input order.</returns>
+    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
+    /// <exception cref="AttackCanceledException{TResult}">
+    /// <paramref name="cancellationToken"/> was canceled; the exception (an <see cref="OperationCanceledException"/>)
+    /// carries the results of the images finished so far. Typed <c>AttackCanceledException&lt;AdefResult&gt;</c>.
+    /// </exception>
     public AdefResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels = null,
         IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
         new Engine(_classifier, Options).Run(images, trueLabels, Options.BatchSize, progress, cancellationToken);

@@ -25,7 +25,7 @@ public sealed record AdefOptions
     /// </summary>
     public double Overshoot { get; init; } = 1.0;
 
-    /// <summary>Standard deviation of the Gaussian that smooths each step, in pixels; 0 = no smoothing. Default 0.</summary>
+    /// <summary>Standard deviation of the Gaussian that smooths each step, in pixels; 0 = no smoothing, at most <see cref="MaxSigma"/>. Default 0.</summary>
     public double Sigma { get; init; }
 
     /// <summary>When set, success means the label lands in the candidate set, not merely changes. Default false.</summary>
@@ -52,6 +52,9 @@ public sealed record AdefOptions
         Candidates = new[] { 1 }, MaxIterations = 40, MaxNorm = 3, Sigma = 1, Overshoot = 1,
     };
 
+    /// <summary>Largest accepted <see cref="Sigma"/>, in pixels.</summary>
+    public const double MaxSigma = 10_000;
+
     internal void Validate(int classCount)
     {
         if (Candidates is null || Candidates.Count == 0)
@@ -69,6 +72,9 @@ public sealed record AdefOptions
             throw new ArgumentOutOfRangeException(nameof(Overshoot), Overshoot, "Overshoot must be a finite number ≥ 1.");
         if (!(Sigma >= 0) || double.IsInfinity(Sigma))
             throw new ArgumentOutOfRangeException(nameof(Sigma), Sigma, "Sigma must be a finite number ≥ 0 (pixels; 0 = no smoothing).");
+        if (Sigma > MaxSigma)
+            throw new ArgumentOutOfRangeException(nameof(Sigma), Sigma,
+                $"Sigma must be at most {MaxSigma} pixels (its kernel spans 8σ + 1 pixels; a larger one smooths any image to a constant).");
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
     }
 }

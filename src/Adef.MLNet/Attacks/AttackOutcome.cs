@@ -17,4 +17,10 @@ public enum AttackOutcome
 
     /// <summary>The classifier already disagreed with the given true label; the image was not attacked.</summary>
     AlreadyMisclassified,
+
+    /// <summary>
+    /// The classifier returned a NaN or infinite logit or gradient for this image; the attack on it stopped there
+    /// (never counted as success). The other images of the batch are not affected.
+    /// </summary>
+    NumericalFailure,
 }

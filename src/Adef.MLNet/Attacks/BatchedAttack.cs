@@ -56,15 +56,18 @@ internal abstract class BatchedAttack<TState, TResult>
         int count = images.Length / imageSize;
         if (trueLabels is not null && trueLabels.Count != count)
             throw new ArgumentException($"Got {trueLabels.Count} true labels for {count} images.", nameof(trueLabels));
+        CheckFinite(images.Span, imageSize);
 
         var results = new TResult[count];
+        batchSize = Math.Max(1, Math.Min(batchSize, count)); // a large BatchSize must not size the buffers beyond the images given
         var buffers = new Buffers(batchSize, imageSize, Classifier.ClassCount, TargetsPerImage);
         var active = new List<TState>(batchSize);
         var finished = new List<TState>();
         int next = 0, completed = 0, fooled = 0;
         while (next < count || active.Count > 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+                throw new AttackCanceledException<TResult>(results.Where(r => r is not null).ToArray(), count, cancellationToken);
             if (next < count && active.Count < batchSize)
             {
                 int admitted = Math.Min(batchSize - active.Count, count - next);
@@ -103,7 +106,9 @@ internal abstract class BatchedAttack<TState, TResult>
             ReadOnlySpan<float> imageLogits = logits.Slice(i * classes, classes);
             TState state = Begin(index, images.Slice(index * imageSize, imageSize), imageLogits);
             state.TopTwoGap = Logits.TopTwoGap(imageLogits);
-            if (trueLabels is not null && trueLabels[index] != state.OriginalLabel)
+            if (!AllFinite(imageLogits))
+                state.Finish(AttackOutcome.NumericalFailure, 0);
+            else if (trueLabels is not null && trueLabels[index] != state.OriginalLabel)
                 state.Finish(AttackOutcome.AlreadyMisclassified, 0);
             else if (MaxIterations == 0)
                 state.Finish(AttackOutcome.MaxIterationsReached, 0);
@@ -130,6 +135,12 @@ internal abstract class BatchedAttack<TState, TResult>
         {
             TState state = states[i];
             ReadOnlySpan<float> logits = buffers.Logits.AsSpan(i * classes, classes);
+            ReadOnlySpan<float> gradients = buffers.Gradients.AsSpan(i * k * imageSize, k * imageSize);
+            if (!AllFinite(logits) || (withGradients && !AllFinite(gradients)))
+            {
+                state.Finish(AttackOutcome.NumericalFailure, state.Iteration);
+                return;
+            }
             int label = Logits.ArgMax(logits);
             state.Label = label;
             state.TopTwoGap = Logits.TopTwoGap(logits);
@@ -138,13 +149,15 @@ internal abstract class BatchedAttack<TState, TResult>
             else if (state.Iteration >= MaxIterations)
                 state.Finish(AttackOutcome.MaxIterationsReached, MaxIterations);
             else
-                Step(state, logits, buffers.Gradients.AsSpan(i * k * imageSize, k * imageSize));
+                Step(state, logits, gradients);
+            if (state.Outcome is null && !AllFinite(state.Current))
+                state.Finish(AttackOutcome.NumericalFailure, state.Iteration); // the step itself overflowed
         });
     }
 
     private IEnumerable<TResult> Complete(List<TState> finished, Buffers buffers)
     {
-        var rechecked = finished.Where(PrepareFinalCheck).ToList();
+        var rechecked = finished.Where(s => s.Outcome != AttackOutcome.NumericalFailure && PrepareFinalCheck(s)).ToList();
         int imageSize = Shape.Size, classes = Classifier.ClassCount, batch = buffers.BatchSize;
         for (int start = 0; start < rechecked.Count; start += batch)
         {
@@ -155,13 +168,29 @@ internal abstract class BatchedAttack<TState, TResult>
             for (int i = 0; i < n; i++)
             {
                 ReadOnlySpan<float> imageLogits = logits.Slice(i * classes, classes);
-                CompleteFinalCheck(rechecked[start + i], Logits.ArgMax(imageLogits), Logits.TopTwoGap(imageLogits));
+                if (!AllFinite(imageLogits))
+                    rechecked[start + i].Finish(AttackOutcome.NumericalFailure, rechecked[start + i].ReportedIterations);
+                else
+                    CompleteFinalCheck(rechecked[start + i], Logits.ArgMax(imageLogits), Logits.TopTwoGap(imageLogits));
             }
         }
         var results = new TResult[finished.Count];
         Parallel.For(0, finished.Count, i => results[i] = CreateResult(finished[i]));
         return results;
     }
+
+    /// <summary>Refuses NaN and infinite pixels, naming the first image that has one.</summary>
+    private static void CheckFinite(ReadOnlySpan<float> images, int imageSize)
+    {
+        int bad = images.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
+        if (bad < 0) return;
+        int image = bad / imageSize;
+        throw new AdefInputException(
+            $"Image {image} has a {(float.IsNaN(images[bad]) ? "NaN" : "infinite")} pixel (value {images[bad]} at offset {bad % imageSize} " +
+            "within the image); attacks need finite pixels.", image);
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values) => values.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue) < 0;
 
     private sealed class Buffers(int batchSize, int imageSize, int classes, int targetsPerImage)
     {

@@ -30,6 +30,10 @@ public sealed record DeepFoolOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxIterations, nameof(MaxIterations));
         if (!(Overshoot >= 0) || double.IsInfinity(Overshoot))
             throw new ArgumentOutOfRangeException(nameof(Overshoot), Overshoot, "Overshoot must be a finite number ≥ 0.");
+        if (ClipMin is { } low && float.IsNaN(low))
+            throw new ArgumentOutOfRangeException(nameof(ClipMin), low, "ClipMin must be a number (or null for no bound).");
+        if (ClipMax is { } high && float.IsNaN(high))
+            throw new ArgumentOutOfRangeException(nameof(ClipMax), high, "ClipMax must be a number (or null for no bound).");
         if (ClipMin is { } min && ClipMax is { } max && !(min < max))
             throw new ArgumentException($"ClipMin ({min}) must be smaller than ClipMax ({max}).", nameof(ClipMin));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));

@@ -16,7 +16,8 @@ internal static class Logits
         int[] order = new int[logits.Length];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         float[] values = logits.ToArray();
-        Array.Sort(order, (a, b) => values[b] != values[a] ? values[b].CompareTo(values[a]) : a.CompareTo(b));
+        // CompareTo is a total order (NaN below everything), so hostile logits cannot make the comparison inconsistent.
+        Array.Sort(order, (a, b) => values[b].CompareTo(values[a]) is var c && c != 0 ? c : a.CompareTo(b));
         return order;
     }
 

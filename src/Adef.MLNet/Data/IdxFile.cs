@@ -13,6 +13,9 @@ public static class IdxFile
 {
     private const byte UnsignedByteType = 0x08;
 
+    /// <summary>Largest decompressed idx file accepted (a gzip bomb is refused before it fills memory): 1 GiB.</summary>
+    private const long MaxDecompressedBytes = 1L << 30;
+
     /// <summary>Reads an idx file of unsigned bytes, returning its dimensions and elements.</summary>
     /// <exception cref="AdefDataException">The file is missing, not idx, truncated, or has trailing data.</exception>
     public static (int[] Dimensions, byte[] Data) Read(string path)
@@ -96,7 +99,15 @@ public static class IdxFile
             if (!gzip) return raw;
             using var input = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
             using var output = new MemoryStream();
-            input.CopyTo(output);
+            var buffer = new byte[81920];
+            for (int read; (read = input.Read(buffer)) > 0;)
+            {
+                if (output.Length + read > MaxDecompressedBytes)
+                    throw new AdefDataException(
+                        $"'{path}' decompresses to more than {MaxDecompressedBytes >> 20} MiB, more than any idx file this library reads; " +
+                        "it is corrupt or not an idx file.", path);
+                output.Write(buffer, 0, read);
+            }
             return output.ToArray();
         }
         catch (InvalidDataException e)

@@ -152,8 +152,9 @@ public class AdefAttackTests
 
         using var cancellation = new CancellationTokenSource();
         var cancelling = new SynchronousProgress(_ => cancellation.Cancel());
-        Assert.Throws<OperationCanceledException>(() =>
+        var canceled = Assert.ThrowsAny<OperationCanceledException>(() =>
             new AdefAttack(QuadrantBlobs.Classifier, Options).Run(Images, progress: cancelling, cancellationToken: cancellation.Token));
+        Assert.IsType<AttackCanceledException<AdefResult>>(canceled);
     }
 
     [Theory]

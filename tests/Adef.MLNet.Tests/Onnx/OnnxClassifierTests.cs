@@ -45,7 +45,7 @@ public class OnnxClassifierTests
     [Fact]
     public void SoftmaxOnlyOutputIsRefusedNamingTheTensorThatFeedsIt()
     {
-        var error = Assert.Throws<AdefDataException>(() => Load(TinyModels.Classifier(batch: "N", softmax: true, logitsOutput: false)));
+        var error = Assert.Throws<AdefModelException>(() => Load(TinyModels.Classifier(batch: "N", softmax: true, logitsOutput: false)));
         Assert.Contains("'probabilities'", error.Message);
         Assert.Contains("LogitsOutputName = \"logits\"", error.Message);
         Assert.Contains("AllowSoftmaxOutput", error.Message);
@@ -75,7 +75,7 @@ public class OnnxClassifierTests
     [Fact]
     public void UnknownLogitsNameIsRefusedListingTheOutputs()
     {
-        var error = Assert.Throws<AdefDataException>(() =>
+        var error = Assert.Throws<AdefModelException>(() =>
             Load(TinyModels.Classifier(batch: "N"), new OnnxClassifierOptions { LogitsOutputName = "scores" }));
         Assert.Contains("'scores'", error.Message);
         Assert.Contains("'logits'", error.Message);
@@ -107,7 +107,7 @@ public class OnnxClassifierTests
     [Fact]
     public void FixedBatchLargerThanOneIsRefusedNamingTheInput()
     {
-        var error = Assert.Throws<AdefDataException>(() => Load(TinyModels.Classifier(batch: 8L)));
+        var error = Assert.Throws<AdefModelException>(() => Load(TinyModels.Classifier(batch: 8L)));
         Assert.Contains("'x'", error.Message);
         Assert.Contains("[8, 2, 3, 3]", error.Message);
     }
@@ -117,7 +117,7 @@ public class OnnxClassifierTests
     {
         ModelProto model = TinyModels.Classifier(batch: "N");
         model.Graph.Input[0] = ValueInfo("x", FloatType, "N", 18L);
-        var error = Assert.Throws<AdefDataException>(() => Load(model));
+        var error = Assert.Throws<AdefModelException>(() => Load(model));
         Assert.Contains("'x'", error.Message);
         Assert.Contains("[N, 18]", error.Message);
     }
@@ -127,14 +127,14 @@ public class OnnxClassifierTests
     {
         ModelProto model = TinyModels.Classifier(batch: "N");
         model.Graph.Input[0] = ValueInfo("x", FloatType, "N", 2L, "height", 3L);
-        var error = Assert.Throws<AdefDataException>(() => Load(model));
+        var error = Assert.Throws<AdefModelException>(() => Load(model));
         Assert.Contains("height", error.Message);
     }
 
     [Fact]
     public void UnknownInputNameIsRefusedListingTheInputs()
     {
-        var error = Assert.Throws<AdefDataException>(() =>
+        var error = Assert.Throws<AdefModelException>(() =>
             Load(TinyModels.Classifier(batch: "N"), new OnnxClassifierOptions { InputName = "images" }));
         Assert.Contains("'images'", error.Message);
         Assert.Contains("'x' float [N, 2, 3, 3]", error.Message);
@@ -145,7 +145,7 @@ public class OnnxClassifierTests
     {
         ModelProto model = TinyModels.Classifier(batch: "N");
         model.Graph.Input.Add(ValueInfo("temperature", FloatType, 1L));
-        var error = Assert.Throws<AdefDataException>(() => Load(model));
+        var error = Assert.Throws<AdefModelException>(() => Load(model));
         Assert.Contains("InputName", error.Message);
         Assert.Contains("'temperature'", error.Message);
 

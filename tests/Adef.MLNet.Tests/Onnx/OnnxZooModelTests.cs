@@ -72,7 +72,7 @@ public class OnnxZooModelTests
     public void SqueezeNetSoftmaxOutputIsRefusedNamingTheLogits()
     {
         string path = SharedModels.Require(SqueezeNet);
-        var error = Assert.Throws<AdefDataException>(() =>
+        var error = Assert.Throws<AdefModelException>(() =>
             new OnnxClassifier(path, new OnnxClassifierOptions { LogitsOutputName = "softmaxout_1" }));
         Assert.Contains("pool10_1", error.Message);
         Assert.Contains(path, error.Message);

@@ -42,10 +42,13 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     private readonly NotSupportedException? _upgradeError;
     private bool _disposed;
 
+    /// <summary>Most classes a model may have (a larger declared count is taken for a corrupt model).</summary>
+    private const int MaxClasses = 1 << 24;
+
     /// <summary>Loads the ONNX model at <paramref name="modelPath"/>.</summary>
     /// <param name="modelPath">An .onnx file with all tensors inside it.</param>
     /// <param name="options">Input/output choice and execution settings; defaults when <see langword="null"/>.</param>
-    /// <exception cref="AdefDataException">The file is missing or malformed, or the model's inputs or outputs do not fit (the message says why).</exception>
+    /// <exception cref="AdefModelException">The file is missing or malformed, or the model's inputs or outputs do not fit (the message says why).</exception>
     /// <exception cref="InvalidOperationException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
     public OnnxClassifier(string modelPath, OnnxClassifierOptions? options = null)
         : this(OnnxModelFile.Read(modelPath), modelPath, options, MarginGradientGraph.Build)
@@ -55,7 +58,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     /// <summary>Loads an ONNX model from its serialised bytes.</summary>
     /// <param name="model">The contents of an .onnx file.</param>
     /// <param name="options">Input/output choice and execution settings; defaults when <see langword="null"/>.</param>
-    /// <exception cref="AdefDataException">The bytes are not an ONNX model, or its inputs or outputs do not fit.</exception>
+    /// <exception cref="AdefModelException">The bytes are not an ONNX model, or its inputs or outputs do not fit.</exception>
     /// <exception cref="InvalidOperationException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
     public OnnxClassifier(byte[] model, OnnxClassifierOptions? options = null)
         : this(model, options, MarginGradientGraph.Build)
@@ -76,6 +79,8 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads, nameof(options.IntraOpThreads));
         _source = source;
         _prepared = OnnxModelPreparation.Prepare(model, options, source);
+        if (_prepared.ClassCount > MaxClasses)
+            throw new AdefModelException($"The logits of {Describe()} declare {_prepared.ClassCount} classes, more than the {MaxClasses} supported.", source);
         _runOptions = new RunOptions();
         _warnings = _prepared.Warnings.ToList();
         InputShape = _prepared.InputShape;
@@ -90,7 +95,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
             {
                 (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(upgraded.ToByteArray(), options);
             }
-            catch (AdefDataException e) when (e.InnerException is OnnxRuntimeException)
+            catch (AdefModelException e) when (e.InnerException is OnnxRuntimeException)
             {
                 _upgradeError = new NotSupportedException($"ONNX Runtime rejected the opset-18 form of the model: {e.InnerException.Message}", e);
                 (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
@@ -104,7 +109,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         {
             ClassCount = _prepared.ClassCount ?? ClassCountByRunning();
             if (ClassCount < 2)
-                throw new AdefDataException($"The logits of {Describe()} have {ClassCount} class(es); a classifier needs at least 2.", source);
+                throw new AdefModelException($"The logits of {Describe()} have {ClassCount} class(es); a classifier needs at least 2.", source);
             if (options.PrepareGradientsAtLoad) GradientSession();
         }
         catch
@@ -136,6 +141,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     public IReadOnlyList<string> Warnings => _warnings;
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">ONNX Runtime failed to run the model (a shape hard-coded in the graph, say); the inner exception has its message.</exception>
     public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits)
     {
         ClassifierArguments.CheckLogits(this, images, count, logits);
@@ -164,7 +170,11 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     }
 
     /// <inheritdoc />
-    /// <exception cref="NotSupportedException">The model contains an operator the gradient builder has no rule for (thrown on the first call, naming it).</exception>
+    /// <exception cref="NotSupportedException">
+    /// The model contains an operator the gradient builder has no rule for (thrown on the first call, naming it). This stays a
+    /// <see cref="NotSupportedException"/> rather than an <see cref="AdefModelException"/>: the model is valid, the library lacks a rule.
+    /// </exception>
+    /// <exception cref="AdefModelException">The graph is malformed in a way only the gradient builder notices.</exception>
     public void ComputeLogitsAndMarginGradients(
         ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
         Span<float> logits, Span<float> gradients)
@@ -233,7 +243,17 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         if (_upgradeError is not null || _prepared.Upgraded is null)
             throw new NotSupportedException(
                 $"Gradients of {Describe()} are not available: {_upgradeError?.Message}", _upgradeError);
-        ModelProto augmented = _buildGradientGraph(_prepared.Upgraded, _prepared.InputName, _prepared.LogitsName);
+        ModelProto augmented;
+        try
+        {
+            augmented = _buildGradientGraph(_prepared.Upgraded, _prepared.InputName, _prepared.LogitsName);
+        }
+        catch (Exception e) when (e is NullReferenceException or IndexOutOfRangeException or ArgumentException
+                                      or InvalidCastException or OverflowException or KeyNotFoundException or InvalidOperationException)
+        {
+            // The builder's arguments come from the prepared model, so any of these means the graph broke one of its assumptions.
+            throw new AdefModelException($"The gradient model of {Describe()} could not be built: its graph is malformed ({e.GetType().Name}: {e.Message}).", _source, e);
+        }
         try
         {
             _gradient = new InferenceSession(augmented.ToByteArray(), _sessionOptions);
@@ -253,12 +273,20 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         var image = new float[InputShape.Size];
         using var input = OrtValue.CreateTensorValueFromMemory(image,
             new long[] { 1, InputShape.Channels, InputShape.Height, InputShape.Width });
-        using var outputs = _forward.Run(_runOptions, _forwardInputs, new[] { input }, _forwardOutputs);
-        long[] shape = outputs[0].GetTensorTypeAndShape().Shape;
-        if (shape.Length != 2 || shape[0] != 1)
-            throw new AdefDataException(
-                $"The logits of {Describe()} have shape [{string.Join(", ", shape)}] for one image; expected [1, L].", _source);
-        return checked((int)shape[1]);
+        long[] shape;
+        try
+        {
+            using var outputs = _forward.Run(_runOptions, _forwardInputs, new[] { input }, _forwardOutputs);
+            shape = outputs[0].GetTensorTypeAndShape().Shape;
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new AdefModelException($"ONNX Runtime failed to run {Describe()} on one blank image to find the class count: {e.Message}", _source, e);
+        }
+        if (shape.Length != 2 || shape[0] != 1 || shape[1] > MaxClasses)
+            throw new AdefModelException(
+                $"The logits of {Describe()} have shape [{string.Join(", ", shape)}] for one image; expected [1, L] with L ≤ {MaxClasses}.", _source);
+        return (int)shape[1];
     }
 
     private (SessionOptions, InferenceSession, OnnxExecutionProvider) CreateForwardSession(byte[] model, OnnxClassifierOptions options)
@@ -292,7 +320,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         catch (OnnxRuntimeException e)
         {
             cpu.Dispose();
-            throw new AdefDataException($"ONNX Runtime could not load {Describe()}: {e.Message}", _source, e);
+            throw new AdefModelException($"ONNX Runtime could not load {Describe()}: {e.Message}", _source, e);
         }
     }
 

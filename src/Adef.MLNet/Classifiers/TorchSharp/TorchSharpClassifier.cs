@@ -51,11 +51,11 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
     }
 
     /// <summary>Loads a TorchScript file (saved with <c>torch.jit.save</c>) that maps N×C×H×W to N×L logits.</summary>
-    /// <exception cref="AdefDataException">The file is missing or is not TorchScript.</exception>
+    /// <exception cref="AdefModelException">The file is missing or is not TorchScript.</exception>
     public static TorchSharpClassifier LoadTorchScript(string path, ImageShape inputShape, int classCount, Device? device = null)
     {
         if (!File.Exists(path))
-            throw new AdefDataException($"TorchScript file '{path}' does not exist.", path);
+            throw new AdefModelException($"TorchScript file '{path}' does not exist.", path);
         jit.ScriptModule<Tensor, Tensor> module;
         try
         {
@@ -63,7 +63,7 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
         }
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
-            throw new AdefDataException($"'{path}' could not be loaded as TorchScript: {e.Message}", path, e);
+            throw new AdefModelException($"'{path}' could not be loaded as TorchScript: {e.Message}", path, e);
         }
         return new TorchSharpClassifier(module, module.forward, inputShape, classCount, device, ownsModule: true);
     }
