@@ -212,15 +212,30 @@ internal static class MlNetCommand
         attack.Run(flat.AsMemory(0, 784), [labels[0]]);               // warm both sessions up
         DrainAllColumns(transformer.Transform(ml.Data.TakeRows(data, 1)));
 
-        var stopwatch = Stopwatch.StartNew();
-        long rows = DrainAllColumns(transformer.Transform(data));
-        double transformSeconds = stopwatch.Elapsed.TotalSeconds;
-        stopwatch.Restart();
-        AdefResult[] direct = attack.Run(flat, labels);
-        double directSeconds = stopwatch.Elapsed.TotalSeconds;
+        // Two rounds in alternating order (direct, transform, transform, direct); the faster time of each counts.
+        double transformSeconds = double.PositiveInfinity, directSeconds = double.PositiveInfinity;
+        long rows = 0;
+        AdefResult[] direct = [];
+        for (int round = 0; round < 2; round++)
+        {
+            for (int step = 0; step < 2; step++)
+            {
+                var stopwatch = Stopwatch.StartNew();
+                if ((step == 0) == (round == 0))
+                {
+                    direct = attack.Run(flat, labels);
+                    directSeconds = Math.Min(directSeconds, stopwatch.Elapsed.TotalSeconds);
+                }
+                else
+                {
+                    rows = DrainAllColumns(transformer.Transform(data));
+                    transformSeconds = Math.Min(transformSeconds, stopwatch.Elapsed.TotalSeconds);
+                }
+            }
+        }
 
         double transformRate = rows / transformSeconds, directRate = direct.Length / directSeconds;
-        AnsiConsole.MarkupLine($"[bold]Throughput[/] ({digits.Length} digits, batch {batchSize}, MNIST-A ONNX, {Environment.ProcessorCount} cores): " +
+        AnsiConsole.MarkupLine($"[bold]Throughput[/] ({digits.Length} digits, batch {batchSize}, MNIST-A ONNX, {Environment.ProcessorCount} cores, best of 2): " +
             $"transform {transformRate:0.0} img/s ({transformSeconds:0.00} s), AdefAttack.Run {directRate:0.0} img/s ({directSeconds:0.00} s) → " +
             $"transform/direct [bold]{transformRate / directRate:0.000}[/].");
     }
