@@ -147,7 +147,7 @@ internal static class MlNetCommand
         return identical && confirmed == rows.Length ? 0 : 1;
     }
 
-    private static void WritePngs(LabeledImages digits, string folder)
+    internal static void WritePngs(LabeledImages digits, string folder)
     {
         foreach (string stale in Directory.GetFiles(folder, "*.png")) File.Delete(stale);
         var info = new SKImageInfo(28, 28, SKColorType.Gray8, SKAlphaType.Opaque);
@@ -165,7 +165,7 @@ internal static class MlNetCommand
     }
 
     /// <summary>Decodes every <c>NNNNN-label.png</c> in <paramref name="folder"/> as a 28×28 grey image scaled to [0, 1].</summary>
-    private static FileRow[] ReadPngs(string folder) => Directory.GetFiles(folder, "*.png").Order(StringComparer.Ordinal).Select(path =>
+    internal static FileRow[] ReadPngs(string folder) => Directory.GetFiles(folder, "*.png").Order(StringComparer.Ordinal).Select(path =>
     {
         using SKBitmap decoded = SKBitmap.Decode(path) ?? throw new InvalidDataException($"'{path}' is not an image SkiaSharp can decode.");
         var info = new SKImageInfo(28, 28, SKColorType.Gray8, SKAlphaType.Opaque);
