@@ -108,11 +108,11 @@ internal static class MlNetCommand
         AnsiConsole.MarkupLine($"Pipeline (PNG pixels → ADef → ApplyOnnxModel) on {rows.Length} digits: {stopwatch.Elapsed.TotalSeconds:0.0} s.");
 
         int confirmed = rows.Count(r => Array.IndexOf(r.Logits, r.Logits.Max()) == r.AdversarialLabel);
-        var table = new Table().Title("First rows of the attacked data");
-        foreach (string column in new[] { "File", "True", "Original", "Adversarial", "ApplyOnnxModel", "Success", "Iterations", "‖τ‖_T" })
+        var table = new Table().Title("First rows (Orig./Adv.: labels from the transform, ONNX: ApplyOnnxModel on the deformed column)");
+        foreach (string column in new[] { "File", "True", "Orig.", "Adv.", "ONNX", "Success", "Iter.", "‖τ‖_T" })
             table.AddColumn(new TableColumn(Markup.Escape(column)).RightAligned());
         foreach (AttackedRow row in rows.Take(8))
-            table.AddRow(Markup.Escape(row.ImagePath), $"{row.Label}", $"{row.OriginalLabel}", $"{row.AdversarialLabel}",
+            table.AddRow(Markup.Escape(Path.GetFileNameWithoutExtension(row.ImagePath)), $"{row.Label}", $"{row.OriginalLabel}", $"{row.AdversarialLabel}",
                 $"{Array.IndexOf(row.Logits, row.Logits.Max())}", row.Success ? "yes" : "no", $"{row.Iterations}", $"{row.TNorm:0.000}");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"ApplyOnnxModel on the deformed column confirms the adversarial label on [bold]{confirmed}/{rows.Length}[/] rows.");
