@@ -4,4 +4,5 @@ using Adef.Samples;
 var root = new RootCommand("Adef.MLNet samples: adversarial deformations (ADef) and DeepFool on .NET classifiers.");
 root.Subcommands.Add(MnistCommand.Create());
 root.Subcommands.Add(AttackCommand.Create());
+root.Subcommands.Add(MlNetCommand.Create());
 return root.Parse(args).Invoke();
