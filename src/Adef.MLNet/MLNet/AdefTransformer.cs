@@ -1,52 +1,20 @@
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
-using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace Adef.MLNet.MLNet;
 
 /// <summary>
-/// The fitted Adef transform: adds an ADef adversarial deformation (deformed pixels, vector field, labels, norms) to every row. <see cref="Transform"/> is lazy; a cursor
-/// reads <see cref="AttackTransformOptions.BatchSize"/> rows ahead and runs the attack once per batch,
-/// and a cursor that reads only input columns never calls the classifier.
+/// The fitted Adef transform: adds an ADef adversarial deformation (deformed pixels, vector field, labels, norms) to every row.
+/// See <see cref="AttackTransformer{TOptions}"/> for how it runs, and why it cannot be saved with <c>MLContext.Model.Save</c>.
 /// </summary>
-/// <remarks>
-/// <c>PredictionEngine</c> works too, one row per attack. It cannot be saved with
-/// <c>MLContext.Model.Save</c> (ML.NET's public API cannot persist a third-party batched transform
-/// with its settings and model); <see cref="AdefModel.Save"/> saves a whole fitted pipeline containing it. Disposing it disposes the classifier when the transform
-/// was created from an ONNX file path.
-/// </remarks>
-public sealed class AdefTransformer : ITransformer, IDisposable
+public sealed class AdefTransformer : AttackTransformer<AdefTransformOptions>
 {
-    private readonly bool _ownsClassifier;
-
     internal AdefTransformer(IDifferentiableClassifier classifier, string inputColumnName, AdefTransformOptions options, bool ownsClassifier,
         OnnxSource? onnxSource)
+        : base(classifier, inputColumnName, options, ownsClassifier, onnxSource, CreateMapping(classifier, inputColumnName, options))
     {
-        OnnxSource = onnxSource;
-        Classifier = classifier;
-        InputColumnName = inputColumnName;
-        Options = options;
-        _ownsClassifier = ownsClassifier;
-        Mapping = CreateMapping(classifier, inputColumnName, options);
     }
-
-    /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AdefModel.Save"/> stores).</summary>
-    internal OnnxSource? OnnxSource { get; }
-
-    /// <summary>The classifier attacked.</summary>
-    public IDifferentiableClassifier Classifier { get; }
-
-    /// <summary>Name of the input pixel column.</summary>
-    public string InputColumnName { get; }
-
-    /// <summary>The attack settings and output column names.</summary>
-    public AdefTransformOptions Options { get; }
-
-    /// <summary>True: <see cref="GetRowToRowMapper"/> serves <c>PredictionEngine</c>, attacking one row at a time.</summary>
-    public bool IsRowToRowMapper => true;
-
-    internal AttackMapping Mapping { get; }
 
     internal static AttackMapping CreateMapping(IDifferentiableClassifier classifier, string inputColumnName, AdefTransformOptions options)
     {
@@ -56,41 +24,5 @@ public sealed class AdefTransformer : ITransformer, IDisposable
             new AttackOutputColumn(options.TNormColumnName, NumberDataViewType.Double, AttackOutput.TNorm),
             new AttackOutputColumn(options.FieldL2ColumnName, NumberDataViewType.Double, AttackOutput.FieldL2)],
             (images, labels) => attack.Run(images, labels));
-    }
-
-    /// <summary>The input schema plus the added columns.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Mapping.GetOutputSchema(inputSchema);
-
-    /// <summary>Returns a lazy view of <paramref name="input"/> with the added columns; nothing is attacked until a cursor reads them.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new AttackDataView(Mapping, input);
-    }
-
-    /// <summary>
-    /// A row-to-row mapper for <c>PredictionEngine</c>: it attacks each row on its own (batches of one)
-    /// when an added column is read. Use <see cref="Transform"/> for batched throughput.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AttackRowMapper(Mapping, inputSchema);
-
-    /// <summary>
-    /// Not supported: ML.NET's public API cannot persist a third-party batched transform with its
-    /// settings and classifier, and saving something that loads back differently would be worse.
-    /// </summary>
-    /// <exception cref="NotSupportedException">Always.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException(
-            "AdefTransformer cannot be saved with MLContext.Model.Save: ML.NET's public API cannot persist a " +
-            "third-party batched transform with its options and classifier. Use Adef.MLNet.MLNet.AdefModel.Save(mlContext, model, inputSchema, path) " +
-            "and AdefModel.Load(mlContext, path, out inputSchema) instead: they round-trip a whole fitted pipeline containing it.");
-
-    /// <summary>Disposes the classifier if this transform created it (ONNX path overloads).</summary>
-    public void Dispose()
-    {
-        if (_ownsClassifier && Classifier is IDisposable disposable) disposable.Dispose();
     }
 }

@@ -1,0 +1,88 @@
+using Adef.MLNet.Classifiers;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Adef.MLNet.MLNet;
+
+/// <summary>
+/// Base of the fitted attack transforms (<see cref="AdefTransformer"/>, <see cref="DeepFoolTransformer"/>):
+/// adds an attack's output columns to every row. <see cref="Transform"/> is lazy; a cursor reads
+/// <see cref="AttackTransformOptions.BatchSize"/> rows ahead and runs the attack once per batch,
+/// and a cursor that reads only input columns never calls the classifier.
+/// </summary>
+/// <remarks>
+/// <c>PredictionEngine</c> works too, one row per attack. It cannot be saved with
+/// <c>MLContext.Model.Save</c> (ML.NET's public API cannot persist a third-party batched transform
+/// with its settings and model); <see cref="AdefModel.Save"/> saves a whole fitted pipeline containing it. Disposing it disposes the classifier when the transform
+/// was created from an ONNX file path.
+/// </remarks>
+/// <typeparam name="TOptions">The transform's options: the attack settings and output column names.</typeparam>
+public abstract class AttackTransformer<TOptions> : ITransformer, IDisposable
+    where TOptions : AttackTransformOptions
+{
+    private readonly bool _ownsClassifier;
+
+    private protected AttackTransformer(IDifferentiableClassifier classifier, string inputColumnName, TOptions options, bool ownsClassifier,
+        OnnxSource? onnxSource, AttackMapping mapping)
+    {
+        OnnxSource = onnxSource;
+        Classifier = classifier;
+        InputColumnName = inputColumnName;
+        Options = options;
+        _ownsClassifier = ownsClassifier;
+        Mapping = mapping;
+    }
+
+    /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AdefModel.Save"/> stores).</summary>
+    internal OnnxSource? OnnxSource { get; }
+
+    /// <summary>The classifier attacked.</summary>
+    public IDifferentiableClassifier Classifier { get; }
+
+    /// <summary>Name of the input pixel column.</summary>
+    public string InputColumnName { get; }
+
+    /// <summary>The attack settings and output column names.</summary>
+    public TOptions Options { get; }
+
+    /// <summary>True: <see cref="GetRowToRowMapper"/> serves <c>PredictionEngine</c>, attacking one row at a time.</summary>
+    public bool IsRowToRowMapper => true;
+
+    internal AttackMapping Mapping { get; }
+
+    /// <summary>The input schema plus the added columns.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Mapping.GetOutputSchema(inputSchema);
+
+    /// <summary>Returns a lazy view of <paramref name="input"/> with the added columns; nothing is attacked until a cursor reads them.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new AttackDataView(Mapping, input);
+    }
+
+    /// <summary>
+    /// A row-to-row mapper for <c>PredictionEngine</c>: it attacks each row on its own (batches of one)
+    /// when an added column is read. Use <see cref="Transform"/> for batched throughput.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AttackRowMapper(Mapping, inputSchema);
+
+    /// <summary>
+    /// Not supported: ML.NET's public API cannot persist a third-party batched transform with its
+    /// settings and classifier, and saving something that loads back differently would be worse.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException(
+            $"{GetType().Name} cannot be saved with MLContext.Model.Save: ML.NET's public API cannot persist a " +
+            "third-party batched transform with its options and classifier. Use Adef.MLNet.MLNet.AdefModel.Save(mlContext, model, inputSchema, path) " +
+            "and AdefModel.Load(mlContext, path, out inputSchema) instead: they round-trip a whole fitted pipeline containing it.");
+
+    /// <summary>Disposes the classifier if this transform created it (ONNX path overloads).</summary>
+    public void Dispose()
+    {
+        if (_ownsClassifier && Classifier is IDisposable disposable) disposable.Dispose();
+    }
+}
