@@ -45,20 +45,36 @@ internal abstract class BatchedAttack<TState, TResult>
 
     protected abstract TResult CreateResult(TState state);
 
+    /// <summary>Runs the attack, collecting the results in input order (a wrapper over the streaming form).</summary>
     public TResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels, int batchSize,
         IProgress<AttackProgress>? progress, CancellationToken cancellationToken)
     {
+        int count = ValidateAndCount(images, trueLabels);
+        var results = new TResult[count];
+        try
+        {
+            Run(images, result => results[result.Index] = result, trueLabels, batchSize, progress, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new AttackCanceledException<TResult>(results.Where(r => r is not null).ToArray(), count, cancellationToken);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Runs the attack, handing each image's result to <paramref name="onResult"/> as soon as it finishes
+    /// (finishing order) and keeping no reference to it. Cancellation throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public void Run(ReadOnlyMemory<float> images, Action<TResult> onResult, IReadOnlyList<int>? trueLabels, int batchSize,
+        IProgress<AttackProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onResult);
         int imageSize = Shape.Size;
-        if (images.Length % imageSize != 0)
-            throw new ArgumentException(
-                $"The image buffer holds {images.Length} values, which is not a whole number of {Shape} images ({imageSize} values each).",
-                nameof(images));
-        int count = images.Length / imageSize;
-        if (trueLabels is not null && trueLabels.Count != count)
-            throw new ArgumentException($"Got {trueLabels.Count} true labels for {count} images.", nameof(trueLabels));
+        int count = ValidateAndCount(images, trueLabels);
+        if (count == 0) return;
         CheckFinite(images.Span, imageSize);
 
-        var results = new TResult[count];
         batchSize = Math.Max(1, Math.Min(batchSize, count)); // a large BatchSize must not size the buffers beyond the images given
         var buffers = new Buffers(batchSize, imageSize, Classifier.ClassCount, TargetsPerImage);
         var active = new List<TState>(batchSize);
@@ -66,8 +82,7 @@ internal abstract class BatchedAttack<TState, TResult>
         int next = 0, completed = 0, fooled = 0;
         while (next < count || active.Count > 0)
         {
-            if (cancellationToken.IsCancellationRequested)
-                throw new AttackCanceledException<TResult>(results.Where(r => r is not null).ToArray(), count, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
             if (next < count && active.Count < batchSize)
             {
                 int admitted = Math.Min(batchSize - active.Count, count - next);
@@ -82,16 +97,33 @@ internal abstract class BatchedAttack<TState, TResult>
 
             finished.AddRange(active.Where(s => s.Outcome is not null));
             active.RemoveAll(s => s.Outcome is not null);
-            foreach (TResult result in Complete(finished, buffers))
+            TResult[] done = Complete(finished, buffers);
+            finished.Clear();
+            foreach (TResult result in done)
             {
-                results[result.Index] = result;
                 completed++;
                 if (result.Success) fooled++;
             }
-            finished.Clear();
             progress?.Report(new AttackProgress(completed, count, active.Count, fooled));
+            for (int i = 0; i < done.Length; i++)
+            {
+                onResult(done[i]);
+                done[i] = null!; // keep no reference once delivered
+            }
         }
-        return results;
+    }
+
+    private int ValidateAndCount(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels)
+    {
+        int imageSize = Shape.Size;
+        if (images.Length % imageSize != 0)
+            throw new ArgumentException(
+                $"The image buffer holds {images.Length} values, which is not a whole number of {Shape} images ({imageSize} values each).",
+                nameof(images));
+        int count = images.Length / imageSize;
+        if (trueLabels is not null && trueLabels.Count != count)
+            throw new ArgumentException($"Got {trueLabels.Count} true labels for {count} images.", nameof(trueLabels));
+        return count;
     }
 
     private void Admit(ReadOnlyMemory<float> images, int start, int admitted, IReadOnlyList<int>? trueLabels,
@@ -155,7 +187,7 @@ internal abstract class BatchedAttack<TState, TResult>
         });
     }
 
-    private IEnumerable<TResult> Complete(List<TState> finished, Buffers buffers)
+    private TResult[] Complete(List<TState> finished, Buffers buffers)
     {
         var rechecked = finished.Where(s => s.Outcome != AttackOutcome.NumericalFailure && PrepareFinalCheck(s)).ToList();
         int imageSize = Shape.Size, classes = Classifier.ClassCount, batch = buffers.BatchSize;

@@ -39,6 +39,23 @@ public sealed class DeepFoolAttack
         IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
         new Engine(_classifier, Options).Run(images, trueLabels, Options.BatchSize, progress, cancellationToken);
 
+    /// <summary>
+    /// Attacks a batch of images, handing each image's result to <paramref name="onResult"/> as soon as that image
+    /// finishes, so long runs need not hold every result. The attack keeps no reference to a delivered result.
+    /// </summary>
+    /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
+    /// <param name="onResult">Called once per image, in finishing order (<see cref="AttackResult.Index"/> names the image), on the calling thread.</param>
+    /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
+    /// <param name="progress">Receives a report after every iteration.</param>
+    /// <param name="cancellationToken">Checked once per iteration.</param>
+    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was canceled; the results of the images finished so far were already delivered.
+    /// </exception>
+    public void Run(ReadOnlyMemory<float> images, Action<DeepFoolResult> onResult, IReadOnlyList<int>? trueLabels = null,
+        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        new Engine(_classifier, Options).Run(images, onResult, trueLabels, Options.BatchSize, progress, cancellationToken);
+
     private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel, int imageSize)
         : AttackImageState(index, original, originalLabel)
     {
