@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -19,7 +20,7 @@ internal static class AttackCommand
     private sealed record Settings(
         string? Model, string? Images, string? Out, string? Labels, string Attack, string? Preset,
         string? Candidates, int? MaxIterations, double? MaxNorm, double? Sigma, double? Overshoot, bool Targeted, int BatchSize,
-        string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels, string? Logits, int Limit, bool Clip);
+        string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels, string? Logits, int Limit, bool Clip, bool Resume);
 
     public static Command Create()
     {
@@ -44,18 +45,19 @@ internal static class AttackCommand
         var channels = new Option<string>("--channels") { Description = "rgb, bgr or gray (default: rgb or gray by the model's channels)." };
         var logits = new Option<string>("--logits") { Description = "Name of the logits tensor of the model." };
         var clip = new Option<bool>("--clip") { Description = "DeepFool: clip to the valid input range (the images of bytes 0 and 255); needs the same mean and std for every channel." };
+        var resume = new Option<bool>("--resume") { Description = "If --out holds a results.csv, skip the images listed there and append the rest (summary.json covers them all)." };
         var limit = new Option<int>("--limit") { Description = "Attack only the first N images (0 = all).", DefaultValueFactory = _ => 0 };
 
         var command = new Command("attack", "Attack an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool.");
         foreach (Option option in new Option[] { model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
-                     overshoot, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip })
+                     overshoot, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume })
             command.Options.Add(option);
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model), parse.GetValue(images), parse.GetValue(output), parse.GetValue(labels), parse.GetValue(attack)!,
             parse.GetValue(preset), parse.GetValue(candidates), parse.GetValue(maxIterations), parse.GetValue(maxNorm),
             parse.GetValue(sigma), parse.GetValue(overshoot), parse.GetValue(targeted), parse.GetValue(batchSize),
             parse.GetValue(norm)!, parse.GetValue(size), parse.GetValue(scale), parse.GetValue(mean), parse.GetValue(std),
-            parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip))));
+            parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip), parse.GetValue(resume))));
         return command;
     }
 
@@ -102,51 +104,116 @@ internal static class AttackCommand
             deepFoolOptions = BuildDeepFoolOptions(s, preprocessing);
 
         LoadedImages loaded = ImageFolderLoader.Load(s.Images, s.Labels, preprocessing, s.Limit);
-        int labelled = loaded.TrueLabels.Count(l => l is not null);
-        AnsiConsole.MarkupLine($"{loaded.Count} image(s) from {Markup.Escape(s.Images)}, {labelled} with a known label" +
+        int loadedLabelled = loaded.TrueLabels.Count(l => l is not null);
+        AnsiConsole.MarkupLine($"{loaded.Count} image(s) from {Markup.Escape(s.Images)}, {loadedLabelled} with a known label" +
                                (loaded.LabelSource is null ? "." : $" ({Markup.Escape(loaded.LabelSource)})."));
-        if (labelled > 0 && labelled < loaded.Count)
+        if (loadedLabelled > 0 && loadedLabelled < loaded.Count)
             AnsiConsole.MarkupLine("[yellow]Some images have no label: all images are attacked; accuracy counts the labelled ones.[/]");
         foreach (int? label in loaded.TrueLabels)
             if (label is { } l && l >= classifier.ClassCount)
                 throw new UsageException($"True label {l} is not a class of the model ({classifier.ClassCount} classes).");
-        int[]? trueLabels = labelled == loaded.Count ? loaded.TrueLabels.Select(l => l!.Value).ToArray() : null;
+        int[]? trueLabels = loadedLabelled == loaded.Count ? loaded.TrueLabels.Select(l => l!.Value).ToArray() : null;
 
         if (adefOptions is not null || deepFoolOptions is not null) classifier.PrepareGradients();
-        AttackResult[] results;
-        double seconds;
-        if (adefOptions is not null)
+        Directory.CreateDirectory(s.Out);
+        string csvPath = Path.Combine(s.Out, "results.csv");
+
+        // --resume: keep the rows already written and attack only the images not listed there.
+        var done = new HashSet<string>(StringComparer.Ordinal);
+        if (s.Resume && File.Exists(csvPath))
         {
-            var attack = new AdefAttack(classifier, adefOptions);
-            (AdefResult[] r, seconds) = AttackRunner.Run("ADef", loaded.Count, progress => attack.Run(loaded.Pixels, trueLabels, progress));
-            results = r;
+            List<CsvRow> previous = ReadCsv(csvPath);
+            foreach (CsvRow row in previous) done.Add(row.File);
+            RewriteCsv(csvPath, previous); // drops a torn last line, if any
+            AnsiConsole.MarkupLine($"Resuming: {done.Count} image(s) already in results.csv.");
         }
         else
         {
-            var attack = new DeepFoolAttack(classifier, deepFoolOptions);
-            (DeepFoolResult[] r, seconds) = AttackRunner.Run("DeepFool", loaded.Count, progress => attack.Run(loaded.Pixels, trueLabels, progress));
-            results = r;
+            File.WriteAllText(csvPath, CsvHeader);
         }
-
-        var summary = AttackSummary.From(results);
-        int correct = Enumerable.Range(0, loaded.Count).Count(i => loaded.TrueLabels[i] == results[i].OriginalLabel);
-        double accuracy = labelled == 0 ? double.NaN : (double)correct / labelled;
-        double imagesPerSecond = loaded.Count / seconds;
-
-        Directory.CreateDirectory(s.Out);
-        // The PNGs hold rounded bytes; re-classify them to see whether the attack survives the quantisation.
-        var quantised = new float[loaded.Pixels.Length];
+        int[] todo = Enumerable.Range(0, loaded.Count).Where(i => !done.Contains(loaded.Files[i])).ToArray();
         int length = preprocessing.ImageLength;
-        for (int i = 0; i < results.Length; i++)
+        float[] pixels;
+        if (todo.Length == loaded.Count)
         {
-            byte[] rgba = preprocessing.Denormalize(results[i].AdversarialImage);
-            ImageFolderLoader.SavePng(Path.Combine(s.Out, loaded.OutputNames[i]), rgba, preprocessing.Width, preprocessing.Height);
-            preprocessing.Normalize(rgba, quantised.AsSpan(i * length, length));
+            pixels = loaded.Pixels;
         }
-        int[] pngLabels = Classify(classifier, quantised, results.Length, s.BatchSize);
-        int fooledAfterRounding = results.Count(r => r.Success && pngLabels[r.Index] != r.OriginalLabel);
+        else
+        {
+            pixels = new float[todo.Length * length];
+            for (int j = 0; j < todo.Length; j++)
+                loaded.Pixels.AsSpan(todo[j] * length, length).CopyTo(pixels.AsSpan(j * length, length));
+        }
+        int[]? todoLabels = trueLabels is null ? null : todo.Select(i => trueLabels[i]).ToArray();
+
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true; // stop cleanly: finished rows are written, then summary.json
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        long peakWorkingSet = Environment.WorkingSet;
+        var examples = new List<AdefResult>();
+        bool interrupted = false;
+        double seconds;
+        using (var writer = new StreamWriter(csvPath, append: true))
+        {
+            var pending = new List<AttackResult>(s.BatchSize);
+            void Flush()
+            {
+                if (pending.Count == 0) return;
+                WriteBatch(writer, classifier, preprocessing, loaded, todo, pending, s.Out);
+                writer.Flush();
+                pending.Clear();
+            }
+            void OnResult(AttackResult result)
+            {
+                if (result is AdefResult adef && adef.Success && examples.Count < 6) examples.Add(adef);
+                pending.Add(result);
+                if (pending.Count >= s.BatchSize) Flush();
+            }
+            void Sample() => peakWorkingSet = Math.Max(peakWorkingSet, Environment.WorkingSet);
+            try
+            {
+                if (todo.Length == 0)
+                    seconds = 0;
+                else if (adefOptions is not null)
+                {
+                    var attack = new AdefAttack(classifier, adefOptions);
+                    seconds = AttackRunner.Stream("ADef", todo.Length, Sample,
+                        progress => attack.Run(pixels, OnResult, todoLabels, progress, cancellation.Token));
+                }
+                else
+                {
+                    var attack = new DeepFoolAttack(classifier, deepFoolOptions);
+                    seconds = AttackRunner.Stream("DeepFool", todo.Length, Sample,
+                        progress => attack.Run(pixels, OnResult, todoLabels, progress, cancellation.Token));
+                }
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                interrupted = true;
+                seconds = double.NaN;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+            Flush();
+        }
+        if (interrupted) AnsiConsole.MarkupLine("[yellow]Interrupted: results.csv holds the finished images; rerun with --resume to attack the rest.[/]");
+
+        // The summary comes from the whole CSV, so a resumed run reports on every image.
+        List<CsvRow> rows = ReadCsv(csvPath);
+        var summary = Summarise(rows);
+        int labelled = rows.Count(r => r.Truth is not null);
+        int correct = rows.Count(r => r.Truth is { } t && t == r.Original);
+        double accuracy = labelled == 0 ? double.NaN : (double)correct / labelled;
+        double imagesPerSecond = todo.Length / seconds;
+        int fooledAfterRounding = rows.Count(r => r.Outcome == nameof(AttackOutcome.Fooled) && r.PngLabel != r.Original);
         double pngSuccessRate = summary.Attacked == 0 ? double.NaN : (double)fooledAfterRounding / summary.Attacked;
-        WriteCsv(Path.Combine(s.Out, "results.csv"), loaded, results, pngLabels);
+        peakWorkingSet = Math.Max(peakWorkingSet, Process.GetCurrentProcess().PeakWorkingSet64);
 
         var report = new
         {
@@ -166,7 +233,8 @@ internal static class AttackCommand
             attack = attackName,
             preset = s.Preset,
             options = (object?)adefOptions ?? deepFoolOptions,
-            imageCount = loaded.Count,
+            imageCount = rows.Count,
+            interrupted,
             labelled,
             accuracy,
             summary,
@@ -176,27 +244,26 @@ internal static class AttackCommand
             pngSuccessRate,
             seconds,
             imagesPerSecond,
+            peakWorkingSetBytes = peakWorkingSet,
         };
         File.WriteAllText(Path.Combine(s.Out, "summary.json"), JsonSerializer.Serialize(report, JsonOptions));
 
         string written = "results.csv, summary.json";
-        if (results is AdefResult[] adef)
+        if (examples.Count > 0)
         {
-            var examples = adef.Where(r => r.Success).Take(6).Select(r => new ExampleRow(
-                preprocessing.ToDisplay(loaded.Pixels.AsSpan(r.Index * preprocessing.ImageLength, preprocessing.ImageLength)),
+            var grid = examples.Select(r => new ExampleRow(
+                preprocessing.ToDisplay(pixels.AsSpan(r.Index * length, length)),
                 preprocessing.ToDisplay(r.AdversarialImage), r.VectorField,
                 r.OriginalLabel.ToString(CultureInfo.InvariantCulture), r.AdversarialLabel.ToString(CultureInfo.InvariantCulture), r.TNorm)).ToList();
-            if (examples.Count > 0)
-            {
-                AttackFigures.SaveExampleGrid(Path.Combine(s.Out, "examples.png"), examples,
-                    new ImageLayout(preprocessing.Channels, preprocessing.Height, preprocessing.Width));
-                written += ", examples.png";
-            }
+            AttackFigures.SaveExampleGrid(Path.Combine(s.Out, "examples.png"), grid,
+                new ImageLayout(preprocessing.Channels, preprocessing.Height, preprocessing.Width));
+            written += ", examples.png";
         }
 
-        PrintTable(attackName, loaded.Count, labelled, accuracy, summary, imagesPerSecond, pngSuccessRate);
-        AnsiConsole.MarkupLine($"Wrote {results.Length} adversarial PNG(s), {written} to {Markup.Escape(Path.GetFullPath(s.Out))}.");
-        return 0;
+        PrintTable(attackName, rows.Count, labelled, accuracy, summary, imagesPerSecond, pngSuccessRate);
+        AnsiConsole.MarkupLine($"Peak working set: {peakWorkingSet / (1024.0 * 1024.0):0.0} MiB.");
+        AnsiConsole.MarkupLine($"results.csv lists {rows.Count} of {loaded.Count} image(s); wrote {written} to {Markup.Escape(Path.GetFullPath(s.Out))}.");
+        return interrupted ? 130 : 0;
     }
 
     private static AdefOptions BuildAdefOptions(Settings s, int classCount)
@@ -296,15 +363,35 @@ internal static class AttackCommand
         return labels;
     }
 
-    private static void WriteCsv(string path, LoadedImages loaded, AttackResult[] results, int[] pngLabels)
+    private const string CsvHeader =
+        "file,original_label,adversarial_label,success,outcome,iterations,t_norm,field_l2,pixel_l2,pixel_linf,true_label,clean_correct,png_label\n";
+
+    /// <summary>One results.csv row: the few numbers the summary needs.</summary>
+    internal sealed record CsvRow(string File, int Original, string Outcome, int Iterations, double TNorm, double PixelL2, double PixelLInf,
+        int? Truth, int PngLabel, string Line);
+
+    /// <summary>Saves a batch of finished images' PNGs, re-classifies the rounded PNG bytes and appends their rows.</summary>
+    private static void WriteBatch(TextWriter writer, OnnxClassifier classifier, Preprocessing preprocessing, LoadedImages loaded,
+        int[] todo, List<AttackResult> batch, string outDir)
     {
-        var csv = new StringBuilder("file,original_label,adversarial_label,success,outcome,iterations,t_norm,field_l2,pixel_l2,pixel_linf,true_label,clean_correct,png_label\n");
-        for (int i = 0; i < results.Length; i++)
+        int length = preprocessing.ImageLength;
+        // The PNGs hold rounded bytes; re-classify them to see whether the attack survives the quantisation.
+        var quantised = new float[batch.Count * length];
+        for (int i = 0; i < batch.Count; i++)
         {
-            AttackResult r = results[i];
+            byte[] rgba = preprocessing.Denormalize(batch[i].AdversarialImage);
+            ImageFolderLoader.SavePng(Path.Combine(outDir, loaded.OutputNames[todo[batch[i].Index]]), rgba, preprocessing.Width, preprocessing.Height);
+            preprocessing.Normalize(rgba, quantised.AsSpan(i * length, length));
+        }
+        int[] pngLabels = Classify(classifier, quantised, batch.Count, batch.Count);
+        var csv = new StringBuilder();
+        for (int i = 0; i < batch.Count; i++)
+        {
+            AttackResult r = batch[i];
+            int image = todo[r.Index];
             var adef = r as AdefResult;
-            int? truth = loaded.TrueLabels[i];
-            csv.Append(Quote(loaded.Files[i])).Append(',')
+            int? truth = loaded.TrueLabels[image];
+            csv.Append(Quote(loaded.Files[image])).Append(',')
                 .Append(r.OriginalLabel).Append(',')
                 .Append(r.AdversarialLabel).Append(',')
                 .Append(r.Success ? "true" : "false").Append(',')
@@ -319,7 +406,91 @@ internal static class AttackCommand
                 .Append(pngLabels[i])
                 .Append('\n');
         }
-        File.WriteAllText(path, csv.ToString());
+        writer.Write(csv.ToString());
+    }
+
+    /// <summary>Reads the rows of results.csv, skipping the header and any torn or malformed line.</summary>
+    internal static List<CsvRow> ReadCsv(string path)
+    {
+        var rows = new List<CsvRow>();
+        string text = File.ReadAllText(path);
+        bool complete = text.EndsWith('\n');
+        string[] lines = text.Split('\n');
+        for (int n = 1; n < lines.Length; n++)
+        {
+            string line = lines[n];
+            if (line.Length == 0 || (n == lines.Length - 1 && !complete)) continue;
+            List<string> f = SplitCsv(line);
+            if (f.Count != 13
+                || !int.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int original)
+                || !int.TryParse(f[5], NumberStyles.Integer, CultureInfo.InvariantCulture, out int iterations)
+                || !int.TryParse(f[12], NumberStyles.Integer, CultureInfo.InvariantCulture, out int png))
+                continue;
+            rows.Add(new CsvRow(f[0], original, f[4], iterations, ParseOrNaN(f[6]), ParseOrNaN(f[8]), ParseOrNaN(f[9]),
+                int.TryParse(f[10], NumberStyles.Integer, CultureInfo.InvariantCulture, out int t) ? t : null, png, line));
+        }
+        return rows;
+    }
+
+    private static void RewriteCsv(string path, List<CsvRow> rows)
+    {
+        var text = new StringBuilder(CsvHeader);
+        foreach (CsvRow row in rows) text.Append(row.Line).Append('\n');
+        File.WriteAllText(path, text.ToString());
+    }
+
+    private static double ParseOrNaN(string s) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN;
+
+    private static List<string> SplitCsv(string line)
+    {
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
+            else field.Append(c);
+        }
+        fields.Add(field.ToString());
+        return fields;
+    }
+
+    /// <summary>The <see cref="AttackSummary"/> of the rows (same protocol as <see cref="AttackSummary.From"/>).</summary>
+    internal static AttackSummary Summarise(IReadOnlyList<CsvRow> rows)
+    {
+        var attacked = rows.Where(r => r.Outcome != nameof(AttackOutcome.AlreadyMisclassified)).ToList();
+        var fooled = attacked.Where(r => r.Outcome == nameof(AttackOutcome.Fooled)).ToList();
+        double[] tNorms = fooled.Where(r => !double.IsNaN(r.TNorm)).Select(r => r.TNorm).Order().ToArray();
+        static double Mean(IEnumerable<double> values)
+        {
+            double sum = 0;
+            int count = 0;
+            foreach (double v in values) { sum += v; count++; }
+            return count == 0 ? double.NaN : sum / count;
+        }
+        return new AttackSummary
+        {
+            Images = rows.Count,
+            Attacked = attacked.Count,
+            Fooled = fooled.Count,
+            MeanIterations = Mean(fooled.Select(r => (double)r.Iterations)),
+            MeanIterationsAttacked = Mean(attacked.Select(r => (double)r.Iterations)),
+            MeanTNorm = Mean(tNorms),
+            MedianTNorm = tNorms.Length == 0 ? double.NaN
+                : tNorms.Length % 2 == 1 ? tNorms[tNorms.Length / 2]
+                : 0.5 * (tNorms[tNorms.Length / 2 - 1] + tNorms[tNorms.Length / 2]),
+            MeanPixelL2 = Mean(fooled.Select(r => r.PixelL2)),
+            MeanPixelLInf = Mean(fooled.Select(r => r.PixelLInf)),
+        };
     }
 
     private static string Number(double value) => value.ToString("G9", CultureInfo.InvariantCulture);
