@@ -465,33 +465,10 @@ internal static class AttackCommand
     }
 
     /// <summary>The <see cref="AttackSummary"/> of the rows (same protocol as <see cref="AttackSummary.From"/>).</summary>
-    internal static AttackSummary Summarise(IReadOnlyList<CsvRow> rows)
-    {
-        var attacked = rows.Where(r => r.Outcome != nameof(AttackOutcome.AlreadyMisclassified)).ToList();
-        var fooled = attacked.Where(r => r.Outcome == nameof(AttackOutcome.Fooled)).ToList();
-        double[] tNorms = fooled.Where(r => !double.IsNaN(r.TNorm)).Select(r => r.TNorm).Order().ToArray();
-        static double Mean(IEnumerable<double> values)
-        {
-            double sum = 0;
-            int count = 0;
-            foreach (double v in values) { sum += v; count++; }
-            return count == 0 ? double.NaN : sum / count;
-        }
-        return new AttackSummary
-        {
-            Images = rows.Count,
-            Attacked = attacked.Count,
-            Fooled = fooled.Count,
-            MeanIterations = Mean(fooled.Select(r => (double)r.Iterations)),
-            MeanIterationsAttacked = Mean(attacked.Select(r => (double)r.Iterations)),
-            MeanTNorm = Mean(tNorms),
-            MedianTNorm = tNorms.Length == 0 ? double.NaN
-                : tNorms.Length % 2 == 1 ? tNorms[tNorms.Length / 2]
-                : 0.5 * (tNorms[tNorms.Length / 2 - 1] + tNorms[tNorms.Length / 2]),
-            MeanPixelL2 = Mean(fooled.Select(r => r.PixelL2)),
-            MeanPixelLInf = Mean(fooled.Select(r => r.PixelLInf)),
-        };
-    }
+    internal static AttackSummary Summarise(IReadOnlyList<CsvRow> rows) =>
+        AttackSummary.From(rows.Select(r => new AttackSummaryEntry(
+            r.Outcome != nameof(AttackOutcome.AlreadyMisclassified), r.Outcome == nameof(AttackOutcome.Fooled),
+            r.Iterations, r.TNorm, r.PixelL2, r.PixelLInf)).ToList());
 
     private static string Number(double value) => value.ToString("G9", CultureInfo.InvariantCulture);
 

@@ -43,22 +43,31 @@ public sealed record AttackSummary
     public static AttackSummary From(IReadOnlyList<AttackResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var attacked = results.Where(r => r.Outcome != AttackOutcome.AlreadyMisclassified).ToList();
-        var fooled = attacked.Where(r => r.Success).ToList();
-        double[] tNorms = fooled.OfType<AdefResult>().Select(r => r.TNorm).Order().ToArray();
+        return From(results.Select(r => new AttackSummaryEntry(
+            r.Outcome != AttackOutcome.AlreadyMisclassified, r.Success, r.Iterations,
+            r is AdefResult adef ? adef.TNorm : double.NaN, r.PixelL2, r.PixelLInf)).ToList());
+    }
+
+    /// <summary>Summarises per-image numbers, e.g. read back from a results file.</summary>
+    public static AttackSummary From(IReadOnlyList<AttackSummaryEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var attacked = entries.Where(e => e.Attacked).ToList();
+        var fooled = attacked.Where(e => e.Fooled).ToList();
+        double[] tNorms = fooled.Where(e => !double.IsNaN(e.TNorm)).Select(e => e.TNorm).Order().ToArray();
         return new AttackSummary
         {
-            Images = results.Count,
+            Images = entries.Count,
             Attacked = attacked.Count,
             Fooled = fooled.Count,
-            MeanIterations = MeanOrNaN(fooled.Select(r => (double)r.Iterations)),
-            MeanIterationsAttacked = MeanOrNaN(attacked.Select(r => (double)r.Iterations)),
+            MeanIterations = MeanOrNaN(fooled.Select(e => (double)e.Iterations)),
+            MeanIterationsAttacked = MeanOrNaN(attacked.Select(e => (double)e.Iterations)),
             MeanTNorm = MeanOrNaN(tNorms),
             MedianTNorm = tNorms.Length == 0 ? double.NaN
                 : tNorms.Length % 2 == 1 ? tNorms[tNorms.Length / 2]
                 : 0.5 * (tNorms[tNorms.Length / 2 - 1] + tNorms[tNorms.Length / 2]),
-            MeanPixelL2 = MeanOrNaN(fooled.Select(r => r.PixelL2)),
-            MeanPixelLInf = MeanOrNaN(fooled.Select(r => r.PixelLInf)),
+            MeanPixelL2 = MeanOrNaN(fooled.Select(e => e.PixelL2)),
+            MeanPixelLInf = MeanOrNaN(fooled.Select(e => e.PixelLInf)),
         };
     }
 
@@ -78,3 +87,12 @@ public sealed record AttackSummary
         return count == 0 ? double.NaN : sum / count;
     }
 }
+
+/// <summary>The per-image numbers an <see cref="AttackSummary"/> is made of.</summary>
+/// <param name="Attacked">False for images already misclassified (not attacked).</param>
+/// <param name="Fooled">Whether the attack succeeded.</param>
+/// <param name="Iterations">Iterations used.</param>
+/// <param name="TNorm">‖τ‖_T in pixels for ADef; NaN for additive attacks.</param>
+/// <param name="PixelL2">ℓ2 norm of the pixel change.</param>
+/// <param name="PixelLInf">ℓ∞ norm of the pixel change.</param>
+public readonly record struct AttackSummaryEntry(bool Attacked, bool Fooled, int Iterations, double TNorm, double PixelL2, double PixelLInf);
