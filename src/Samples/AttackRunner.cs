@@ -11,24 +11,8 @@ internal static class AttackRunner
         Func<IProgress<AttackProgress>, T[]> attack)
     {
         T[] results = Array.Empty<T>();
-        var stopwatch = new Stopwatch();
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask(title, maxValue: total);
-                var progress = new SynchronousProgress<AttackProgress>(p =>
-                {
-                    task.Value = p.Completed;
-                    task.Description = $"{title}: {p.Fooled}/{p.Completed} fooled, {p.Active} active";
-                });
-                stopwatch.Start();
-                results = attack(progress);
-                stopwatch.Stop();
-                task.Value = total;
-            });
-        return (results, stopwatch.Elapsed.TotalSeconds);
+        double seconds = Stream(title, total, () => { }, progress => results = attack(progress));
+        return (results, seconds);
     }
 
     /// <summary>Runs a streaming attack with a progress bar; <paramref name="sample"/> runs at every progress report. Returns the seconds.</summary>
