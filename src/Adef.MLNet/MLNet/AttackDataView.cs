@@ -28,6 +28,26 @@ internal sealed class AttackDataView : IDataView
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
+        (bool[] active, bool attack, IEnumerable<DataViewSchema.Column> sourceColumns) = Plan(columnsNeeded);
+        return new Cursor(this, _source.GetRowCursor(sourceColumns, rand), active, attack);
+    }
+
+    /// <summary>
+    /// Splits like the source does (up to <paramref name="n"/> cursors over disjoint rows); each cursor
+    /// batches its own rows, so the classifier sees batches from several threads (calls into one
+    /// classifier are serialised by the classifier).
+    /// </summary>
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
+    {
+        (bool[] active, bool attack, IEnumerable<DataViewSchema.Column> sourceColumns) = Plan(columnsNeeded);
+        return _source.GetRowCursorSet(sourceColumns, n, rand)
+            .Select(source => (DataViewRowCursor)new Cursor(this, source, active, attack))
+            .ToArray();
+    }
+
+    /// <summary>Which output columns are active, whether the attack must run, and the source columns that needs.</summary>
+    private (bool[] Active, bool Attack, IEnumerable<DataViewSchema.Column> SourceColumns) Plan(IEnumerable<DataViewSchema.Column> columnsNeeded)
+    {
         ArgumentNullException.ThrowIfNull(columnsNeeded);
         var active = new bool[Schema.Count];
         foreach (DataViewSchema.Column column in columnsNeeded) active[column.Index] = true;
@@ -39,13 +59,8 @@ internal sealed class AttackDataView : IDataView
             sourceColumns.Add(_source.Schema[_mapping.InputColumnName].Index);
             if (_mapping.LabelColumnName is not null) sourceColumns.Add(_source.Schema[_mapping.LabelColumnName].Index);
         }
-        DataViewRowCursor source = _source.GetRowCursor(sourceColumns.Select(i => _source.Schema[i]), rand);
-        return new Cursor(this, source, active, attack);
+        return (active, attack, sourceColumns.Order().Select(i => _source.Schema[i]).ToArray());
     }
-
-    /// <summary>Returns one cursor: batching across rows needs them in one sequence (<paramref name="n"/> is only a hint).</summary>
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
 
     /// <summary>Reads up to BatchSize source rows ahead, attacks them in one call, then serves them one by one.</summary>
     private sealed class Cursor : DataViewRowCursor
@@ -58,6 +73,7 @@ internal sealed class AttackDataView : IDataView
         private readonly int _imageSize;
         private readonly ColumnCache?[] _caches;
         private readonly DataViewRowId[] _ids;
+        private readonly long[] _batches;
         private readonly ValueGetter<DataViewRowId> _idGetter;
         private readonly ValueGetter<VBuffer<float>>? _pixelGetter;
         private readonly Func<int>? _labelReader;
@@ -84,6 +100,7 @@ internal sealed class AttackDataView : IDataView
             for (int i = 0; i < inputCount; i++)
                 if (active[i]) _caches[i] = ColumnCache.Create(source, source.Schema[i], _batchSize);
             _ids = new DataViewRowId[_batchSize];
+            _batches = new long[_batchSize];
             _idGetter = source.GetIdGetter();
             if (attack)
             {
@@ -101,7 +118,8 @@ internal sealed class AttackDataView : IDataView
 
         public override long Position => _position;
 
-        public override long Batch => 0;
+        /// <summary>The source's batch of the current row, so that ML.NET can consolidate a cursor set in order.</summary>
+        public override long Batch => _filled == 0 ? 0 : _batches[CurrentSlot];
 
         public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
 
@@ -135,6 +153,7 @@ internal sealed class AttackDataView : IDataView
                 int slot = _filled;
                 foreach (ColumnCache? cache in _caches) cache?.Load(slot);
                 _idGetter(ref _ids[slot]);
+                _batches[slot] = _source.Batch;
                 if (_attack)
                 {
                     _pixelGetter!(ref _pixels);
