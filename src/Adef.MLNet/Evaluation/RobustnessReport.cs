@@ -125,8 +125,9 @@ public sealed class RobustnessReport
         {
             DataViewSchema.Column column = schema.GetColumnOrNull(name)
                 ?? throw new ArgumentException($"The data has no column '{name}'; columns: {string.Join(", ", schema.Select(c => c.Name))}.", nameof(attacked));
-            if (column.Type != type)
-                throw new ArgumentException($"Column '{name}' has type {column.Type}; it must be {type}.", nameof(attacked));
+            bool keyLabel = type == NumberDataViewType.Int32 && name == options.OriginalLabelColumnName && column.Type is KeyDataViewType;
+            if (column.Type != type && !keyLabel)
+                throw new ArgumentException($"Column '{name}' has type {column.Type}; it must be {type}{(name == options.OriginalLabelColumnName ? " or a key" : "")}.", nameof(attacked));
             return column;
         }
         DataViewSchema.Column original = Column(options.OriginalLabelColumnName, NumberDataViewType.Int32);
@@ -149,7 +150,7 @@ public sealed class RobustnessReport
         var results = new List<AttackResult>();
         var trueLabels = label is null ? null : new List<int>();
         using DataViewRowCursor cursor = attacked.GetRowCursor(columns);
-        ValueGetter<int> getOriginal = cursor.GetGetter<int>(original);
+        Func<int> getOriginal = AttackMapping.LabelReader(cursor, original, int.MaxValue);
         ValueGetter<bool> getSuccess = cursor.GetGetter<bool>(success);
         ValueGetter<int> getIterations = cursor.GetGetter<int>(iterations);
         ValueGetter<double> getPixelL2 = cursor.GetGetter<double>(pixelL2);
@@ -157,10 +158,9 @@ public sealed class RobustnessReport
         Func<int>? getLabel = label is { } lc ? AttackMapping.LabelReader(cursor, lc, int.MaxValue) : null;
         while (cursor.MoveNext())
         {
-            int originalLabel = 0, iterationCount = 0;
+            int originalLabel = getOriginal(), iterationCount = 0;
             bool fooled = false;
             double l2 = 0, tn = 0;
-            getOriginal(ref originalLabel);
             getSuccess(ref fooled);
             getIterations(ref iterationCount);
             getPixelL2(ref l2);

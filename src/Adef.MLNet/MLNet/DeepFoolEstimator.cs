@@ -15,7 +15,7 @@ public sealed class DeepFoolEstimator : AttackEstimator<DeepFoolTransformOptions
 {
     internal DeepFoolEstimator(IDifferentiableClassifier classifier, string inputColumnName, DeepFoolTransformOptions? options, bool ownsClassifier,
         OnnxSource? onnxSource = null)
-        : base(classifier, inputColumnName, options, ownsClassifier, onnxSource, static (o, _) => o.Validate())
+        : base(classifier, inputColumnName, options, ownsClassifier, onnxSource, static (o, classCount) => o.Validate(classCount))
     {
     }
 
