@@ -75,11 +75,10 @@ internal sealed class AttackDataView : IDataView
         private readonly DataViewRowId[] _ids;
         private readonly long[] _batches;
         private readonly ValueGetter<DataViewRowId> _idGetter;
-        private readonly ValueGetter<VBuffer<float>>? _pixelGetter;
+        private readonly Action<Span<float>>? _readPixels;
         private readonly Func<int>? _labelReader;
         private readonly float[] _images = [];
         private readonly int[]? _labels;
-        private VBuffer<float> _pixels;
         private AttackResult[] _results = [];
         private int _filled;
         private int _slot = -1;
@@ -105,7 +104,7 @@ internal sealed class AttackDataView : IDataView
             if (attack)
             {
                 _images = new float[_batchSize * _imageSize];
-                _pixelGetter = source.GetGetter<VBuffer<float>>(source.Schema[mapping.InputColumnName]);
+                _readPixels = PixelColumnReader.Create(source, source.Schema[mapping.InputColumnName], mapping);
                 if (mapping.LabelColumnName is not null)
                 {
                     _labels = new int[_batchSize];
@@ -156,11 +155,7 @@ internal sealed class AttackDataView : IDataView
                 _batches[slot] = _source.Batch;
                 if (_attack)
                 {
-                    _pixelGetter!(ref _pixels);
-                    if (_pixels.Length != _imageSize)
-                        throw new InvalidOperationException(
-                            $"{_view._mapping.AttackName}: row {_source.Position} of column '{_view._mapping.InputColumnName}' holds {_pixels.Length} values, not {_imageSize}.");
-                    _pixels.CopyTo(_images.AsSpan(slot * _imageSize, _imageSize));
+                    _readPixels!(_images.AsSpan(slot * _imageSize, _imageSize));
                     if (_labels is not null) _labels[slot] = _labelReader!();
                 }
                 _filled++;

@@ -2,6 +2,7 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 
 namespace Adef.MLNet.MLNet;
 
@@ -48,15 +49,17 @@ internal sealed class AttackMapping
     private readonly Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> _run;
 
     public AttackMapping(string attackName, IDifferentiableClassifier classifier, string inputColumnName,
-        string? labelColumnName, int batchSize, IReadOnlyList<AttackOutputColumn> outputs,
+        AttackTransformOptions options, IReadOnlyList<AttackOutputColumn> outputs,
         Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> run)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
         AttackName = attackName;
         Classifier = classifier;
         InputColumnName = inputColumnName;
-        LabelColumnName = labelColumnName;
-        BatchSize = batchSize;
+        LabelColumnName = options.LabelColumnName;
+        BatchSize = options.BatchSize;
+        ImageScale = options.ImageScale;
+        ImageOffset = options.ImageOffset;
         Outputs = outputs;
         _run = run;
     }
@@ -66,6 +69,8 @@ internal sealed class AttackMapping
     public string InputColumnName { get; }
     public string? LabelColumnName { get; }
     public int BatchSize { get; }
+    public float ImageScale { get; }
+    public float ImageOffset { get; }
     public IReadOnlyList<AttackOutputColumn> Outputs { get; }
     public ImageShape Shape => Classifier.InputShape;
 
@@ -91,7 +96,18 @@ internal sealed class AttackMapping
     public AttackResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels) => _run(images, trueLabels);
 
     private string ExpectedDescription =>
-        $"{ExpectedInputType} (the classifier's {Shape} input, C×H×W channel-planar)";
+        $"{ExpectedInputType} (the classifier's {Shape} input, C×H×W channel-planar) or an image column of {Shape.Height}×{Shape.Width} pixels";
+
+    /// <summary>An image column must have the classifier's height and width (when its type says them) and 1 or 3 channels to fill.</summary>
+    private void ValidateImage(ImageDataViewType image)
+    {
+        if (Shape.Channels is not (1 or 3))
+            throw Mismatch(InputColumnName, $"{ExpectedInputType}: an image column fills 1 (grey) or 3 (RGB) channels, the classifier takes {Shape.Channels}", "Image");
+        bool sized = image.Height > 0 && image.Width > 0;
+        if (sized && (image.Height != Shape.Height || image.Width != Shape.Width))
+            throw Mismatch(InputColumnName, ExpectedDescription,
+                $"Image<{image.Height}×{image.Width}> (resize it to {Shape.Height}×{Shape.Width}, e.g. with ResizeImages)");
+    }
 
     /// <summary>Checks the input and label columns of a concrete schema, including the vector size.</summary>
     public void Validate(DataViewSchema inputSchema)
@@ -99,11 +115,13 @@ internal sealed class AttackMapping
         ArgumentNullException.ThrowIfNull(inputSchema);
         DataViewSchema.Column column = inputSchema.GetColumnOrNull(InputColumnName)
             ?? throw MissingColumn(InputColumnName, ExpectedDescription, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name));
-        if (column.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single)
+        if (column.Type is ImageDataViewType image)
+            ValidateImage(image);
+        else if (column.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single)
             throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type}");
-        if (!vector.IsKnownSize)
+        else if (!vector.IsKnownSize)
             throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type} of variable size");
-        if (vector.Size != Shape.Size)
+        else if (vector.Size != Shape.Size)
             throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type} ({vector.Size} values)");
         if (LabelColumnName is not null)
         {
@@ -122,7 +140,9 @@ internal sealed class AttackMapping
     {
         if (!TryFindColumn(inputSchema, InputColumnName, out SchemaShape.Column column))
             throw MissingColumn(InputColumnName, ExpectedDescription, inputSchema.Select(c => c.Name));
-        if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.IsKey || column.ItemType != NumberDataViewType.Single)
+        bool image = column.Kind == SchemaShape.Column.VectorKind.Scalar && column.ItemType is ImageDataViewType;
+        if (image) ValidateImage((ImageDataViewType)column.ItemType);
+        else if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.IsKey || column.ItemType != NumberDataViewType.Single)
         {
             string actual = column.Kind switch
             {

@@ -47,6 +47,19 @@ public abstract class AttackTransformOptions
     public string? LabelColumnName { get; set; }
 
     /// <summary>
+    /// Scale applied to 8-bit pixel values (0–255) when the input column is an image column
+    /// (<c>LoadImages</c>/<c>ResizeImages</c>): value = (pixel − <see cref="ImageOffset"/>) × <see cref="ImageScale"/>,
+    /// like <c>ExtractPixels</c>' offsetImage/scaleImage. Default 1/255: pixels in [0, 1]. Unused for pixel-vector inputs.
+    /// </summary>
+    /// <remarks>An image column fills the classifier's channels in R, G, B order (3 channels) or with the mean of
+    /// R, G and B (1 channel); for other orders (e.g. BGR models) or per-channel normalisation use
+    /// <c>ExtractPixels</c> and a pixel-vector column.</remarks>
+    public float ImageScale { get; set; } = 1f / 255;
+
+    /// <summary>Offset subtracted from 8-bit pixel values before <see cref="ImageScale"/> (image input columns only). Default 0.</summary>
+    public float ImageOffset { get; set; }
+
+    /// <summary>
     /// Optional names of the classifier's L classes, in class-index order. When set, the
     /// <see cref="OriginalLabelColumnName"/> and <see cref="AdversarialLabelColumnName"/> columns are key columns
     /// (<c>Key&lt;UInt32, L&gt;</c>, value = class index + 1, as ML.NET's own label columns) annotated with these names
@@ -66,6 +79,10 @@ public abstract class AttackTransformOptions
     private protected void ValidateCommon(IEnumerable<string> extraColumnNames, int classCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        if (!float.IsFinite(ImageScale) || ImageScale == 0)
+            throw new ArgumentOutOfRangeException(nameof(ImageScale), ImageScale, "ImageScale must be finite and non-zero.");
+        if (!float.IsFinite(ImageOffset))
+            throw new ArgumentOutOfRangeException(nameof(ImageOffset), ImageOffset, "ImageOffset must be finite.");
         if (ClassNames is not null)
         {
             if (ClassNames.Count != classCount)
