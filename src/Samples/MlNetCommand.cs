@@ -16,8 +16,7 @@ namespace Adef.Samples;
 
 /// <summary>
 /// ADef as an ML.NET pipeline: writes MNIST test digits as PNG files, decodes them into a pixel-vector column
-/// (SkiaSharp; Microsoft.ML.ImageAnalytics 5.0.1 is built against SkiaSharp 2.88 and fails with this project's
-/// SkiaSharp 3.119, <c>MissingMethodException: SKBitmap.GetPixelSpan()</c>), attacks them with <c>mlContext.Transforms.Adef</c> against MNIST-A exported to ONNX, confirms
+/// (SkiaSharp), attacks them with <c>mlContext.Transforms.Adef</c> against MNIST-A exported to ONNX, confirms
 /// the adversarial labels with <c>ApplyOnnxModel</c>, prints a <see cref="RobustnessReport"/>, saves and
 /// reloads the pipeline with <see cref="AdefModel"/>, builds an augmented training set, and optionally times
 /// the transform against calling <see cref="AdefAttack"/> directly.
@@ -154,10 +153,9 @@ internal static class MlNetCommand
         for (int i = 0; i < digits.Count; i++)
         {
             ReadOnlySpan<float> pixels = digits.Image(i);
-            using var bitmap = new SKBitmap(info);
-            Span<byte> target = bitmap.GetPixelSpan();
-            for (int p = 0; p < pixels.Length; p++) target[p] = (byte)Math.Clamp(MathF.Round(pixels[p] * 255), 0, 255);
-            using SKImage image = SKImage.FromBitmap(bitmap);
+            var grey = new byte[pixels.Length];
+            for (int p = 0; p < pixels.Length; p++) grey[p] = (byte)Math.Clamp(MathF.Round(pixels[p] * 255), 0, 255);
+            using SKImage image = SKImage.FromPixelCopy(info, grey, info.RowBytes);
             using SKData png = image.Encode(SKEncodedImageFormat.Png, 100);
             using FileStream file = File.Create(Path.Combine(folder, $"{i:D5}-{digits.Labels[i]}.png"));
             png.SaveTo(file);
@@ -172,7 +170,8 @@ internal static class MlNetCommand
         using var grey = new SKBitmap(info);
         using (var canvas = new SKCanvas(grey))
         using (SKImage source = SKImage.FromBitmap(decoded))
-            canvas.DrawImage(source, new SKRect(0, 0, 28, 28), new SKSamplingOptions(SKFilterMode.Linear));
+        using (var paint = new SKPaint { FilterQuality = SKFilterQuality.Low }) // bilinear
+            canvas.DrawImage(source, new SKRect(0, 0, 28, 28), paint);
         ReadOnlySpan<byte> bytes = grey.GetPixelSpan();
         string name = Path.GetFileName(path);
         return new FileRow
