@@ -1,16 +1,17 @@
 using System.Globalization;
-using ScottPlot;
-using ScottPlot.Plottables;
+using Adef.MLNet.Evaluation.Plotting;
+using OxyPlot;
 
 namespace Adef.MLNet.Evaluation;
 
 /// <summary>
-/// PNG figures of attack results, drawn with ScottPlot: a grid of attacked examples with their
+/// PNG figures of attack results, drawn with OxyPlot (SkiaSharp renderer): a grid of attacked examples with their
 /// vector fields, and the distribution of ‖τ‖_T over successful deformations.
 /// </summary>
 /// <remarks>
-/// Every figure has a fixed, documented size so that reports lay out predictably. Text is drawn with
-/// a typeface embedded in this library, so figures render the same on machines without any system fonts.
+/// Every figure has a fixed, documented size so that reports lay out predictably. Text is drawn in DejaVu Sans,
+/// found among the system's fonts (Debian: <c>fonts-dejavu-core</c>); on a machine without it the figures are
+/// still written at their documented sizes, with text in Skia's fallback typeface or, with no font at all, none.
 /// </remarks>
 public static class AttackFigures
 {
@@ -33,23 +34,8 @@ public static class AttackFigures
     /// <summary>About this many arrows are drawn along the longer image side when the arrow spacing is automatic.</summary>
     private const int ArrowsAlongLongerSide = 14;
 
-    /// <summary>Arrows shorter than this on screen (figure pixels) show no direction and are left out.</summary>
-    private const double ShortestArrowOnScreen = 1.5;
-
-    /// <summary>Largest arrowhead length and width in figure pixels; shorter arrows get proportionally smaller heads.</summary>
-    private const float LargestArrowhead = 6;
-
-    /// <summary>Figure pixels that a panel's title takes off its height, used to estimate the on-screen scale of an image.</summary>
-    private const int PanelTitleAllowance = 40;
-
     /// <summary>Share of the original's contrast kept in the faint backdrop of the vector-field panel.</summary>
     private const double BackdropContrast = 0.35;
-
-    private const float TitleFontSize = 15;
-    private static readonly Color ArrowColor = Color.FromHex("#D62728");
-    private static readonly Color BarColor = Color.FromHex("#1F77B4");
-    private static readonly Color FrameColor = Color.FromHex("#B0B0B0");
-    private static readonly Color EpsilonColor = Color.FromHex("#D62728");
 
     /// <summary>Size in pixels of the PNG that <see cref="SaveExampleGrid"/> writes for <paramref name="rowCount"/> rows:
     /// <see cref="ExampleGridWidth"/> × (<paramref name="rowCount"/> × <see cref="ExampleGridPanelSize"/>).</summary>
@@ -107,47 +93,20 @@ public static class AttackFigures
             ? arrowSpacing
             : Math.Max(1, (int)Math.Ceiling(Math.Max(layout.Height, layout.Width) / (double)ArrowsAlongLongerSide));
 
-        FigureFont.EnsureRegistered();
-        var images = new List<Image>();
-        var multiplot = new Multiplot();
-        try
+        var panels = new List<PlotModel>(3 * rows.Count);
+        foreach (ExampleRow row in rows)
         {
-            multiplot.AddPlots(3 * rows.Count);
-            multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(rows.Count, 3);
-            for (int i = 0; i < rows.Count; i++)
-            {
-                ExampleRow row = rows[i];
-                Image original = ToImage(row.Original, layout, contrast: 1);
-                Image deformed = ToImage(row.Deformed, layout, contrast: 1);
-                Image backdrop = ToImage(row.Original, layout, contrast: BackdropContrast);
-                images.AddRange([original, deformed, backdrop]);
-
-                Plot originalPanel = multiplot.GetPlot(3 * i);
-                SetUpImagePanel(originalPanel, original, layout, $"original: {row.OriginalLabel}");
-
-                Plot deformedPanel = multiplot.GetPlot(3 * i + 1);
-                SetUpImagePanel(deformedPanel, deformed, layout, $"deformed: {row.AdversarialLabel}");
-
-                Plot fieldPanel = multiplot.GetPlot(3 * i + 2);
-                SetUpImagePanel(fieldPanel, backdrop, layout, $"‖τ‖_T = {row.TNorm.ToString("0.00", CultureInfo.InvariantCulture)} px");
-                AddArrows(fieldPanel, row.VectorField, layout, spacing);
-            }
-
-            (int width, int height) = ExampleGridSize(rows.Count);
-            multiplot.SavePng(PrepareOutputPath(path), width, height);
+            OxyImage original = PanelImage.FromPixels(row.Original, layout, contrast: 1);
+            panels.Add(ImagePanel.Create(original, layout, $"original: {row.OriginalLabel}"));
+            OxyImage deformed = PanelImage.FromPixels(row.Deformed, layout, contrast: 1);
+            panels.Add(ImagePanel.Create(deformed, layout, $"deformed: {row.AdversarialLabel}"));
+            OxyImage backdrop = PanelImage.FromPixels(row.Original, layout, contrast: BackdropContrast);
+            PlotModel field = ImagePanel.Create(backdrop, layout, $"‖τ‖_T = {row.TNorm.ToString("0.00", CultureInfo.InvariantCulture)} px");
+            ImagePanel.AddArrows(field, row.VectorField, layout, spacing, ExampleGridPanelSize);
+            panels.Add(field);
         }
-        finally
-        {
-            foreach (Plot panel in multiplot.GetPlots())
-            {
-                panel.Dispose();
-            }
 
-            foreach (Image image in images)
-            {
-                image.Dispose();
-            }
-        }
+        PngFigure.SaveGrid(panels, columns: 3, ExampleGridPanelSize, ExampleGridPanelSize, path);
     }
 
     /// <summary>
@@ -179,52 +138,7 @@ public static class AttackFigures
         }
 
         List<double> norms = FiniteNorms(tNorms);
-        int withinBudget = norms.Count(n => n <= epsilon);
-        double fractionWithin = (double)withinBudget / norms.Count;
-        (double binSize, int binCount) = ChooseBins(norms.Max(), epsilon);
-        var histogram = ScottPlot.Statistics.Histogram.WithBinSize(binSize, 0, (binCount - 1) * binSize);
-        histogram.AddRange(norms);
-
-        FigureFont.EnsureRegistered();
-        using var plot = new Plot();
-        HistogramBars bars = plot.Add.Histogram(histogram, BarColor);
-        bars.BarWidthFraction = 0.9;
-
-        string epsilonText = epsilon.ToString("0.##", CultureInfo.InvariantCulture);
-        double countTop = Math.Max(1, histogram.Counts.Max()) * 1.25;
-        plot.Add.VerticalLine(epsilon, 2, EpsilonColor, LinePattern.Dashed);
-        Text epsilonLabel = plot.Add.Text($"ε = {epsilonText}", epsilon, countTop);
-        bool labelLeftOfLine = epsilon > 0.8 * binCount * binSize; // keep it inside the data area
-        epsilonLabel.Alignment = labelLeftOfLine ? Alignment.UpperRight : Alignment.UpperLeft;
-        epsilonLabel.OffsetX = labelLeftOfLine ? -5 : 5;
-        epsilonLabel.OffsetY = 5;
-        epsilonLabel.LabelStyle.FontName = FigureFont.Name;
-        epsilonLabel.LabelStyle.FontSize = 14;
-        epsilonLabel.LabelStyle.ForeColor = EpsilonColor;
-
-        plot.Legend.ManualItems.Add(new LegendItem
-        {
-            LabelText = $"successful deformations (n = {norms.Count})",
-            FillColor = BarColor,
-        });
-        plot.Legend.ManualItems.Add(new LegendItem
-        {
-            LabelText = string.Create(CultureInfo.InvariantCulture,
-                $"ε = {epsilonText} px: {withinBudget} of {norms.Count} ({fractionWithin:P1}) have ‖τ‖_T ≤ ε"),
-            LineColor = EpsilonColor,
-            LineWidth = 2,
-            LinePattern = LinePattern.Dashed,
-        });
-        plot.ShowLegend(Edge.Bottom);
-
-        plot.Title(title, 16);
-        plot.XLabel("‖τ‖_T (pixels)", 14);
-        plot.YLabel("deformations (count)", 14);
-        plot.Axes.SetLimitsX(0, binCount * binSize);
-        plot.Axes.SetLimitsY(0, countTop);
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        FigureFont.ApplyTo(plot);
-        plot.SavePng(PrepareOutputPath(path), HistogramWidth, HistogramHeight);
+        PngFigure.Save(NormHistogram.Create(norms, epsilon, title), path, HistogramWidth, HistogramHeight);
     }
 
     /// <summary>The finite entries of <paramref name="tNorms"/>, in order: NaN (a failed attack) and infinities are left out.</summary>
@@ -254,105 +168,6 @@ public static class AttackFigures
         }
 
         return norms;
-    }
-
-    /// <summary>Bins from 0 past the largest norm and ε; ε/k wide (so ε is an edge) unless that needs over 60 bins.</summary>
-    private static (double BinSize, int BinCount) ChooseBins(double largestNorm, double epsilon)
-    {
-        const int maxBins = 60;
-        double upper = Math.Max(largestNorm, epsilon) * 1.05;
-        int perEpsilon = Math.Clamp((int)Math.Floor(maxBins * epsilon / upper), 1, 10);
-        double binSize = epsilon / perEpsilon;
-        int binCount = (int)Math.Ceiling(upper / binSize);
-        if (binCount > maxBins)
-        {
-            binSize = upper / maxBins;
-            binCount = maxBins;
-        }
-
-        // The last bin's right edge must lie strictly above the largest norm for it to be counted.
-        if (binCount * binSize <= largestNorm)
-        {
-            binCount++;
-        }
-
-        return (binSize, binCount);
-    }
-
-    private static void SetUpImagePanel(Plot panel, Image image, ImageLayout layout, string title)
-    {
-        // Image coordinates: x = column in [0, W], y = row in [0, H] growing downwards.
-        var imageArea = new CoordinateRect(left: 0, right: layout.Width, bottom: layout.Height, top: 0);
-        ImageRect rect = panel.Add.ImageRect(image, imageArea);
-        rect.AntiAlias = false;
-        Rectangle frame = panel.Add.Rectangle(imageArea);
-        frame.FillStyle.Color = Colors.Transparent;
-        frame.LineStyle.Color = FrameColor;
-        frame.LineStyle.Width = 1;
-        panel.HideAxesAndGrid();
-        panel.Axes.SetLimits(left: 0, right: layout.Width, bottom: layout.Height, top: 0);
-        panel.Axes.SquareUnits();
-        panel.Title(title, TitleFontSize);
-        panel.Axes.Title.Label.Bold = false;
-        FigureFont.ApplyTo(panel);
-    }
-
-    private static void AddArrows(Plot panel, float[] field, ImageLayout layout, int spacing)
-    {
-        // Approximate figure pixels per image pixel; only used to size arrowheads and drop invisible arrows.
-        double screenScale = (ExampleGridPanelSize - PanelTitleAllowance) / (double)Math.Max(layout.Height, layout.Width);
-        int plane = layout.Height * layout.Width;
-        for (int y = spacing / 2; y < layout.Height; y += spacing)
-        {
-            for (int x = spacing / 2; x < layout.Width; x += spacing)
-            {
-                int p = y * layout.Width + x;
-                double dx = field[p];
-                double dy = field[plane + p];
-                double screenLength = Math.Sqrt(dx * dx + dy * dy) * screenScale;
-                if (screenLength < ShortestArrowOnScreen)
-                {
-                    continue;
-                }
-
-                // From the centre of pixel p to p + τ(p), in image coordinates (y down, like the panel's axis).
-                var start = new Coordinates(x + 0.5, y + 0.5);
-                Arrow arrow = panel.Add.Arrow(start, new Coordinates(start.X + dx, start.Y + dy));
-                float head = (float)Math.Min(LargestArrowhead, 0.5 * screenLength);
-                arrow.ArrowLineColor = ArrowColor;
-                arrow.ArrowFillColor = ArrowColor;
-                arrow.ArrowLineWidth = 0;
-                arrow.ArrowWidth = 1.5f;
-                arrow.ArrowheadWidth = head;
-                arrow.ArrowheadLength = head;
-                arrow.ArrowheadAxisLength = head;
-                arrow.ArrowMinimumLength = 0;
-            }
-        }
-    }
-
-    /// <summary>Maps a C×H×W image to 8-bit RGB through the layout's display range; <paramref name="contrast"/> &lt; 1
-    /// blends it towards white.</summary>
-    private static Image ToImage(float[] pixels, ImageLayout layout, double contrast)
-    {
-        int plane = layout.Height * layout.Width;
-        double scale = 1.0 / ((double)layout.DisplayMax - layout.DisplayMin);
-        var rgb = new byte[layout.Height, layout.Width, 3];
-        for (int y = 0; y < layout.Height; y++)
-        {
-            for (int x = 0; x < layout.Width; x++)
-            {
-                for (int c = 0; c < 3; c++)
-                {
-                    int channel = layout.Channels == 1 ? 0 : c;
-                    double v = Math.Clamp((pixels[channel * plane + y * layout.Width + x] - layout.DisplayMin) * scale, 0, 1);
-                    v = 1 - contrast * (1 - v);
-                    rgb[y, x, c] = (byte)Math.Round(255 * v);
-                }
-            }
-        }
-
-        return new Image(rgb);
     }
 
     private static void ValidateLayout(ImageLayout layout)
@@ -422,17 +237,5 @@ public static class AttackFigures
                 }
             }
         }
-    }
-
-    private static string PrepareOutputPath(string path)
-    {
-        string fullPath = Path.GetFullPath(path);
-        string? folder = Path.GetDirectoryName(fullPath);
-        if (!string.IsNullOrEmpty(folder))
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        return fullPath;
     }
 }
