@@ -122,7 +122,10 @@ public class ImageColumnTests
         using var classifier = new TorchSharpClassifier(module, new ImageShape(channels, 12, 12), 4);
         var options = new AdefTransformOptions { Attack = Attack, BatchSize = 5, ImageScale = 2f / 255, ImageOffset = 127.5f };
 
-        IDataView images = ml.Transforms.LoadImages("Image", folder.Path, "Path").Fit(files).Transform(files);
+        // ExtractPixels needs a known-size image column, which ResizeImages gives (to the size the files already have).
+        IDataView images = ml.Transforms.LoadImages("Image", folder.Path, "Path")
+            .Append(ml.Transforms.ResizeImages("Image", imageWidth: 12, imageHeight: 12))
+            .Fit(files).Transform(files);
         IDataView pixels = ml.Transforms.ExtractPixels("Pixels", "Image",
                 colorsToExtract: channels == 1 ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb,
                 interleavePixelColors: false, offsetImage: 127.5f, scaleImage: 2f / 255)

@@ -28,7 +28,9 @@ public class MlNetCommandPiecesTests
             Assert.Equal(["00000-7.png", "00001-0.png", "00002-9.png"], files.Select(r => r.ImagePath));
             Assert.Equal([7, 0, 9], files.Select(r => r.Label));
             Assert.Equal(files.Select(f => f.ImagePath), rows.Select(r => r.ImagePath));
-            for (int d = 0; d < 3; d++) Assert.Equal(digits.Image(d).ToArray(), rows[d].Pixels);
+            // ExtractPixels multiplies each byte by the float 1/255 (not a division): compare the bytes.
+            for (int d = 0; d < 3; d++)
+                Assert.Equal(digits.Image(d).ToArray().Select(v => (int)MathF.Round(v * 255)), rows[d].Pixels.Select(v => (int)MathF.Round(v * 255)));
         }
         finally
         {
