@@ -37,13 +37,7 @@ public class AttackTransformTests
         public string Pixels { get; set; } = "";
     }
 
-    /// <summary>
-    /// The schema shape ML.NET's own pipelines give an estimator. <c>SchemaShape.Create</c> is internal
-    /// in ML.NET 5.0.1; the tests reach it by reflection (the library itself never does).
-    /// </summary>
-    private static SchemaShape ShapeOf(DataViewSchema schema) =>
-        (SchemaShape)typeof(SchemaShape).GetMethod("Create", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static,
-            [typeof(DataViewSchema)])!.Invoke(null, [schema])!;
+    private static SchemaShape ShapeOf(DataViewSchema schema) => SchemaShapes.Of(schema);
 
     private static PixelRow[] Rows(int count, int seed = 99)
     {

@@ -88,8 +88,7 @@ public class ClassNamesTests
         var ml = new MLContext(seed: 1);
         IDataView data = Data(ml, 1);
         var estimator = ml.Transforms.DeepFool(QuadrantBlobs.Classifier, options: new DeepFoolTransformOptions { ClassNames = Quadrants });
-        SchemaShape inputShape = (SchemaShape)typeof(SchemaShape).GetMethod("Create",
-            System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static, [typeof(DataViewSchema)])!.Invoke(null, [data.Schema])!;
+        SchemaShape inputShape = SchemaShapes.Of(data.Schema);
 
         SchemaShape shape = estimator.GetOutputSchema(inputShape);
 

@@ -75,6 +75,13 @@ public class ImageColumnTests
         Assert.Contains("Image<20×20>", error.Message);
         Assert.Contains("12×12", error.Message);
         Assert.Contains("ResizeImages", error.Message);
+        var shapeError = Assert.Throws<ArgumentOutOfRangeException>(
+            () => ml.Transforms.Adef(QuadrantBlobs.Classifier, "Image").GetOutputSchema(SchemaShapes.Of(images.Schema)));
+        Assert.Contains("Image<20×20>", shapeError.Message);
+
+        IDataView sized = ml.Transforms.ResizeImages("Image", imageWidth: 12, imageHeight: 12).Fit(images).Transform(images);
+        SchemaShape output = ml.Transforms.Adef(QuadrantBlobs.Classifier, "Image").GetOutputSchema(SchemaShapes.Of(sized.Schema));
+        Assert.Contains(output, c => c.Name == "AdversarialPixels");
     }
 
     [Fact]
