@@ -47,12 +47,9 @@ public static class RobustnessReportWriter
     /// written when examples are given.</summary>
     public const string ExamplesFileName = "adef-examples.png";
 
-    /// <summary>How <c>report.json</c> is written: indented, NaN as the string "NaN".</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    /// <summary>How <c>report.json</c> is written (read-only): indented, NaN as the string "NaN". Pass it to
+    /// <see cref="JsonSerializer.Deserialize{TValue}(string, JsonSerializerOptions)"/> to read the numbers back.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = CreateJsonOptions();
 
     /// <summary>Writes the report and its figures into <paramref name="folder"/>.</summary>
     /// <param name="folder">Output folder; created if missing.</param>
@@ -221,6 +218,17 @@ public static class RobustnessReportWriter
                 Invariant($"deepFoolReport gives accuracy {deepFool.Accuracy:P2} and adefReport {adef.Accuracy:P2}; both must be on the same images and model."),
                 param);
         }
+    }
+
+    private static JsonSerializerOptions CreateJsonOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
