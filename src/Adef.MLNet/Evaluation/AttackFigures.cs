@@ -22,6 +22,15 @@ public static class AttackFigures
     /// The grid is <see cref="ExampleGridWidth"/> wide and this many pixels high per row.</summary>
     public const int ExampleGridPanelSize = 320;
 
+    /// <summary>Width in pixels of the example grid with a difference panel: four panels of <see cref="ExampleGridPanelSize"/>.</summary>
+    public const int ExampleGridWithDifferenceWidth = 4 * ExampleGridPanelSize;
+
+    /// <summary>Width in pixels of the success-vs-budget curve.</summary>
+    public const int SuccessCurveWidth = 800;
+
+    /// <summary>Height in pixels of the success-vs-budget curve.</summary>
+    public const int SuccessCurveHeight = 500;
+
     /// <summary>Width in pixels of the ‖τ‖_T histogram.</summary>
     public const int HistogramWidth = 800;
 
@@ -37,7 +46,7 @@ public static class AttackFigures
     /// <summary>Share of the original's contrast kept in the faint backdrop of the vector-field panel.</summary>
     private const double BackdropContrast = 0.35;
 
-    /// <summary>Size in pixels of the PNG that <see cref="SaveExampleGrid"/> writes for <paramref name="rowCount"/> rows:
+    /// <summary>Size in pixels of the PNG that <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int)"/> writes for <paramref name="rowCount"/> rows:
     /// <see cref="ExampleGridWidth"/> × (<paramref name="rowCount"/> × <see cref="ExampleGridPanelSize"/>).</summary>
     /// <param name="rowCount">Number of examples (rows), at least 1.</param>
     /// <returns>The width and height of the figure.</returns>
@@ -45,6 +54,18 @@ public static class AttackFigures
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowCount, 1);
         return (ExampleGridWidth, checked(rowCount * ExampleGridPanelSize));
+    }
+
+    /// <summary>Size in pixels of the PNG that <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int, bool)"/>
+    /// writes for <paramref name="rowCount"/> rows: <see cref="ExampleGridWithDifferenceWidth"/> (with the difference panel) or
+    /// <see cref="ExampleGridWidth"/> wide, and <paramref name="rowCount"/> × <see cref="ExampleGridPanelSize"/> high.</summary>
+    /// <param name="rowCount">Number of examples (rows), at least 1.</param>
+    /// <param name="withDifference">Whether the grid has the difference panel.</param>
+    /// <returns>The width and height of the figure.</returns>
+    public static (int Width, int Height) ExampleGridSize(int rowCount, bool withDifference)
+    {
+        (int width, int height) = ExampleGridSize(rowCount);
+        return (withDifference ? ExampleGridWithDifferenceWidth : width, height);
     }
 
     /// <summary>
@@ -59,7 +80,7 @@ public static class AttackFigures
     /// 14 arrows span the longer image side (2 for 28×28 MNIST).</param>
     /// <remarks>
     /// <para>The figure is <see cref="ExampleGridWidth"/> (960) pixels wide and <see cref="ExampleGridPanelSize"/> (320)
-    /// pixels high per row; see <see cref="ExampleGridSize"/>. Images are scaled up with nearest-neighbour sampling and
+    /// pixels high per row; see <see cref="ExampleGridSize(int)"/>. Images are scaled up with nearest-neighbour sampling and
     /// keep their aspect ratio.</para>
     /// <para>Arrows are drawn in image coordinates (y grows downwards) at true scale: from the centre of pixel p to
     /// p + τ(p). A field with τx &gt; 0 therefore has arrows pointing right, towards where the deformed image samples
@@ -72,13 +93,34 @@ public static class AttackFigures
     /// row whose arrays do not match <paramref name="layout"/>, contain a non-finite value, or whose labels are null or
     /// ‖τ‖_T is negative or not finite; or <paramref name="layout"/> is not a 1- or 3-channel image with a non-empty display range.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="arrowSpacing"/> is negative.</exception>
-    public static void SaveExampleGrid(string path, IReadOnlyList<ExampleRow> rows, ImageLayout layout, int arrowSpacing = 0)
+    public static void SaveExampleGrid(string path, IReadOnlyList<ExampleRow> rows, ImageLayout layout, int arrowSpacing = 0) =>
+        SaveExampleGrid(path, rows, layout, arrowSpacing, withDifference: false);
+
+    /// <summary>
+    /// Writes the example grid of <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int)"/>, with, when
+    /// <paramref name="withDifference"/> is true, a fourth panel between the deformed image and the vector field: the
+    /// difference deformed − original (averaged over channels) in a diverging colour map symmetric about 0 — white where
+    /// nothing changed, red where the deformed image is brighter, blue where it is darker, full colour at the image's
+    /// largest absolute difference, which the panel's title gives ("deformed − original, ±<i>d</i>").
+    /// </summary>
+    /// <param name="path">PNG file to write; its folder is created if missing and an existing file is replaced.</param>
+    /// <param name="rows">The examples, top to bottom; at least one.</param>
+    /// <param name="layout">Shape of the images and fields in <paramref name="rows"/>, and the value range shown black-to-white.</param>
+    /// <param name="arrowSpacing">Distance in image pixels between drawn arrows; 0 picks it automatically.</param>
+    /// <param name="withDifference">Whether to add the difference panel.</param>
+    /// <remarks>The figure is <see cref="ExampleGridWithDifferenceWidth"/> (1280) pixels wide with the difference panel,
+    /// <see cref="ExampleGridWidth"/> (960) without, and <see cref="ExampleGridPanelSize"/> (320) pixels high per row; see
+    /// <see cref="ExampleGridSize(int, bool)"/>. Difference values are in the images' own units (not the display range).</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="rows"/> or <paramref name="layout"/> is null.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int)"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="arrowSpacing"/> is negative.</exception>
+    public static void SaveExampleGrid(string path, IReadOnlyList<ExampleRow> rows, ImageLayout layout, int arrowSpacing, bool withDifference)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(rows);
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentOutOfRangeException.ThrowIfNegative(arrowSpacing);
-        ValidateLayout(layout);
+        FigureInput.ValidateLayout(layout);
         if (rows.Count == 0)
         {
             throw new ArgumentException("At least one example row is needed to draw a grid.", nameof(rows));
@@ -86,7 +128,7 @@ public static class AttackFigures
 
         for (int i = 0; i < rows.Count; i++)
         {
-            ValidateRow(rows[i], i, layout);
+            FigureInput.ValidateRow(rows[i], i, layout);
         }
 
         int spacing = arrowSpacing > 0
@@ -100,13 +142,19 @@ public static class AttackFigures
             panels.Add(ImagePanel.Create(original, layout, $"original: {row.OriginalLabel}"));
             OxyImage deformed = PanelImage.FromPixels(row.Deformed, layout, contrast: 1);
             panels.Add(ImagePanel.Create(deformed, layout, $"deformed: {row.AdversarialLabel}"));
+            if (withDifference)
+            {
+                OxyImage difference = PanelImage.FromDifference(row.Original, row.Deformed, layout, out double range);
+                panels.Add(ImagePanel.Create(difference, layout, $"deformed − original, ±{range.ToString("0.00", CultureInfo.InvariantCulture)}"));
+            }
+
             OxyImage backdrop = PanelImage.FromPixels(row.Original, layout, contrast: BackdropContrast);
             PlotModel field = ImagePanel.Create(backdrop, layout, $"‖τ‖_T = {row.TNorm.ToString("0.00", CultureInfo.InvariantCulture)} px");
             ImagePanel.AddArrows(field, row.VectorField, layout, spacing, ExampleGridPanelSize);
             panels.Add(field);
         }
 
-        PngFigure.SaveGrid(panels, columns: 3, ExampleGridPanelSize, ExampleGridPanelSize, path);
+        PngFigure.SaveGrid(panels, columns: withDifference ? 4 : 3, ExampleGridPanelSize, ExampleGridPanelSize, path);
     }
 
     /// <summary>
@@ -141,6 +189,40 @@ public static class AttackFigures
         PngFigure.Save(NormHistogram.Create(norms, epsilon, title), path, HistogramWidth, HistogramHeight);
     }
 
+    /// <summary>
+    /// Writes a PNG of the success-vs-budget curve: for each budget ε, the share of attacked images fooled with a norm
+    /// ≤ ε (<see cref="RobustnessReport.SuccessCurve(int)"/>), as a line from the first to the last point, with a dotted
+    /// line at the last point's rate (the success rate without budget) and, if given, a dashed vertical line at
+    /// <paramref name="epsilon"/>.
+    /// </summary>
+    /// <param name="path">PNG file to write; its folder is created if missing and an existing file is replaced.</param>
+    /// <param name="curve">At least two (ε, rate) points with finite, non-negative ε in ascending order and rates in [0, 1].</param>
+    /// <param name="normAxisTitle">Title of the x axis, naming the norm and its unit, e.g. "‖τ‖_T (pixels)" or "pixel ℓ2".</param>
+    /// <param name="epsilon">A budget to mark (positive, finite), or null for none.</param>
+    /// <param name="title">Figure title; empty for none.</param>
+    /// <remarks>The figure is <see cref="SuccessCurveWidth"/> × <see cref="SuccessCurveHeight"/> (800 × 500) pixels; the y axis
+    /// runs from 0 to 105 %.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="curve"/>, <paramref name="normAxisTitle"/> or <paramref name="title"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> or <paramref name="normAxisTitle"/> is empty, or
+    /// <paramref name="curve"/> has fewer than two points, a negative, non-finite or decreasing ε, or a rate outside [0, 1]
+    /// (NaN: no image was attacked).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="epsilon"/> is not a positive finite number.</exception>
+    public static void SaveSuccessCurve(string path, IReadOnlyList<(double Epsilon, double Rate)> curve, string normAxisTitle,
+        double? epsilon = null, string title = "")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(curve);
+        ArgumentException.ThrowIfNullOrWhiteSpace(normAxisTitle);
+        ArgumentNullException.ThrowIfNull(title);
+        if (epsilon is double e && (!double.IsFinite(e) || e <= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(epsilon), e, "ε must be a positive number.");
+        }
+
+        FigureInput.ValidateCurve(curve);
+        PngFigure.Save(SuccessCurvePlot.Create(curve, normAxisTitle, epsilon, title), path, SuccessCurveWidth, SuccessCurveHeight);
+    }
+
     /// <summary>The finite entries of <paramref name="tNorms"/>, in order: NaN (a failed attack) and infinities are left out.</summary>
     /// <exception cref="ArgumentException">An entry is negative, or none is finite.</exception>
     internal static List<double> FiniteNorms(IReadOnlyList<double> tNorms)
@@ -168,74 +250,5 @@ public static class AttackFigures
         }
 
         return norms;
-    }
-
-    private static void ValidateLayout(ImageLayout layout)
-    {
-        if (layout.Channels is not (1 or 3))
-        {
-            throw new ArgumentException($"layout.Channels must be 1 (grey) or 3 (RGB), got {layout.Channels}.", nameof(layout));
-        }
-
-        if (layout.Height <= 0 || layout.Width <= 0)
-        {
-            throw new ArgumentException($"layout must have a positive height and width, got {layout.Height}×{layout.Width}.", nameof(layout));
-        }
-
-        if (!float.IsFinite(layout.DisplayMin) || !float.IsFinite(layout.DisplayMax) || layout.DisplayMax <= layout.DisplayMin)
-        {
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture,
-                    $"layout's display range must be finite with DisplayMin < DisplayMax, got [{layout.DisplayMin}, {layout.DisplayMax}]."),
-                nameof(layout));
-        }
-    }
-
-    private static void ValidateRow(ExampleRow? row, int index, ImageLayout layout)
-    {
-        const string param = "rows";
-        if (row is null)
-        {
-            throw new ArgumentException($"rows[{index}] is null.", param);
-        }
-
-        string shape = $"{layout.Channels}×{layout.Height}×{layout.Width}";
-        CheckArray(row.Original, nameof(ExampleRow.Original), layout.ImageLength, shape);
-        CheckArray(row.Deformed, nameof(ExampleRow.Deformed), layout.ImageLength, shape);
-        CheckArray(row.VectorField, nameof(ExampleRow.VectorField), layout.VectorFieldLength, $"2×{layout.Height}×{layout.Width}");
-        if (row.OriginalLabel is null || row.AdversarialLabel is null)
-        {
-            throw new ArgumentException($"rows[{index}] needs both an original and an adversarial label.", param);
-        }
-
-        if (!double.IsFinite(row.TNorm) || row.TNorm < 0)
-        {
-            throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"rows[{index}].TNorm must be a finite, non-negative number of pixels, got {row.TNorm}."),
-                param);
-        }
-
-        void CheckArray(float[]? values, string name, int expected, string expectedShape)
-        {
-            if (values is null)
-            {
-                throw new ArgumentException($"rows[{index}].{name} is null.", param);
-            }
-
-            if (values.Length != expected)
-            {
-                throw new ArgumentException(
-                    $"rows[{index}].{name} has {values.Length} values; layout needs {expectedShape} = {expected}.", param);
-            }
-
-            for (int k = 0; k < values.Length; k++)
-            {
-                if (!float.IsFinite(values[k]))
-                {
-                    throw new ArgumentException(
-                        string.Create(CultureInfo.InvariantCulture, $"rows[{index}].{name}[{k}] is {values[k]}; values must be finite."), param);
-                }
-            }
-        }
     }
 }

@@ -81,11 +81,14 @@ public sealed class RobustnessReport
 
     /// <summary><see cref="SuccessRateWithin"/> at <paramref name="points"/> evenly spaced budgets from 0 to the largest successful norm.</summary>
     /// <param name="points">Number of points, at least 2.</param>
+    /// <remarks>The curve is non-decreasing and its last budget is exactly the largest successful norm, so its last rate is
+    /// <see cref="SuccessRate"/>.</remarks>
     public IReadOnlyList<(double Epsilon, double Rate)> SuccessCurve(int points = 11)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(points, 2);
         double max = _successfulNorms.Length == 0 ? 0 : _successfulNorms[^1];
-        return SuccessCurve(Enumerable.Range(0, points).Select(i => max * i / (points - 1)));
+        // max · i / (points − 1) can round below max at the last point (0.692 · 100 / 100 < 0.692), dropping the largest norm.
+        return SuccessCurve(Enumerable.Range(0, points).Select(i => i == points - 1 ? max : max * i / (points - 1)));
     }
 
     /// <summary>Builds the report from attack results.</summary>

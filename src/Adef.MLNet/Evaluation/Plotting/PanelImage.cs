@@ -30,6 +30,61 @@ internal static class PanelImage
         return Encode(rgba, layout.Width, layout.Height);
     }
 
+    /// <summary>Colour of the most negative difference (ColorBrewer RdBu blue).</summary>
+    private static readonly (byte R, byte G, byte B) Negative = (0x21, 0x66, 0xAC);
+
+    /// <summary>Colour of the most positive difference (ColorBrewer RdBu red).</summary>
+    private static readonly (byte R, byte G, byte B) Positive = (0xB2, 0x18, 0x2B);
+
+    /// <summary>
+    /// The difference <paramref name="deformed"/> − <paramref name="original"/>, averaged over channels, in a diverging
+    /// colour map symmetric about 0: white is no change, red brighter, blue darker, full colour at ±<paramref name="range"/>.
+    /// </summary>
+    /// <param name="original">The clean image, C×H×W.</param>
+    /// <param name="deformed">The deformed image, same layout.</param>
+    /// <param name="layout">Shape of both images.</param>
+    /// <param name="range">The largest absolute (channel-averaged) difference of the image, the colour map's end;
+    /// 0 when the images are equal (then every pixel is white).</param>
+    public static OxyImage FromDifference(float[] original, float[] deformed, ImageLayout layout, out double range)
+    {
+        double[] difference = Difference(original, deformed, layout);
+        range = 0;
+        foreach (double d in difference)
+        {
+            range = Math.Max(range, Math.Abs(d));
+        }
+
+        var rgba = new uint[difference.Length];
+        for (int p = 0; p < difference.Length; p++)
+        {
+            double t = range == 0 ? 0 : Math.Clamp(difference[p] / range, -1, 1);
+            (byte R, byte G, byte B) end = t < 0 ? Negative : Positive;
+            double w = Math.Abs(t);
+            rgba[p] = Pack(Blend(end.R, w), Blend(end.G, w), Blend(end.B, w));
+        }
+
+        return Encode(rgba, layout.Width, layout.Height);
+    }
+
+    /// <summary>Per pixel, the mean over channels of deformed − original.</summary>
+    internal static double[] Difference(float[] original, float[] deformed, ImageLayout layout)
+    {
+        int plane = layout.Height * layout.Width;
+        var difference = new double[plane];
+        for (int c = 0; c < layout.Channels; c++)
+        {
+            for (int p = 0; p < plane; p++)
+            {
+                difference[p] += ((double)deformed[c * plane + p] - original[c * plane + p]) / layout.Channels;
+            }
+        }
+
+        return difference;
+    }
+
+    /// <summary>White blended towards <paramref name="end"/> by <paramref name="weight"/> ∈ [0, 1].</summary>
+    private static byte Blend(byte end, double weight) => (byte)Math.Round(255 + weight * (end - 255));
+
     /// <summary>Packs an opaque colour as the little-endian RGBA word SkiaSharp's Rgba8888 layout expects.</summary>
     public static uint Pack(byte r, byte g, byte b) => r | ((uint)g << 8) | ((uint)b << 16) | 0xFF000000u;
 
