@@ -93,7 +93,7 @@ internal static class ImageNetCommand
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(spec.Name)}: {Markup.Escape(modelPath)} is missing; skipped.[/]");
                 continue;
             }
-            rows.Add(Evaluate(spec, modelPath, photos, labels, batchSize, limit));
+            rows.Add(Evaluate(spec, modelPath, photos, labels, batchSize, limit, outputFolder));
         }
         if (rows.Count == 0)
         {
@@ -125,7 +125,11 @@ internal static class ImageNetCommand
         return 0;
     }
 
-    private static ModelRow Evaluate(ModelSpec spec, string modelPath, string photos, string labels, int batchSize, int limit)
+    /// <summary>Budget line of the per-model reports: ImageNet deformations are far smaller than MNIST's 3 px.</summary>
+    private const double ReportEpsilon = 1;
+
+    private static ModelRow Evaluate(ModelSpec spec, string modelPath, string photos, string labels, int batchSize, int limit,
+        string outputFolder)
     {
         using var classifier = new OnnxClassifier(modelPath, new OnnxClassifierOptions { LogitsOutputName = spec.Logits });
         LoadedImages loaded = ImageFolderLoader.Load(photos, labels, spec.Preprocessing, limit);
@@ -137,7 +141,42 @@ internal static class ImageNetCommand
         var (results, seconds) = AttackRunner.Run($"ADef {spec.Name}", loaded.Count,
             progress => attack.Run(loaded.Pixels, trueLabels, progress));
         double accuracy = (double)results.Count(r => r.Outcome != AttackOutcome.AlreadyMisclassified) / results.Length;
+        WriteReport(spec, loaded, results, trueLabels, ClassNames(photos), outputFolder);
         return new ModelRow(spec.Name, modelPath, results.Length, accuracy, AttackSummary.From(results), seconds);
+    }
+
+    /// <summary>The robustness report of one model (report.md/.html/.json and figures) in a subfolder named after it.</summary>
+    private static void WriteReport(ModelSpec spec, LoadedImages loaded, AdefResult[] results, int[] trueLabels,
+        IReadOnlyList<string>? classNames, string outputFolder)
+    {
+        if (!results.Any(r => r.Outcome != AttackOutcome.AlreadyMisclassified)) return; // nothing attacked, nothing to report
+        Preprocessing p = spec.Preprocessing;
+        int length = p.ImageLength;
+        string Name(int label) => classNames is not null && label < classNames.Count ? classNames[label] : label.ToString(CultureInfo.InvariantCulture);
+        var examples = results.Where(r => r.Success).Take(4).Select(r => new ExampleRow(
+            p.ToDisplay(loaded.Pixels.AsSpan(r.Index * length, length)), p.ToDisplay(r.AdversarialImage), r.VectorField,
+            Name(r.OriginalLabel), Name(r.AdversarialLabel), r.TNorm)).ToList();
+        string folder = Path.Combine(outputFolder, string.Concat(spec.Name.ToLowerInvariant().Where(char.IsLetterOrDigit)));
+        WrittenRobustnessReport written = RobustnessReportWriter.Write(folder, spec.Name, RobustnessReport.From(results, trueLabels), null,
+            examples, new ImageLayout(p.Channels, p.Height, p.Width),
+            new RobustnessReportOptions
+            {
+                Epsilon = ReportEpsilon,
+                DatasetDescription = $"{loaded.Count} labelled photos (ImageNet classes); ADef with the paper's ImageNet preset in the model's normalised input space.",
+            });
+        AnsiConsole.MarkupLine($"{Markup.Escape(spec.Name)}: report in {Markup.Escape(Path.GetFullPath(folder))} ({written.Files.Count} files).");
+    }
+
+    /// <summary>Short class names from <c>synset_words.txt</c> beside the photos ("n02510455 giant panda, panda, ..." → "giant panda"), or null.</summary>
+    private static IReadOnlyList<string>? ClassNames(string photos)
+    {
+        string path = Path.Combine(photos, "synset_words.txt");
+        if (!File.Exists(path)) return null;
+        return File.ReadAllLines(path).Select(line =>
+        {
+            string words = line.Contains(' ') ? line[(line.IndexOf(' ') + 1)..] : line;
+            return words.Split(',')[0].Trim();
+        }).ToArray();
     }
 
     private static void PrintTable(IReadOnlyList<ModelRow> rows)

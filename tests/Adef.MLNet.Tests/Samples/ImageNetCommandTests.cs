@@ -30,6 +30,10 @@ public class ImageNetCommandTests
             Assert.Equal(attacked / 2.0, row.GetProperty("accuracy").GetDouble());
             Assert.Equal(summary.GetProperty("Fooled").GetInt32() / (double)attacked, row.GetProperty("successRate").GetDouble());
         }
+        foreach (string report in new[] { "squeezenet11", "mobilenetv2" }.Where(n => File.Exists(Path.Combine(folder.Path, n, "report.md"))))
+            Assert.True(File.Exists(Path.Combine(folder.Path, report, "report.html")));
+        Assert.True(Directory.GetFiles(folder.Path, "report.md", SearchOption.AllDirectories).Length >= 1,
+            "at least one model classified a photo correctly, so at least one report is written");
     }
 
     [Fact]
