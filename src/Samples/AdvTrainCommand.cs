@@ -160,22 +160,22 @@ internal static class AdvTrainCommand
 
     private static void PrintTable(IReadOnlyList<Row> rows, Settings settings, int testImages)
     {
-        var table = new Table().Title($"Adversarially trained MNIST models ({testImages} test digits; this run vs the seed paper)");
-        foreach (string column in new[] { "Model", "Adv. training", "Accuracy", "PGD success", "ADef success", "Seed: accuracy", "Seed: PGD", "Seed: ADef" })
+        var table = new Table().Title($"Adversarially trained MNIST models: this run on {testImages} test digits (seed paper in parentheses)");
+        foreach (string column in new[] { "Model", "Adv. training", "Accuracy", "PGD success", "ADef success" })
             table.AddColumn(new TableColumn(column).RightAligned());
         foreach (Row row in rows)
-            table.AddRow(row.Model, row.AdversarialTraining == nameof(AdversarialTraining.None) ? "–" : row.AdversarialTraining.ToUpperInvariant(),
-                $"{row.Accuracy:P2}", $"{row.PgdSuccess:P2}", $"{row.AdefSuccess:P2}",
-                Percent(row.SeedAccuracy), Percent(row.SeedPgdSuccess), Percent(row.SeedAdefSuccess));
+            table.AddRow(row.Model, row.AdversarialTraining == nameof(AdversarialTraining.None) ? "none" : row.AdversarialTraining.ToUpperInvariant(),
+                Cell(row.Accuracy, row.SeedAccuracy), Cell(row.PgdSuccess, row.SeedPgdSuccess), Cell(row.AdefSuccess, row.SeedAdefSuccess));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape(
+            $"Clean models: {settings.CleanEpochs} epochs of {(settings.CleanImagesPerEpoch is { } clean ? clean.ToString() : "all")} training images. " +
             $"Adversarial models: fine-tuned from the clean weights for {settings.Epochs} epoch(s) of {settings.TrainImages} training images " +
             "(the paper trains from scratch), Adam 1e-4, batch 50, each batch replaced by PGD (ε 0.3, 40 × 0.01, random start) " +
             "or ADef (candidates {1}, 40 iterations, ‖τ‖_T ≤ 3 px, σ 1) examples. Evaluation: PGD with the same settings; ADef with the " +
             "adversarial-training settings (‖τ‖_T ≤ 3 px, σ 1, candidates {1}, 40 iterations). Success rates count the correctly classified digits."));
     }
 
-    private static string Percent(double? value) => value is { } v ? $"{v:P2}" : "–";
+    private static string Cell(double value, double? seed) => $"{value:0.00%}" + (seed is { } s ? $" ({s:0.00%})" : "");
 
     /// <summary>Times <paramref name="steps"/> training steps of clean, PGD and ADef training for each architecture.</summary>
     private static void MeasureSteps(LabeledImages train, int steps, Settings settings)
