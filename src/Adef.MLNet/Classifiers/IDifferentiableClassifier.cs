@@ -1,9 +1,9 @@
 namespace Adef.MLNet.Classifiers;
 
 /// <summary>
-/// The one seam between attacks and models: batched logits and batched input gradients of
-/// logit differences ("margins"). Attacks call it only for images still being attacked, with all
-/// gradients an iteration needs in one call.
+/// The one seam between attacks and models: batched logits, batched input gradients of
+/// logit differences ("margins", for ADef and DeepFool) and of the cross-entropy loss (for PGD). Attacks call it
+/// only for images still being attacked, with all gradients an iteration needs in one call.
 /// </summary>
 /// <remarks>
 /// Images are passed as one N×C×H×W float32 buffer in the classifier's input space (after any
