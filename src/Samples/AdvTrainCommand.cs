@@ -61,15 +61,25 @@ internal static class AdvTrainCommand
         var cleanEpochs = new Option<int>("--clean-epochs") { Description = "Epochs of the clean MNIST-A/B (as the mnist command: the last two at lr 1e-5).", DefaultValueFactory = _ => 22 };
         var cleanImages = new Option<int?>("--clean-train-images") { Description = "Images per clean epoch (default: all 60000; a smaller number names a different cached model)." };
         var measure = new Option<int>("--measure-steps") { Description = "Only time this many training steps of each model and method, print seconds per step, and exit (0 = off).", DefaultValueFactory = _ => 0 };
+        var architectures = new Option<string[]>("--architectures")
+        {
+            Description = "Architectures to run (MNIST-A, MNIST-B).", DefaultValueFactory = _ => Architectures, AllowMultipleArgumentsPerToken = true,
+        };
         var output = new Option<string>("--out") { Description = "Output folder for results.json.", DefaultValueFactory = _ => Path.Combine("out", "advtrain") };
         var command = new Command("advtrain",
             "Clean, PGD- and ADef-trained MNIST-A/B (adversarial ones fine-tuned from the clean weights; all cached): accuracy, PGD and ADef success, the paper's table.");
-        foreach (Option option in new Option[] { epochs, trainImages, testImages, cleanEpochs, cleanImages, measure, output }) command.Options.Add(option);
+        foreach (Option option in new Option[] { epochs, trainImages, testImages, cleanEpochs, cleanImages, architectures, measure, output }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var settings = new Settings(parse.GetValue(epochs), parse.GetValue(trainImages), parse.GetValue(testImages), parse.GetValue(output)!,
-                parse.GetValue(cleanEpochs), parse.GetValue(cleanImages));
+                parse.GetValue(cleanEpochs), parse.GetValue(cleanImages), parse.GetValue(architectures));
             int steps = parse.GetValue(measure);
+            string[] unknown = settings.Architectures!.Except(Architectures).ToArray();
+            if (unknown.Length > 0 || settings.Architectures!.Count == 0)
+            {
+                AnsiConsole.MarkupLine($"[red]--architectures takes {string.Join(" and ", Architectures)}; got '{Markup.Escape(string.Join(" ", unknown))}'.[/]");
+                return 2;
+            }
             if (settings.Epochs < 1 || settings.TrainImages < 1 || settings.TestImages is < 1 or > 10000 || settings.CleanEpochs < 1
                 || settings.CleanImagesPerEpoch < 1 || steps < 0)
             {
@@ -183,7 +193,7 @@ internal static class AdvTrainCommand
         var table = new Table().Title($"Training time per step (batch 50, {steps} steps each after one warm-up step, {Environment.ProcessorCount} threads)");
         foreach (string column in new[] { "Model", "Training", "Weights", "s/step", "CPU s/step", "Images/hour", "Steps in 1 h" })
             table.AddColumn(new TableColumn(column).RightAligned());
-        foreach (string architecture in Architectures)
+        foreach (string architecture in settings.Architectures ?? Architectures)
         {
             int cachedEpochs = MnistModelCache.EpochsCompleted(architecture, CleanOptions(settings));
             bool cached = cachedEpochs > 0;
