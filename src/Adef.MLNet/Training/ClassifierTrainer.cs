@@ -24,8 +24,9 @@ public static class ClassifierTrainer
     /// <param name="cancellationToken">Checked between steps.</param>
     /// <remarks>
     /// Epoch e draws its images in the order of a permutation seeded with <c>Seed + e</c> (the first
-    /// <see cref="TrainingOptions.ImagesPerEpoch"/> of it), and adversarial batches are crafted with seeds derived from
-    /// the step, so a run resumed at <paramref name="firstEpoch"/> sees the same batches as an uninterrupted one.
+    /// <see cref="TrainingOptions.ImagesPerEpoch"/> of it), and PGD's random starts are seeded per step, so a run resumed at
+    /// <paramref name="firstEpoch"/> draws the same images and random starts as an uninterrupted one (its adversarial
+    /// examples differ only through the weights, since Adam's moments restart).
     /// </remarks>
     /// <exception cref="ArgumentException">The data set is empty or an option is out of range.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled (the epochs completed before were reported).</exception>
