@@ -146,6 +146,15 @@ public class PgdAttackTests
     }
 
     [Fact]
+    public void NonFinitePixelIsRefusedNamingTheImage()
+    {
+        float[] images = (float[])Images.Clone();
+        images[3 * ImageSize + 10] = float.PositiveInfinity;
+        var error = Assert.Throws<AdefInputException>(() => new PgdAttack(QuadrantBlobs.Classifier, Options).Run(images));
+        Assert.Equal(3, error.ImageIndex);
+    }
+
+    [Fact]
     public void CancellationCarriesTheFinishedResults()
     {
         using var cancellation = new CancellationTokenSource();

@@ -80,6 +80,10 @@ public class AdversarialTrainingTests
 
         Assert.NotEqual(initial, Weights(adversarial));
         Assert.NotEqual(Weights(clean), Weights(adversarial));
+        var cleanReports = new List<TrainingProgress>();
+        options.AdversarialTraining = AdversarialTraining.None;
+        ClassifierTrainer.Train(Recorder.Create(seed: 23), Data, options, progress: new SynchronousProgress<TrainingProgress>(cleanReports.Add));
+        Assert.All(cleanReports, r => Assert.True(double.IsNaN(r.FooledFraction)));
     }
 
     [Fact]
