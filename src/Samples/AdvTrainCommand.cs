@@ -185,7 +185,8 @@ internal static class AdvTrainCommand
             "adversarial-training settings (‖τ‖_T ≤ 3 px, σ 1, candidates {1}, 40 iterations). Success rates count the correctly classified digits."));
     }
 
-    private static string Cell(double value, double? seed) => $"{value:0.00%}" + (seed is { } s ? $" ({s:0.00%})" : "");
+    /// <summary>"12.34% (56.78%)": this run, then the paper's number; "–" for a rate over no attacked digits.</summary>
+    private static string Cell(double value, double? seed) => (double.IsNaN(value) ? "–" : $"{value:0.00%}") + (seed is { } s ? $" ({s:0.00%})" : "");
 
     /// <summary>Times <paramref name="steps"/> training steps of clean, PGD and ADef training for each architecture.</summary>
     private static void MeasureSteps(LabeledImages train, int steps, Settings settings)
