@@ -6,4 +6,5 @@ root.Subcommands.Add(MnistCommand.Create());
 root.Subcommands.Add(AttackCommand.Create());
 root.Subcommands.Add(MlNetCommand.Create());
 root.Subcommands.Add(ImageNetCommand.Create());
+root.Subcommands.Add(AdvTrainCommand.Create());
 return root.Parse(args).Invoke();

@@ -26,8 +26,19 @@ internal abstract class BatchedAttack<TState, TResult>
 
     protected abstract int TargetsPerImage { get; }
 
+    /// <summary>
+    /// When set, each step receives <c>∇ₓ CE(F(x), Targets[0])</c> (the cross-entropy gradient of the seam) instead of
+    /// margin gradients; <see cref="TargetsPerImage"/> must then be 1.
+    /// </summary>
+    protected virtual bool UsesLossGradients => false;
+
     /// <summary>Creates the state of a fresh image from its clean logits (sets the targets).</summary>
     protected abstract TState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits);
+
+    /// <summary>Called once for each admitted image that will be attacked (not for those finished at admission), before its first step.</summary>
+    protected virtual void Start(TState state)
+    {
+    }
 
     /// <summary>Whether the label of the current image counts as success.</summary>
     protected abstract bool IsFooled(TState state, int label);
@@ -144,6 +155,7 @@ internal abstract class BatchedAttack<TState, TResult>
                 state.Finish(AttackOutcome.AlreadyMisclassified, 0);
             else if (MaxIterations == 0)
                 state.Finish(AttackOutcome.MaxIterationsReached, 0);
+            if (state.Outcome is null) Start(state);
             (state.Outcome is null ? active : finished).Add(state);
         }
     }
@@ -157,7 +169,10 @@ internal abstract class BatchedAttack<TState, TResult>
             if (withGradients) states[i].Targets.CopyTo(buffers.Targets, i * k);
         }
         ReadOnlySpan<float> images = buffers.Images.AsSpan(0, n * imageSize);
-        if (withGradients)
+        if (withGradients && UsesLossGradients)
+            Classifier.ComputeLogitsAndLossGradients(images, n, buffers.Targets.AsSpan(0, n),
+                buffers.Logits.AsSpan(0, n * classes), buffers.Gradients.AsSpan(0, n * imageSize));
+        else if (withGradients)
             Classifier.ComputeLogitsAndMarginGradients(images, n, buffers.Targets.AsSpan(0, n * k), k,
                 buffers.Logits.AsSpan(0, n * classes), buffers.Gradients.AsSpan(0, n * k * imageSize));
         else

@@ -119,6 +119,31 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
         }
     }
 
+    /// <summary>
+    /// Computes the logits and each image's cross-entropy gradient <c>∇ₓ CE(F(xᵢ), yᵢ)</c> with one forward and one
+    /// backward pass (autograd of the summed per-image losses with respect to the input only: parameter gradients are
+    /// neither computed nor accumulated, so an optimiser sharing the module sees no stale gradients).
+    /// </summary>
+    /// <inheritdoc cref="IDifferentiableClassifier.ComputeLogitsAndLossGradients" path="/param"/>
+    public void ComputeLogitsAndLossGradients(
+        ReadOnlySpan<float> images, int count, ReadOnlySpan<int> labels, Span<float> logits, Span<float> gradients)
+    {
+        ClassifierArguments.CheckLossGradients(this, images, count, labels, logits, gradients);
+        if (count == 0) return;
+        var targets = new long[count];
+        for (int i = 0; i < count; i++) targets[i] = labels[i];
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using var grad = enable_grad();
+            Tensor x = ToTensor(images, count).requires_grad_(true);
+            Tensor output = Forward(x, count);
+            CopyToSpan(output, logits);
+            Tensor loss = nn.functional.cross_entropy(output, tensor(targets).to(Device), reduction: nn.Reduction.Sum);
+            CopyToSpan(autograd.grad(new[] { loss }, new[] { x })[0], gradients);
+        }
+    }
+
     /// <summary>K×N×L cotangents: row (j, i) is e_t − e_c with t = targets[i·K + j] and c = argmax of image i's logits.</summary>
     private float[] MarginCotangents(ReadOnlySpan<float> logits, int count, ReadOnlySpan<int> targets, int targetsPerImage)
     {
