@@ -45,8 +45,9 @@ internal static class AdvTrainCommand
     /// <param name="CleanEpochs">Epochs of the clean models (the last two at a tenth of the rate, as in <c>mnist</c>).</param>
     /// <param name="CleanImagesPerEpoch">Images per clean epoch; null = all 60000 (the <c>mnist</c> command's MNIST-A is reused).</param>
     /// <param name="Architectures">The architectures to run; null = MNIST-A and MNIST-B.</param>
+    /// <param name="CleanOnly">Only get (or train) and evaluate the clean models, e.g. to prepare the cache.</param>
     internal sealed record Settings(int Epochs, int TrainImages, int TestImages, string Output, int CleanEpochs, int? CleanImagesPerEpoch = null,
-        IReadOnlyList<string>? Architectures = null);
+        IReadOnlyList<string>? Architectures = null, bool CleanOnly = false);
 
     /// <summary>One evaluated model.</summary>
     internal sealed record Row(string Model, string AdversarialTraining, string Training, double Accuracy, double PgdSuccess, double AdefSuccess,
@@ -66,13 +67,14 @@ internal static class AdvTrainCommand
             Description = "Architectures to run (MNIST-A, MNIST-B).", DefaultValueFactory = _ => Architectures, AllowMultipleArgumentsPerToken = true,
         };
         var output = new Option<string>("--out") { Description = "Output folder for results.json.", DefaultValueFactory = _ => Path.Combine("out", "advtrain") };
+        var cleanOnly = new Option<bool>("--clean-only") { Description = "Only get (or train) and evaluate the clean models, e.g. to fill the model cache first." };
         var command = new Command("advtrain",
             "Clean, PGD- and ADef-trained MNIST-A/B (adversarial ones fine-tuned from the clean weights; all cached): accuracy, PGD and ADef success, the paper's table.");
-        foreach (Option option in new Option[] { epochs, trainImages, testImages, cleanEpochs, cleanImages, architectures, measure, output }) command.Options.Add(option);
+        foreach (Option option in new Option[] { epochs, trainImages, testImages, cleanEpochs, cleanImages, architectures, measure, output, cleanOnly }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var settings = new Settings(parse.GetValue(epochs), parse.GetValue(trainImages), parse.GetValue(testImages), parse.GetValue(output)!,
-                parse.GetValue(cleanEpochs), parse.GetValue(cleanImages), parse.GetValue(architectures));
+                parse.GetValue(cleanEpochs), parse.GetValue(cleanImages), parse.GetValue(architectures), parse.GetValue(cleanOnly));
             int steps = parse.GetValue(measure);
             string[] unknown = settings.Architectures!.Except(Architectures).ToArray();
             if (unknown.Length > 0 || settings.Architectures!.Count == 0)
@@ -110,7 +112,7 @@ internal static class AdvTrainCommand
             int cleanEpochs = MnistModelCache.EpochsCompleted(architecture, cleanOptions);
             string cleanDescription = $"{Path.GetFileName(MnistModelCache.Stem(architecture, cleanOptions))} after {cleanEpochs} epochs";
             rows.Add(Evaluate(clean, architecture, AdversarialTraining.None, $"clean, {cleanEpochs} epochs", test));
-            foreach (AdversarialTraining method in Methods)
+            foreach (AdversarialTraining method in settings.CleanOnly ? [] : Methods)
             {
                 TrainingOptions options = AdversarialOptions(settings, method);
                 using var model = MnistModelCache.GetOrTrain(architecture, options, train, (clean, cleanDescription));
