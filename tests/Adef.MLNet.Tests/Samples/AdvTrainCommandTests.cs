@@ -58,6 +58,23 @@ public class AdvTrainCommandTests
         Assert.Equal(2, resumed.RootElement.GetProperty("EpochsCompleted").GetInt32());
     }
 
+    [Fact]
+    public void CleanOnlyTrainsAndEvaluatesTheCleanModelAndNoAdversarialOne()
+    {
+        using var cache = new TempFolder();
+        using var output = new TempFolder();
+        using var environment = new EnvironmentVariableScope(DataCache.EnvironmentVariable, cache.Path);
+        var settings = new AdvTrainCommand.Settings(Epochs: 1, TrainImages: 10, TestImages: 4, Output: output.Path, CleanEpochs: 1,
+            CleanImagesPerEpoch: 10, Architectures: new[] { "MNIST-A" }, CleanOnly: true);
+
+        IReadOnlyList<AdvTrainCommand.Row> rows = AdvTrainCommand.Run(settings, Squares(20, seed: 1), Squares(4, seed: 2));
+
+        Assert.Equal("None", Assert.Single(rows).AdversarialTraining);
+        string models = Path.Combine(cache.Path, "models");
+        Assert.True(File.Exists(Path.Combine(models, "mnist-a-seed0.weights")));
+        Assert.Empty(Directory.GetFiles(models, "mnist-a-*-seed0.*"));
+    }
+
     /// <summary>28×28 images of one bright 6×6 square whose position (a 5×2 grid) is the class, plus faint noise.</summary>
     private static LabeledImages Squares(int count, int seed)
     {
