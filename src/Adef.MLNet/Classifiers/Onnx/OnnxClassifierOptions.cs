@@ -48,6 +48,22 @@ public sealed class OnnxClassifierOptions
     public int? GpuDeviceId { get; set; }
 
     /// <summary>
+    /// The device as one value: <c>cpu</c> is <see cref="OnnxExecutionProvider.Cpu"/>; <c>cuda</c> and <c>cuda:N</c> are
+    /// <see cref="OnnxExecutionProvider.Cuda"/> on GPU 0 or N. Setting it sets <see cref="ExecutionProvider"/> and
+    /// <see cref="GpuDeviceId"/>; reading it describes them.
+    /// </summary>
+    public AttackDevice Device
+    {
+        get => ExecutionProvider == OnnxExecutionProvider.Cpu ? AttackDevice.Cpu
+            : GpuDeviceId is { } id ? AttackDevice.CudaAt(id) : AttackDevice.Cuda;
+        set
+        {
+            ExecutionProvider = value.Kind == AttackDeviceKind.Cpu ? OnnxExecutionProvider.Cpu : OnnxExecutionProvider.Cuda;
+            GpuDeviceId = value.Index;
+        }
+    }
+
+    /// <summary>
     /// When the CUDA execution provider cannot be used, run on the CPU and record why in
     /// <see cref="OnnxClassifier.Warnings"/>. Default <see langword="true"/>; when <see langword="false"/>, the
     /// constructor throws an <see cref="InvalidOperationException"/> that says what was tried and what failed.
