@@ -1,4 +1,6 @@
 using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.Onnx;
 
 namespace Adef.MLNet.MLNet;
 
@@ -43,6 +45,16 @@ public abstract class AttackTransformOptions
     /// (<see cref="AttackOutcome.AlreadyMisclassified"/>). Default null: every row is attacked.
     /// </summary>
     public string? LabelColumnName { get; set; }
+
+    /// <summary>
+    /// Where the classifier runs: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (<see cref="AttackDevice.Parse"/>). With the
+    /// ONNX-model overloads of <c>Transforms.Adef</c>/<c>DeepFool</c> it chooses ONNX Runtime's execution provider (overriding
+    /// <see cref="OnnxClassifierOptions.Device"/>, and saved with the pipeline); with a classifier instance it is checked against
+    /// the classifier's own device (a TorchSharp classifier's <see cref="ITensorClassifier.Device"/>, an ONNX classifier's
+    /// provider). Where the attack's per-iteration work runs is the attack options' <see cref="AdefOptions.Execution"/>.
+    /// Default <see langword="null"/>: as the classifier is.
+    /// </summary>
+    public AttackDevice? Device { get; set; }
 
     /// <summary>Names of the common output columns, in the order they are added.</summary>
     private protected IEnumerable<string> CommonColumnNames() =>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Adef.MLNet.Classifiers.Onnx;
 
 /// <summary>Where an <see cref="OnnxClassifier"/> runs its ONNX Runtime sessions.</summary>
@@ -52,6 +54,7 @@ public sealed class OnnxClassifierOptions
     /// <see cref="OnnxExecutionProvider.Cuda"/> on GPU 0 or N. Setting it sets <see cref="ExecutionProvider"/> and
     /// <see cref="GpuDeviceId"/>; reading it describes them.
     /// </summary>
+    [JsonIgnore] // ExecutionProvider and GpuDeviceId carry it in saved pipelines
     public AttackDevice Device
     {
         get => ExecutionProvider == OnnxExecutionProvider.Cpu ? AttackDevice.Cpu
@@ -82,4 +85,7 @@ public sealed class OnnxClassifierOptions
     /// Default true; set false to score a model whose gradients are unsupported (logits only).
     /// </summary>
     public bool PrepareGradientsAtLoad { get; set; } = true;
+
+    /// <summary>A copy of these options.</summary>
+    internal OnnxClassifierOptions Clone() => (OnnxClassifierOptions)MemberwiseClone();
 }
