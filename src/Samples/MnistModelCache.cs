@@ -27,6 +27,21 @@ internal static class MnistModelCache
     private static string Stem(string architecture, TrainingOptions options) =>
         Path.Combine(DataCache.Folder("models"), $"{architecture.ToLowerInvariant()}-seed{options.Seed}");
 
+    /// <summary>The cached model when its weights cover <paramref name="options"/>' epochs; otherwise null (nothing is trained).</summary>
+    public static nn.Module<Tensor, Tensor>? TryLoadTrained(string architecture, TrainingOptions options)
+    {
+        string stem = Stem(architecture, options);
+        if (!File.Exists(stem + ".weights") || EpochsCompleted(architecture, options) < options.Epochs) return null;
+        var checkpoint = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(stem + ".json"));
+        if (checkpoint is null || checkpoint.BatchSize != options.BatchSize || checkpoint.LearningRate != options.LearningRate) return null;
+        manual_seed(options.Seed);
+        nn.Module<Tensor, Tensor> model = Create(architecture);
+        model.load(stem + ".weights");
+        model.eval();
+        AnsiConsole.MarkupLine($"[grey]Cached {architecture}: {checkpoint.EpochsCompleted} epoch(s) in {Markup.Escape(stem + ".weights")}[/]");
+        return model;
+    }
+
     public static nn.Module<Tensor, Tensor> GetOrTrain(string architecture, TrainingOptions options, LabeledImages train)
     {
         string stem = Stem(architecture, options);
