@@ -25,9 +25,9 @@ internal static class TransformDevice
         {
             ITensorClassifier tensors => tensors.Device.type == DeviceType.CUDA
                 ? (tensors.Device.index >= 0 ? AttackDevice.CudaAt(tensors.Device.index) : AttackDevice.Cuda)
-                : tensors.Device.type == DeviceType.CPU ? AttackDevice.Cpu
+                : tensors.Device.type == DeviceType.CPU && classifier is not OnnxClassifier ? AttackDevice.Cpu
+                : classifier is OnnxClassifier onnx ? (onnx.ExecutionProvider == OnnxExecutionProvider.Cpu ? AttackDevice.Cpu : AttackDevice.Cuda)
                 : throw new ArgumentException($"The classifier runs on {tensors.Device}, which is neither cpu nor cuda.", nameof(classifier)),
-            OnnxClassifier onnx => onnx.ExecutionProvider == OnnxExecutionProvider.Cpu ? AttackDevice.Cpu : AttackDevice.Cuda,
             _ => AttackDevice.Cpu,
         };
         bool same = actual.Kind == wanted.Kind && (actual.Kind == AttackDeviceKind.Cpu || actual.GpuOrdinal == wanted.GpuDeviceOrdinalOrActual(actual));

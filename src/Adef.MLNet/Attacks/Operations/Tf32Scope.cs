@@ -22,9 +22,12 @@ internal sealed class Tf32Scope : IDisposable
         backends.cudnn.allow_tf32 = allow;
     }
 
-    /// <summary>Sets TF32 to <paramref name="allow"/> when <paramref name="classifier"/> runs on CUDA; otherwise returns null.</summary>
+    /// <summary>
+    /// Sets TF32 to <paramref name="allow"/> when <paramref name="classifier"/> is a TorchSharp model on CUDA; otherwise returns null
+    /// (ONNX Runtime's CUDA provider has its own switch, <see cref="Classifiers.Onnx.OnnxClassifierOptions.AllowTf32"/>).
+    /// </summary>
     public static Tf32Scope? Enter(IDifferentiableClassifier classifier, bool allow) =>
-        classifier is ITensorClassifier { Device.type: DeviceType.CUDA } ? new Tf32Scope(allow) : null;
+        classifier is not Classifiers.Onnx.OnnxClassifier && classifier is ITensorClassifier { Device.type: DeviceType.CUDA } ? new Tf32Scope(allow) : null;
 
     public void Dispose()
     {

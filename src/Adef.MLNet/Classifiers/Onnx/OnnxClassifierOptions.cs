@@ -86,6 +86,12 @@ public sealed class OnnxClassifierOptions
     /// </summary>
     public bool PrepareGradientsAtLoad { get; set; } = true;
 
+    /// <summary>
+    /// Let ONNX Runtime's CUDA provider use TF32 (its <c>use_tf32</c> option). Default <see langword="false"/>: full fp32, as
+    /// the attacks on TorchSharp models, because TF32 changes ADef's trajectories. Ignored on the CPU.
+    /// </summary>
+    public bool AllowTf32 { get; set; }
+
     /// <summary>A copy of these options.</summary>
     internal OnnxClassifierOptions Clone() => (OnnxClassifierOptions)MemberwiseClone();
 }
