@@ -100,7 +100,7 @@ internal static class ImageFolderLoader
         if (decoded is null || decoded.Width == 0 || decoded.Height == 0)
             throw new UsageException($"Could not decode '{path}' as an image (PNG or JPEG expected).");
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using SKBitmap? resized = decoded.Resize(info, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        using SKBitmap? resized = decoded.Resize(info, SKFilterQuality.Medium); // bilinear with mipmaps
         if (resized is null) throw new UsageException($"Could not resize '{path}' to {width}×{height}.");
         byte[] bytes = resized.GetPixelSpan().ToArray();
         if (bytes.Length != 4 * width * height)

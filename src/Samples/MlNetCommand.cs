@@ -9,15 +9,14 @@ using Adef.MLNet.MLNet;
 using Adef.MLNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using SkiaSharp;
+using Microsoft.ML.Transforms.Image;
 using Spectre.Console;
 
 namespace Adef.Samples;
 
 /// <summary>
-/// ADef as an ML.NET pipeline: writes MNIST test digits as PNG files, decodes them into a pixel-vector column
-/// (SkiaSharp; Microsoft.ML.ImageAnalytics 5.0.1 is built against SkiaSharp 2.88 and fails with this project's
-/// SkiaSharp 3.119, <c>MissingMethodException: SKBitmap.GetPixelSpan()</c>), attacks them with <c>mlContext.Transforms.Adef</c> against MNIST-A exported to ONNX, confirms
+/// ADef as an ML.NET pipeline: writes MNIST test digits as PNG files, reads them with ML.NET's own image front end
+/// (<c>LoadImages</c> → <c>ResizeImages</c> → <c>ExtractPixels</c>), attacks them with <c>mlContext.Transforms.Adef</c> against MNIST-A exported to ONNX, confirms
 /// the adversarial labels with <c>ApplyOnnxModel</c>, prints a <see cref="RobustnessReport"/>, saves and
 /// reloads the pipeline with <see cref="AdefModel"/>, builds an augmented training set, and optionally times
 /// the transform against calling <see cref="AdefAttack"/> directly.
@@ -36,11 +35,17 @@ internal static class MlNetCommand
         return command;
     }
 
-    /// <summary>A PNG file, its true label and its pixels (one grey plane in [0, 1]).</summary>
+    /// <summary>A PNG file (relative to the digits folder) and its true label.</summary>
     public sealed class FileRow
     {
         public string ImagePath { get; set; } = "";
         public int Label { get; set; }
+    }
+
+    /// <summary>The digit's pixels as the front end extracts them (one grey plane in [0, 1]).</summary>
+    public sealed class PixelRow
+    {
+        public string ImagePath { get; set; } = "";
         [VectorType(784)] public float[] Pixels { get; set; } = [];
     }
 
@@ -77,8 +82,8 @@ internal static class MlNetCommand
         Directory.CreateDirectory(pngFolder);
         LabeledImages test = Mnist.LoadTest().Take(imageCount);
         WritePngs(test, pngFolder);
-        FileRow[] files = ReadPngs(pngFolder);
-        AnsiConsole.MarkupLine($"Wrote {test.Count} MNIST test digits as PNG into {Markup.Escape(Path.GetFullPath(pngFolder))} and read {files.Length} back as pixel vectors.");
+        FileRow[] files = ListPngs(pngFolder);
+        AnsiConsole.MarkupLine($"Wrote {test.Count} MNIST test digits as PNG into {Markup.Escape(Path.GetFullPath(pngFolder))}.");
 
         // MNIST-A from the cache, exactly as the mnist command trains it, exported to ONNX.
         var trainingOptions = new TrainingOptions { Epochs = 22, FinalEpochsAtTenthRate = 2 };
@@ -95,7 +100,8 @@ internal static class MlNetCommand
             BatchSize = batchSize,
             LabelColumnName = "Label",
         };
-        var pipeline = ml.Transforms.Adef(onnxPath, onnxOptions: null, inputColumnName: "Pixels", attackOptions)
+        var pipeline = FrontEnd(ml, pngFolder)
+            .Append(ml.Transforms.Adef(onnxPath, onnxOptions: null, inputColumnName: "Pixels", attackOptions))
             .Append(ml.Transforms.CopyColumns(MnistOnnxExporter.InputName, attackOptions.AdversarialPixelsColumnName))
             .Append(ml.Transforms.ApplyOnnxModel(outputColumnNames: [MnistOnnxExporter.OutputName],
                 inputColumnNames: [MnistOnnxExporter.InputName], modelFile: onnxPath));
@@ -105,7 +111,7 @@ internal static class MlNetCommand
         IDataView attacked = ml.Data.Cache(fitted.Transform(fileView));
         AttackedRow[] rows = ml.Data.CreateEnumerable<AttackedRow>(attacked, reuseRowObject: false).ToArray();
         stopwatch.Stop();
-        AnsiConsole.MarkupLine($"Pipeline (PNG pixels → ADef → ApplyOnnxModel) on {rows.Length} digits: {stopwatch.Elapsed.TotalSeconds:0.0} s.");
+        AnsiConsole.MarkupLine($"Pipeline (LoadImages → ResizeImages → ExtractPixels → ADef → ApplyOnnxModel) on {rows.Length} digits: {stopwatch.Elapsed.TotalSeconds:0.0} s.");
 
         int confirmed = rows.Count(r => Array.IndexOf(r.Logits, r.Logits.Max()) == r.AdversarialLabel);
         var table = new Table().Title("First rows (Orig./Adv.: labels from the transform, ONNX: ApplyOnnxModel on the deformed column)");
@@ -147,39 +153,41 @@ internal static class MlNetCommand
         return identical && confirmed == rows.Length ? 0 : 1;
     }
 
+    /// <summary>ML.NET's image front end: decode <c>ImagePath</c> (relative to <paramref name="folder"/>), resize to 28×28,
+    /// and extract one grey plane scaled to [0, 1] into <c>Pixels</c> (the digits are grey, so red = grey).</summary>
+    internal static IEstimator<ITransformer> FrontEnd(MLContext ml, string folder) =>
+        ml.Transforms.LoadImages("Image", folder, nameof(FileRow.ImagePath))
+            .Append(ml.Transforms.ResizeImages("Image", imageWidth: 28, imageHeight: 28))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red,
+                interleavePixelColors: false, scaleImage: 1f / 255));
+
+    /// <summary>Writes each digit as <c>NNNNN-label.png</c> (8-bit grey, rounded), replacing older ones.</summary>
     internal static void WritePngs(LabeledImages digits, string folder)
     {
         foreach (string stale in Directory.GetFiles(folder, "*.png")) File.Delete(stale);
-        var info = new SKImageInfo(28, 28, SKColorType.Gray8, SKAlphaType.Opaque);
+        var bgra = new byte[4 * 28 * 28];
         for (int i = 0; i < digits.Count; i++)
         {
             ReadOnlySpan<float> pixels = digits.Image(i);
-            using var bitmap = new SKBitmap(info);
-            Span<byte> target = bitmap.GetPixelSpan();
-            for (int p = 0; p < pixels.Length; p++) target[p] = (byte)Math.Clamp(MathF.Round(pixels[p] * 255), 0, 255);
-            using SKImage image = SKImage.FromBitmap(bitmap);
-            using SKData png = image.Encode(SKEncodedImageFormat.Png, 100);
-            using FileStream file = File.Create(Path.Combine(folder, $"{i:D5}-{digits.Labels[i]}.png"));
-            png.SaveTo(file);
+            for (int p = 0; p < pixels.Length; p++)
+            {
+                byte grey = (byte)Math.Clamp(MathF.Round(pixels[p] * 255), 0, 255);
+                bgra[4 * p] = bgra[4 * p + 1] = bgra[4 * p + 2] = grey;
+                bgra[4 * p + 3] = 255;
+            }
+            using MLImage image = MLImage.CreateFromPixels(28, 28, MLPixelFormat.Bgra32, bgra);
+            image.Save(Path.Combine(folder, $"{i:D5}-{digits.Labels[i]}.png"));
         }
     }
 
-    /// <summary>Decodes every <c>NNNNN-label.png</c> in <paramref name="folder"/> as a 28×28 grey image scaled to [0, 1].</summary>
-    internal static FileRow[] ReadPngs(string folder) => Directory.GetFiles(folder, "*.png").Order(StringComparer.Ordinal).Select(path =>
+    /// <summary>Every <c>NNNNN-label.png</c> in <paramref name="folder"/> with the label from its name, in name order.</summary>
+    internal static FileRow[] ListPngs(string folder) => Directory.GetFiles(folder, "*.png").Order(StringComparer.Ordinal).Select(path =>
     {
-        using SKBitmap decoded = SKBitmap.Decode(path) ?? throw new InvalidDataException($"'{path}' is not an image SkiaSharp can decode.");
-        var info = new SKImageInfo(28, 28, SKColorType.Gray8, SKAlphaType.Opaque);
-        using var grey = new SKBitmap(info);
-        using (var canvas = new SKCanvas(grey))
-        using (SKImage source = SKImage.FromBitmap(decoded))
-            canvas.DrawImage(source, new SKRect(0, 0, 28, 28), new SKSamplingOptions(SKFilterMode.Linear));
-        ReadOnlySpan<byte> bytes = grey.GetPixelSpan();
         string name = Path.GetFileName(path);
         return new FileRow
         {
             ImagePath = name,
             Label = int.Parse(Path.GetFileNameWithoutExtension(name).Split('-')[1], System.Globalization.CultureInfo.InvariantCulture),
-            Pixels = bytes.ToArray().Select(b => b / 255f).ToArray(),
         };
     }).ToArray();
 

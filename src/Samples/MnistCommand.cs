@@ -16,7 +16,8 @@ namespace Adef.Samples;
 
 /// <summary>
 /// The main job: train MNIST-A (cached), attack test digits with ADef (MNIST preset) and DeepFool,
-/// print a table shaped like the ADef paper's, and write results.json and figures.
+/// print a table shaped like the ADef paper's, and write results.json and the robustness report (report.md,
+/// report.html, report.json and figures; see <see cref="RobustnessReportWriter"/>).
 /// </summary>
 internal static class MnistCommand
 {
@@ -109,6 +110,18 @@ internal static class MnistCommand
                 $"(TorchSharp {adefSummary.SuccessRate:P2}), mean iterations {onnxComparison.Summary.MeanIterations:0.000} " +
                 $"(TorchSharp {adefSummary.MeanIterations:0.000}), {onnxComparison.ImagesPerSecond:0.0} img/s (TorchSharp {test.Count / adefSeconds:0.0}).");
 
+        // The report's numbers object is also serialised into results.json, so the two cannot disagree.
+        var examples = adef.Where(r => r.Success).Take(6).Select(r => new ExampleRow(
+            test.Image(r.Index).ToArray(), r.AdversarialImage, r.VectorField,
+            r.OriginalLabel.ToString(), r.AdversarialLabel.ToString(), r.TNorm)).ToList();
+        WrittenRobustnessReport written = RobustnessReportWriter.Write(outputFolder, "MNIST-A",
+            RobustnessReport.From(adef, test.Labels), RobustnessReport.From(deepFool, test.Labels), examples, new ImageLayout(1, 28, 28),
+            new RobustnessReportOptions
+            {
+                Epsilon = Epsilon,
+                DatasetDescription = $"The first {test.Count} MNIST test digits; ADef with the paper's MNIST preset, DeepFool in ℓ2.",
+            });
+
         string resultsPath = Path.Combine(outputFolder, "results.json");
         var report = new
         {
@@ -141,18 +154,12 @@ internal static class MnistCommand
             batching,
             onnx = onnxComparison,
             seed = new { accuracy = 0.9941, adefSuccess = 0.9990, adefIterations = 9.779 },
+            report = written.Numbers,
         };
         File.WriteAllText(resultsPath, JsonSerializer.Serialize(report, JsonOptions));
 
-        string gridPath = Path.Combine(outputFolder, "adef-examples.png");
-        string histogramPath = Path.Combine(outputFolder, "adef-tnorm-histogram.png");
-        var examples = adef.Where(r => r.Success).Take(6).Select(r => new ExampleRow(
-            test.Image(r.Index).ToArray(), r.AdversarialImage, r.VectorField,
-            r.OriginalLabel.ToString(), r.AdversarialLabel.ToString(), r.TNorm)).ToList();
-        if (examples.Count > 0) AttackFigures.SaveExampleGrid(gridPath, examples, new ImageLayout(1, 28, 28));
-        var tNorms = adef.Where(r => r.Success).Select(r => r.TNorm).ToList();
-        if (tNorms.Count > 0) AttackFigures.SaveTNormHistogram(histogramPath, tNorms, Epsilon, $"MNIST-A, ADef: ‖τ‖_T of {tNorms.Count} successful deformations");
-        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.GetFullPath(resultsPath))}, {Markup.Escape(Path.GetFileName(gridPath))} and {Markup.Escape(Path.GetFileName(histogramPath))}.");
+        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.GetFullPath(resultsPath))} and the report: " +
+            Markup.Escape(string.Join(", ", written.Files.Select(Path.GetFileName))) + ".");
         return 0;
     }
 

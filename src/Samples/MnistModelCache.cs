@@ -10,11 +10,14 @@ namespace Adef.Samples;
 
 /// <summary>
 /// Trains MNIST-A/B once and keeps the weights under the data cache (<c>models/</c>); a later run with
-/// the same or fewer epochs reuses them, a run asking for more epochs resumes from the last checkpoint.
+/// the same or fewer epochs reuses them, a run asking for more epochs resumes from the last checkpoint
+/// (saved after every epoch). Adversarially trained models are cached under their own names
+/// (<c>mnist-a-pgd-seed0</c>, …); when none is cached they start from the weights of <c>startFrom</c> (fine-tuning).
 /// </summary>
 internal static class MnistModelCache
 {
-    private sealed record Checkpoint(string Architecture, int Seed, int EpochsCompleted, int BatchSize, double LearningRate);
+    private sealed record Checkpoint(string Architecture, int Seed, int EpochsCompleted, int BatchSize, double LearningRate,
+        string Method = nameof(AdversarialTraining.None), int? ImagesPerEpoch = null, string? StartedFrom = null);
 
     /// <summary>Epochs behind the cached weights of <paramref name="architecture"/>, 0 when none are cached.</summary>
     public static int EpochsCompleted(string architecture, TrainingOptions options)
@@ -24,8 +27,11 @@ internal static class MnistModelCache
         return JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(metaPath))?.EpochsCompleted ?? 0;
     }
 
-    private static string Stem(string architecture, TrainingOptions options) =>
-        Path.Combine(DataCache.Folder("models"), $"{architecture.ToLowerInvariant()}-seed{options.Seed}");
+    /// <summary>The cache path of the weights of <paramref name="architecture"/> trained with <paramref name="options"/>, without extension.</summary>
+    public static string Stem(string architecture, TrainingOptions options) =>
+        Path.Combine(DataCache.Folder("models"), architecture.ToLowerInvariant() +
+            (options.AdversarialTraining == AdversarialTraining.None ? "" : "-" + options.AdversarialTraining.ToString().ToLowerInvariant()) +
+            $"-seed{options.Seed}");
 
     /// <summary>The cached model when its weights cover <paramref name="options"/>' epochs; otherwise null (nothing is trained).</summary>
     public static nn.Module<Tensor, Tensor>? TryLoadTrained(string architecture, TrainingOptions options)
@@ -33,7 +39,10 @@ internal static class MnistModelCache
         string stem = Stem(architecture, options);
         if (!File.Exists(stem + ".weights") || EpochsCompleted(architecture, options) < options.Epochs) return null;
         var checkpoint = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(stem + ".json"));
-        if (checkpoint is null || checkpoint.BatchSize != options.BatchSize || checkpoint.LearningRate != options.LearningRate) return null;
+        if (checkpoint is null || checkpoint.BatchSize != options.BatchSize || checkpoint.LearningRate != options.LearningRate
+            || checkpoint.Method != options.AdversarialTraining.ToString() || checkpoint.ImagesPerEpoch != options.ImagesPerEpoch
+            || checkpoint.StartedFrom is not null)
+            return null;
         manual_seed(options.Seed);
         nn.Module<Tensor, Tensor> model = Create(architecture);
         model.load(stem + ".weights");
@@ -42,11 +51,22 @@ internal static class MnistModelCache
         return model;
     }
 
-    public static nn.Module<Tensor, Tensor> GetOrTrain(string architecture, TrainingOptions options, LabeledImages train)
+    /// <summary>The model's display name, e.g. "MNIST-A" or "MNIST-A (PGD)".</summary>
+    public static string Title(string architecture, TrainingOptions options) =>
+        options.AdversarialTraining == AdversarialTraining.None ? architecture : $"{architecture} ({options.AdversarialTraining.ToString().ToUpperInvariant()})";
+
+    /// <param name="architecture">"MNIST-A" or "MNIST-B".</param>
+    /// <param name="options">Training options; their method, seed, batch size, rate and images per epoch name the checkpoint.</param>
+    /// <param name="train">The training set.</param>
+    /// <param name="startFrom">Weights to start from when no checkpoint is cached (fine-tuning), with a description for the checkpoint.</param>
+    public static nn.Module<Tensor, Tensor> GetOrTrain(string architecture, TrainingOptions options, LabeledImages train,
+        (nn.Module<Tensor, Tensor> Model, string Description)? startFrom = null)
     {
         string stem = Stem(architecture, options);
         string weightsPath = stem + ".weights";
         string metaPath = stem + ".json";
+        string title = Title(architecture, options);
+        string method = options.AdversarialTraining.ToString();
 
         manual_seed(options.Seed);
         nn.Module<Tensor, Tensor> model = Create(architecture);
@@ -54,12 +74,19 @@ internal static class MnistModelCache
         if (File.Exists(weightsPath) && File.Exists(metaPath))
         {
             var checkpoint = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(metaPath));
-            if (checkpoint is not null && checkpoint.BatchSize == options.BatchSize && checkpoint.LearningRate == options.LearningRate)
+            if (checkpoint is not null && checkpoint.BatchSize == options.BatchSize && checkpoint.LearningRate == options.LearningRate
+                && checkpoint.Method == method && checkpoint.ImagesPerEpoch == options.ImagesPerEpoch
+                && checkpoint.StartedFrom == startFrom?.Description)
             {
                 model.load(weightsPath);
                 done = checkpoint.EpochsCompleted;
-                AnsiConsole.MarkupLine($"[grey]Cached {architecture}: {done} epoch(s) in {Markup.Escape(weightsPath)}[/]");
+                AnsiConsole.MarkupLine($"[grey]Cached {Markup.Escape(title)}: {done} epoch(s) in {Markup.Escape(weightsPath)}[/]");
             }
+        }
+        if (done == 0 && startFrom is { } start)
+        {
+            model.load_state_dict(start.Model.state_dict());
+            AnsiConsole.MarkupLine($"{Markup.Escape(title)} starts from the weights of {Markup.Escape(start.Description)} (fine-tuning).");
         }
         if (done >= options.Epochs)
         {
@@ -67,18 +94,20 @@ internal static class MnistModelCache
             return model;
         }
 
-        AnsiConsole.MarkupLine($"Training {architecture} from epoch {done + 1} to {options.Epochs} (Adam, lr {options.LearningRate}" +
+        AnsiConsole.MarkupLine($"Training {Markup.Escape(title)} from epoch {done + 1} to {options.Epochs} (Adam, lr {options.LearningRate}" +
             (options.FinalEpochsAtTenthRate > 0 ? $", {options.LearningRate / 10} for the last {options.FinalEpochsAtTenthRate}" : "") +
-            $", batch {options.BatchSize}).");
+            $", batch {options.BatchSize}" + (options.ImagesPerEpoch is { } perEpoch ? $", {perEpoch} images per epoch" : "") +
+            (options.AdversarialTraining == AdversarialTraining.None ? "" : $", each batch replaced by {method} examples") + ").");
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask($"{architecture} epoch {done + 1}/{options.Epochs}", maxValue: 1);
+                var task = ctx.AddTask(Markup.Escape($"{title} epoch {done + 1}/{options.Epochs}"), maxValue: 1);
                 var progress = new SynchronousProgress<TrainingProgress>(p =>
                 {
-                    task.Description = $"{architecture} epoch {p.Epoch + 1}/{p.Epochs} loss {p.MeanLoss:0.0000}";
+                    task.Description = Markup.Escape($"{title} epoch {p.Epoch + 1}/{p.Epochs} loss {p.MeanLoss:0.0000}" +
+                        (double.IsNaN(p.FooledFraction) ? "" : $" fooled {p.FooledFraction:P0}"));
                     task.Value = (double)p.Step / p.StepsPerEpoch;
                 });
                 ClassifierTrainer.Train(model, train, options, done, epoch =>
@@ -86,11 +115,12 @@ internal static class MnistModelCache
                     model.save(weightsPath + ".tmp");
                     File.Move(weightsPath + ".tmp", weightsPath, overwrite: true);
                     File.WriteAllText(metaPath, JsonSerializer.Serialize(
-                        new Checkpoint(architecture, options.Seed, epoch + 1, options.BatchSize, options.LearningRate)));
+                        new Checkpoint(architecture, options.Seed, epoch + 1, options.BatchSize, options.LearningRate,
+                            method, options.ImagesPerEpoch, startFrom?.Description)));
                     if (epoch + 1 < options.Epochs)
                     {
                         task.StopTask();
-                        task = ctx.AddTask($"{architecture} epoch {epoch + 2}/{options.Epochs}", maxValue: 1);
+                        task = ctx.AddTask(Markup.Escape($"{title} epoch {epoch + 2}/{options.Epochs}"), maxValue: 1);
                     }
                 }, progress);
                 task.Value = 1;
@@ -98,7 +128,8 @@ internal static class MnistModelCache
         return model;
     }
 
-    private static nn.Module<Tensor, Tensor> Create(string architecture) => architecture switch
+    /// <summary>A freshly initialised MNIST-A or MNIST-B.</summary>
+    public static nn.Module<Tensor, Tensor> Create(string architecture) => architecture switch
     {
         "MNIST-A" => new MnistA(),
         "MNIST-B" => new MnistB(),

@@ -5,5 +5,7 @@ var root = new RootCommand("Adef.MLNet samples: adversarial deformations (ADef) 
 root.Subcommands.Add(MnistCommand.Create());
 root.Subcommands.Add(AttackCommand.Create());
 root.Subcommands.Add(MlNetCommand.Create());
+root.Subcommands.Add(ImageNetCommand.Create());
+root.Subcommands.Add(AdvTrainCommand.Create());
 root.Subcommands.Add(GpuCheckCommand.Create());
 return root.Parse(args).Invoke();

@@ -53,3 +53,10 @@ public sealed class DeepFoolResult : AttackResult
     /// <summary>The additive perturbation actually applied, x_adv − x, C×H×W.</summary>
     public required float[] Perturbation { get; init; }
 }
+
+/// <summary>PGD's result for one image.</summary>
+public sealed class PgdResult : AttackResult
+{
+    /// <summary>The additive perturbation actually applied, x_adv − x, C×H×W (within the ε ball after clipping).</summary>
+    public required float[] Perturbation { get; init; }
+}

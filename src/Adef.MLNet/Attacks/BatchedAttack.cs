@@ -44,8 +44,27 @@ internal abstract class BatchedAttack<TState, TResult>
     /// <summary>Planes of the attack's own per-image rows (<see cref="ResidentRows.Aux"/>).</summary>
     protected abstract int AuxPlanes { get; }
 
+    /// <summary>
+    /// When set, each step receives <c>∇ₓ CE(F(x), Targets[0])</c> (the cross-entropy gradient of the seam) instead of
+    /// margin gradients; <see cref="TargetsPerImage"/> must then be 1.
+    /// </summary>
+    protected virtual bool UsesLossGradients => false;
+
+    /// <summary>
+    /// Called once for the admitted images that will be attacked (not those finished at admission), at their resident
+    /// <paramref name="positions"/>, before their first step (PGD's random start).
+    /// </summary>
+    protected virtual void Start(IReadOnlyList<TState> states, int[] positions)
+    {
+    }
+
     /// <summary>Creates the state of a fresh image from its clean logits (sets the targets).</summary>
     protected abstract TState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits);
+
+    /// <summary>Called once for each admitted image that will be attacked (not for those finished at admission), before its first step.</summary>
+    protected virtual void Start(TState state)
+    {
+    }
 
     /// <summary>Whether the label of the current image counts as success.</summary>
     protected abstract bool IsFooled(TState state, int label);
@@ -223,6 +242,9 @@ internal abstract class BatchedAttack<TState, TResult>
             if (state.Outcome is not null) finished.Add(state);
         }
         Rows.Append(originals);
+        int first = resident.Count - admitted;
+        int[] starting = Enumerable.Range(first, admitted).Where(i => resident[i].Outcome is null).ToArray();
+        if (starting.Length > 0) Start(starting.Select(i => resident[i]).ToList(), starting);
     }
 
     private void Evaluate(List<TState> resident, int[] positions, bool withGradients)
@@ -235,7 +257,8 @@ internal abstract class BatchedAttack<TState, TResult>
             for (int i = 0; i < n; i++) resident[positions[i]].Targets.CopyTo(targets, i * k);
         }
         using RowsLease images = Rows.Select(Rows.Current, positions);
-        using ClassifierEvaluation evaluation = Ops.Evaluate(images.Rows, targets, k, ReferenceLabels(resident, positions));
+        using ClassifierEvaluation evaluation = Ops.Evaluate(images.Rows, targets, k, ReferenceLabels(resident, positions),
+            lossGradients: withGradients && UsesLossGradients);
 
         var steppers = new List<TState>(n);
         var stepPositions = new List<int>(n);

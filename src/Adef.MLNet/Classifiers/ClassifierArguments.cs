@@ -31,4 +31,19 @@ internal static class ClassifierArguments
             throw new ArgumentException(
                 $"Expected room for {count}×{targetsPerImage} gradients of {classifier.InputShape}, got {gradients.Length} values.", nameof(gradients));
     }
+
+    public static void CheckLossGradients(
+        IDifferentiableClassifier classifier, ReadOnlySpan<float> images, int count, ReadOnlySpan<int> labels,
+        Span<float> logits, Span<float> gradients)
+    {
+        CheckLogits(classifier, images, count, logits);
+        if (labels.Length != count)
+            throw new ArgumentException($"Expected {count} labels, one per image, got {labels.Length}.", nameof(labels));
+        foreach (int label in labels)
+            if ((uint)label >= (uint)classifier.ClassCount)
+                throw new ArgumentOutOfRangeException(nameof(labels), label, $"Labels must lie in [0, {classifier.ClassCount}).");
+        if (gradients.Length != (long)count * classifier.InputShape.Size)
+            throw new ArgumentException(
+                $"Expected room for {count} gradients of {classifier.InputShape}, got {gradients.Length} values.", nameof(gradients));
+    }
 }

@@ -1,9 +1,9 @@
 namespace Adef.MLNet.Classifiers;
 
 /// <summary>
-/// The one seam between attacks and models: batched logits and batched input gradients of
-/// logit differences ("margins"). Attacks call it only for images still being attacked, with all
-/// gradients an iteration needs in one call.
+/// The one seam between attacks and models: batched logits, batched input gradients of
+/// logit differences ("margins", for ADef and DeepFool) and of the cross-entropy loss (for PGD). Attacks call it
+/// only for images still being attacked, with all gradients an iteration needs in one call.
 /// </summary>
 /// <remarks>
 /// Images are passed as one N×C×H×W float32 buffer in the classifier's input space (after any
@@ -38,4 +38,28 @@ public interface IDifferentiableClassifier
     void ComputeLogitsAndMarginGradients(
         ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
         Span<float> logits, Span<float> gradients);
+
+    /// <summary>
+    /// Computes the logits of <paramref name="count"/> images and, for each image <c>i</c>, the gradient of its own
+    /// cross-entropy loss <c>CE(F(xᵢ), yᵢ) = −log softmax(F(xᵢ))[yᵢ]</c> with respect to the image:
+    /// <c>∇ₓ CE = Σ_k p_k ∇ₓF_k − ∇ₓF_y</c>, with <c>p = softmax(F(xᵢ))</c>. The gradient of the batch's mean
+    /// cross-entropy is these gradients divided by N (same signs).
+    /// </summary>
+    /// <remarks>
+    /// The default implementation needs only <see cref="ComputeLogits"/> and
+    /// <see cref="ComputeLogitsAndMarginGradients"/>, so existing implementations keep working: with <c>c</c> the current
+    /// label, <c>∇CE = Σ_k p_k ∇(F_k − F_c) − ∇(F_y − F_c)</c>, evaluated with all L − 1 margin gradients, requested in
+    /// chunks of labels so that at most about 16 M gradient values (64 MiB) are held at once whatever L is. It costs one
+    /// forward pass plus the margin-gradient calls; a backend with autograd should override it with one backward pass.
+    /// </remarks>
+    /// <param name="images"><paramref name="count"/>·C·H·W values.</param>
+    /// <param name="count">Number of images N.</param>
+    /// <param name="labels">N class indices in [0, L): the label y of each image's loss.</param>
+    /// <param name="logits">Receives N·L logits.</param>
+    /// <param name="gradients">Receives N·C·H·W values: the gradient of image i at offset i·C·H·W.</param>
+    /// <exception cref="ArgumentException">A buffer has the wrong length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label lies outside [0, L).</exception>
+    void ComputeLogitsAndLossGradients(
+        ReadOnlySpan<float> images, int count, ReadOnlySpan<int> labels, Span<float> logits, Span<float> gradients) =>
+        LossGradients.FromMarginGradients(this, images, count, labels, logits, gradients);
 }

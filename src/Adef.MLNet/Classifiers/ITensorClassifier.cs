@@ -25,4 +25,15 @@ public interface ITensorClassifier : IDifferentiableClassifier
     /// <param name="targets">N×K int64 class indices on <see cref="Device"/>.</param>
     /// <returns>N×L logits and N×K×C×H×W gradients on <see cref="Device"/>, detached; the caller disposes them.</returns>
     (Tensor Logits, Tensor Gradients) LogitsAndMarginGradients(Tensor images, Tensor targets);
+
+    /// <summary>
+    /// Logits and each image's cross-entropy gradient <c>∇ₓ CE(F(xᵢ), yᵢ)</c> (PGD). The default assembles it on the device
+    /// from margin gradients, <c>Σ_k (p_k − δ_ky) ∇(F_k − F_c)</c>, in chunks of labels; a backend with autograd should
+    /// override it with one backward pass.
+    /// </summary>
+    /// <param name="images">N×C×H×W float32 on <see cref="Device"/>.</param>
+    /// <param name="labels">N int64 labels y on <see cref="Device"/>.</param>
+    /// <returns>N×L logits and N×C×H×W gradients on <see cref="Device"/>, detached; the caller disposes them.</returns>
+    (Tensor Logits, Tensor Gradients) LogitsAndLossGradients(Tensor images, Tensor labels) =>
+        TensorLossGradients.FromMarginGradients(this, images, labels);
 }

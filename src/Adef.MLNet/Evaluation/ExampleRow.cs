@@ -1,7 +1,7 @@
 namespace Adef.MLNet.Evaluation;
 
 /// <summary>
-/// One attacked example, drawn as one row of <see cref="AttackFigures.SaveExampleGrid"/>.
+/// One attacked example, drawn as one row of <see cref="AttackFigures.SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int, bool)"/>.
 /// </summary>
 /// <param name="Original">The clean image, C×H×W channel-planar, in the layout's value range.</param>
 /// <param name="Deformed">The deformed (adversarial) image, same layout as <paramref name="Original"/>.</param>

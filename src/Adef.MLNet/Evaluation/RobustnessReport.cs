@@ -81,11 +81,14 @@ public sealed class RobustnessReport
 
     /// <summary><see cref="SuccessRateWithin"/> at <paramref name="points"/> evenly spaced budgets from 0 to the largest successful norm.</summary>
     /// <param name="points">Number of points, at least 2.</param>
+    /// <remarks>The curve is non-decreasing and its last budget is exactly the largest successful norm, so its last rate is
+    /// <see cref="SuccessRate"/>.</remarks>
     public IReadOnlyList<(double Epsilon, double Rate)> SuccessCurve(int points = 11)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(points, 2);
         double max = _successfulNorms.Length == 0 ? 0 : _successfulNorms[^1];
-        return SuccessCurve(Enumerable.Range(0, points).Select(i => max * i / (points - 1)));
+        // max · i / (points − 1) can round below max at the last point (0.692 · 100 / 100 < 0.692), dropping the largest norm.
+        return SuccessCurve(Enumerable.Range(0, points).Select(i => i == points - 1 ? max : max * i / (points - 1)));
     }
 
     /// <summary>Builds the report from attack results.</summary>
@@ -125,8 +128,9 @@ public sealed class RobustnessReport
         {
             DataViewSchema.Column column = schema.GetColumnOrNull(name)
                 ?? throw new ArgumentException($"The data has no column '{name}'; columns: {string.Join(", ", schema.Select(c => c.Name))}.", nameof(attacked));
-            if (column.Type != type)
-                throw new ArgumentException($"Column '{name}' has type {column.Type}; it must be {type}.", nameof(attacked));
+            bool keyLabel = type == NumberDataViewType.Int32 && name == options.OriginalLabelColumnName && column.Type is KeyDataViewType;
+            if (column.Type != type && !keyLabel)
+                throw new ArgumentException($"Column '{name}' has type {column.Type}; it must be {type}{(name == options.OriginalLabelColumnName ? " or a key" : "")}.", nameof(attacked));
             return column;
         }
         DataViewSchema.Column original = Column(options.OriginalLabelColumnName, NumberDataViewType.Int32);
@@ -149,7 +153,7 @@ public sealed class RobustnessReport
         var results = new List<AttackResult>();
         var trueLabels = label is null ? null : new List<int>();
         using DataViewRowCursor cursor = attacked.GetRowCursor(columns);
-        ValueGetter<int> getOriginal = cursor.GetGetter<int>(original);
+        Func<int> getOriginal = AttackMapping.LabelReader(cursor, original, int.MaxValue);
         ValueGetter<bool> getSuccess = cursor.GetGetter<bool>(success);
         ValueGetter<int> getIterations = cursor.GetGetter<int>(iterations);
         ValueGetter<double> getPixelL2 = cursor.GetGetter<double>(pixelL2);
@@ -157,10 +161,9 @@ public sealed class RobustnessReport
         Func<int>? getLabel = label is { } lc ? AttackMapping.LabelReader(cursor, lc, int.MaxValue) : null;
         while (cursor.MoveNext())
         {
-            int originalLabel = 0, iterationCount = 0;
+            int originalLabel = getOriginal(), iterationCount = 0;
             bool fooled = false;
             double l2 = 0, tn = 0;
-            getOriginal(ref originalLabel);
             getSuccess(ref fooled);
             getIterations(ref iterationCount);
             getPixelL2(ref l2);

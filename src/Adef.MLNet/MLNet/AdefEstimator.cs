@@ -7,7 +7,8 @@ namespace Adef.MLNet.MLNet;
 /// nothing: <see cref="AttackEstimator{TOptions, TTransformer}.Fit"/> checks the input schema and returns a <see cref="AdefTransformer"/>.
 /// </summary>
 /// <remarks>
-/// Input: a known-size vector column of C·H·W <see cref="float"/> values in the classifier's input
+/// Input: an image column of the classifier's H×W (<c>LoadImages</c> → <c>ResizeImages</c>; see
+/// <see cref="AttackTransformOptions.ImageScale"/>), or a known-size vector column of C·H·W <see cref="float"/> values in the classifier's input
 /// space (after <c>ExtractPixels</c> and any normalisation the classifier expects). Output: the input
 /// columns passed through, plus the columns named in <see cref="AdefTransformOptions"/>.
 /// </remarks>

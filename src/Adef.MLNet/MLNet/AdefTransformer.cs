@@ -19,7 +19,7 @@ public sealed class AdefTransformer : AttackTransformer<AdefTransformOptions>
     internal static AttackMapping CreateMapping(IDifferentiableClassifier classifier, string inputColumnName, AdefTransformOptions options)
     {
         var attack = new AdefAttack(classifier, options.Attack);
-        return new AttackMapping("Adef", classifier, inputColumnName, options.LabelColumnName, options.BatchSize,
+        return new AttackMapping("Adef", classifier, inputColumnName, options,
             [.. AttackMapping.CommonOutputs(options, classifier.InputShape), new AttackOutputColumn(options.VectorFieldColumnName, new VectorDataViewType(NumberDataViewType.Single, classifier.InputShape.FieldSize), AttackOutput.VectorField),
             new AttackOutputColumn(options.TNormColumnName, NumberDataViewType.Double, AttackOutput.TNorm),
             new AttackOutputColumn(options.FieldL2ColumnName, NumberDataViewType.Double, AttackOutput.FieldL2)],

@@ -20,7 +20,7 @@ public static class AdefTransformsCatalog
     /// <summary>Attacks each row's image with ADef against <paramref name="classifier"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="classifier">The classifier; the caller keeps ownership.</param>
-    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space. Default "Pixels".</param>
+    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
     /// <exception cref="ArgumentException"><see cref="AttackTransformOptions.Device"/> is set and the classifier runs elsewhere.</exception>
     public static AdefEstimator Adef(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
@@ -35,7 +35,7 @@ public static class AdefTransformsCatalog
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="onnxModelPath">ONNX model returning logits (see <see cref="OnnxClassifier"/>); the fitted transformer owns and disposes the session.</param>
     /// <param name="onnxOptions">How to load the model; null for the defaults.</param>
-    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the model's input space. Default "Pixels".</param>
+    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the model's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
     public static AdefEstimator Adef(this TransformsCatalog catalog, string onnxModelPath, OnnxClassifierOptions? onnxOptions,
         string inputColumnName = "Pixels", AdefTransformOptions? options = null)
@@ -50,7 +50,7 @@ public static class AdefTransformsCatalog
     /// <summary>Attacks each row's image with DeepFool against <paramref name="classifier"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="classifier">The classifier; the caller keeps ownership.</param>
-    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space. Default "Pixels".</param>
+    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
     /// <exception cref="ArgumentException"><see cref="AttackTransformOptions.Device"/> is set and the classifier runs elsewhere.</exception>
     public static DeepFoolEstimator DeepFool(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
@@ -65,7 +65,7 @@ public static class AdefTransformsCatalog
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="onnxModelPath">ONNX model returning logits (see <see cref="OnnxClassifier"/>); the fitted transformer owns and disposes the session.</param>
     /// <param name="onnxOptions">How to load the model; null for the defaults.</param>
-    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the model's input space. Default "Pixels".</param>
+    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the model's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
     public static DeepFoolEstimator DeepFool(this TransformsCatalog catalog, string onnxModelPath, OnnxClassifierOptions? onnxOptions,
         string inputColumnName = "Pixels", DeepFoolTransformOptions? options = null)

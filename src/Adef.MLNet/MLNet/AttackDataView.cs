@@ -28,6 +28,26 @@ internal sealed class AttackDataView : IDataView
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
+        (bool[] active, bool attack, IEnumerable<DataViewSchema.Column> sourceColumns) = Plan(columnsNeeded);
+        return new Cursor(this, _source.GetRowCursor(sourceColumns, rand), active, attack);
+    }
+
+    /// <summary>
+    /// Splits like the source does (up to <paramref name="n"/> cursors over disjoint rows); each cursor
+    /// batches its own rows, so the classifier sees batches from several threads (calls into one
+    /// classifier are serialised by the classifier).
+    /// </summary>
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
+    {
+        (bool[] active, bool attack, IEnumerable<DataViewSchema.Column> sourceColumns) = Plan(columnsNeeded);
+        return _source.GetRowCursorSet(sourceColumns, n, rand)
+            .Select(source => (DataViewRowCursor)new Cursor(this, source, active, attack))
+            .ToArray();
+    }
+
+    /// <summary>Which output columns are active, whether the attack must run, and the source columns that needs.</summary>
+    private (bool[] Active, bool Attack, IEnumerable<DataViewSchema.Column> SourceColumns) Plan(IEnumerable<DataViewSchema.Column> columnsNeeded)
+    {
         ArgumentNullException.ThrowIfNull(columnsNeeded);
         var active = new bool[Schema.Count];
         foreach (DataViewSchema.Column column in columnsNeeded) active[column.Index] = true;
@@ -39,13 +59,8 @@ internal sealed class AttackDataView : IDataView
             sourceColumns.Add(_source.Schema[_mapping.InputColumnName].Index);
             if (_mapping.LabelColumnName is not null) sourceColumns.Add(_source.Schema[_mapping.LabelColumnName].Index);
         }
-        DataViewRowCursor source = _source.GetRowCursor(sourceColumns.Select(i => _source.Schema[i]), rand);
-        return new Cursor(this, source, active, attack);
+        return (active, attack, sourceColumns.Order().Select(i => _source.Schema[i]).ToArray());
     }
-
-    /// <summary>Returns one cursor: batching across rows needs them in one sequence (<paramref name="n"/> is only a hint).</summary>
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
 
     /// <summary>Reads up to BatchSize source rows ahead, attacks them in one call, then serves them one by one.</summary>
     private sealed class Cursor : DataViewRowCursor
@@ -58,12 +73,12 @@ internal sealed class AttackDataView : IDataView
         private readonly int _imageSize;
         private readonly ColumnCache?[] _caches;
         private readonly DataViewRowId[] _ids;
+        private readonly long[] _batches;
         private readonly ValueGetter<DataViewRowId> _idGetter;
-        private readonly ValueGetter<VBuffer<float>>? _pixelGetter;
+        private readonly Action<Span<float>>? _readPixels;
         private readonly Func<int>? _labelReader;
         private readonly float[] _images = [];
         private readonly int[]? _labels;
-        private VBuffer<float> _pixels;
         private AttackResult[] _results = [];
         private int _filled;
         private int _slot = -1;
@@ -84,11 +99,12 @@ internal sealed class AttackDataView : IDataView
             for (int i = 0; i < inputCount; i++)
                 if (active[i]) _caches[i] = ColumnCache.Create(source, source.Schema[i], _batchSize);
             _ids = new DataViewRowId[_batchSize];
+            _batches = new long[_batchSize];
             _idGetter = source.GetIdGetter();
             if (attack)
             {
                 _images = new float[_batchSize * _imageSize];
-                _pixelGetter = source.GetGetter<VBuffer<float>>(source.Schema[mapping.InputColumnName]);
+                _readPixels = PixelColumnReader.Create(source, source.Schema[mapping.InputColumnName], mapping);
                 if (mapping.LabelColumnName is not null)
                 {
                     _labels = new int[_batchSize];
@@ -101,7 +117,8 @@ internal sealed class AttackDataView : IDataView
 
         public override long Position => _position;
 
-        public override long Batch => 0;
+        /// <summary>The source's batch of the current row, so that ML.NET can consolidate a cursor set in order.</summary>
+        public override long Batch => _filled == 0 ? 0 : _batches[CurrentSlot];
 
         public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
 
@@ -135,13 +152,10 @@ internal sealed class AttackDataView : IDataView
                 int slot = _filled;
                 foreach (ColumnCache? cache in _caches) cache?.Load(slot);
                 _idGetter(ref _ids[slot]);
+                _batches[slot] = _source.Batch;
                 if (_attack)
                 {
-                    _pixelGetter!(ref _pixels);
-                    if (_pixels.Length != _imageSize)
-                        throw new InvalidOperationException(
-                            $"{_view._mapping.AttackName}: row {_source.Position} of column '{_view._mapping.InputColumnName}' holds {_pixels.Length} values, not {_imageSize}.");
-                    _pixels.CopyTo(_images.AsSpan(slot * _imageSize, _imageSize));
+                    _readPixels!(_images.AsSpan(slot * _imageSize, _imageSize));
                     if (_labels is not null) _labels[slot] = _labelReader!();
                 }
                 _filled++;
@@ -162,7 +176,7 @@ internal sealed class AttackDataView : IDataView
             int inputCount = _caches.Length;
             Delegate getter = column.Index < inputCount
                 ? _caches[column.Index]!.CreateGetter(() => CurrentSlot)
-                : AttackMapping.OutputGetter(_view._mapping.Outputs[column.Index - inputCount].Output, () => Current);
+                : AttackMapping.OutputGetter(_view._mapping.Outputs[column.Index - inputCount], () => Current);
             return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
                 $"Column '{column.Name}' has type {column.Type} (raw type {column.Type.RawType.Name}), not {typeof(TValue).Name}.");
         }

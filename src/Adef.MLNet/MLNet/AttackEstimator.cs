@@ -8,7 +8,8 @@ namespace Adef.MLNet.MLNet;
 /// nothing: <see cref="Fit"/> checks the input schema and returns the fitted transform.
 /// </summary>
 /// <remarks>
-/// Input: a known-size vector column of C·H·W <see cref="float"/> values in the classifier's input
+/// Input: an image column of the classifier's H×W (<c>LoadImages</c> → <c>ResizeImages</c>; see
+/// <see cref="AttackTransformOptions.ImageScale"/>), or a known-size vector column of C·H·W <see cref="float"/> values in the classifier's input
 /// space (after <c>ExtractPixels</c> and any normalisation the classifier expects). Output: the input
 /// columns passed through, plus the columns named in the options.
 /// </remarks>
@@ -46,7 +47,7 @@ public abstract class AttackEstimator<TOptions, TTransformer> : IEstimator<TTran
     public TOptions Options { get; }
 
     /// <summary>Checks <paramref name="input"/>'s schema and returns the transformer.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing or not a vector of C·H·W floats.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a vector of C·H·W floats, or an image column of another size.</exception>
     public TTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);

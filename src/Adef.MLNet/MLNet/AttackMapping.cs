@@ -2,6 +2,7 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
 
 namespace Adef.MLNet.MLNet;
 
@@ -21,8 +22,23 @@ internal enum AttackOutput
     PixelLInf,
 }
 
-/// <summary>One column an attack transform adds.</summary>
-internal sealed record AttackOutputColumn(string Name, DataViewType Type, AttackOutput Output);
+/// <summary>One column an attack transform adds; <paramref name="KeyNames"/> are the key values of a key-typed label column.</summary>
+internal sealed record AttackOutputColumn(string Name, DataViewType Type, AttackOutput Output, IReadOnlyList<string>? KeyNames = null)
+{
+    /// <summary>ML.NET's annotation kind for the names of a key column's values (<c>AnnotationUtils.Kinds.KeyValues</c>).</summary>
+    public const string KeyValuesKind = "KeyValues";
+
+    /// <summary>The key-values annotation of a key column (ML.NET's "KeyValues" kind), or null.</summary>
+    public DataViewSchema.Annotations? KeyValuesAnnotation()
+    {
+        if (KeyNames is null) return null;
+        var names = KeyNames.Select(n => n.AsMemory()).ToArray();
+        var builder = new DataViewSchema.Annotations.Builder();
+        builder.Add(KeyValuesKind, new VectorDataViewType(TextDataViewType.Instance, names.Length),
+            (ref VBuffer<ReadOnlyMemory<char>> value) => value = new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
+        return builder.ToAnnotations();
+    }
+}
 
 /// <summary>
 /// Everything the ADef and DeepFool transforms share: schema validation, the output columns, and
@@ -33,15 +49,17 @@ internal sealed class AttackMapping
     private readonly Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> _run;
 
     public AttackMapping(string attackName, IDifferentiableClassifier classifier, string inputColumnName,
-        string? labelColumnName, int batchSize, IReadOnlyList<AttackOutputColumn> outputs,
+        AttackTransformOptions options, IReadOnlyList<AttackOutputColumn> outputs,
         Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> run)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
         AttackName = attackName;
         Classifier = classifier;
         InputColumnName = inputColumnName;
-        LabelColumnName = labelColumnName;
-        BatchSize = batchSize;
+        LabelColumnName = options.LabelColumnName;
+        BatchSize = options.BatchSize;
+        ImageScale = options.ImageScale;
+        ImageOffset = options.ImageOffset;
         Outputs = outputs;
         _run = run;
     }
@@ -51,27 +69,45 @@ internal sealed class AttackMapping
     public string InputColumnName { get; }
     public string? LabelColumnName { get; }
     public int BatchSize { get; }
+    public float ImageScale { get; }
+    public float ImageOffset { get; }
     public IReadOnlyList<AttackOutputColumn> Outputs { get; }
     public ImageShape Shape => Classifier.InputShape;
 
     /// <summary>The input column type the classifier needs: a known-size vector of C·H·W floats.</summary>
     public VectorDataViewType ExpectedInputType => new(NumberDataViewType.Single, Shape.Size);
 
-    public static IReadOnlyList<AttackOutputColumn> CommonOutputs(AttackTransformOptions options, ImageShape shape) =>
-    [
+    public static IReadOnlyList<AttackOutputColumn> CommonOutputs(AttackTransformOptions options, ImageShape shape)
+    {
+        IReadOnlyList<string>? names = options.ClassNames?.ToArray();
+        DataViewType labelType = names is null ? NumberDataViewType.Int32 : new KeyDataViewType(typeof(uint), names.Count);
+        return
+        [
         new(options.AdversarialPixelsColumnName, new VectorDataViewType(NumberDataViewType.Single, shape.Size), AttackOutput.AdversarialPixels),
-        new(options.OriginalLabelColumnName, NumberDataViewType.Int32, AttackOutput.OriginalLabel),
-        new(options.AdversarialLabelColumnName, NumberDataViewType.Int32, AttackOutput.AdversarialLabel),
+        new(options.OriginalLabelColumnName, labelType, AttackOutput.OriginalLabel, names),
+        new(options.AdversarialLabelColumnName, labelType, AttackOutput.AdversarialLabel, names),
         new(options.SuccessColumnName, BooleanDataViewType.Instance, AttackOutput.Success),
         new(options.IterationsColumnName, NumberDataViewType.Int32, AttackOutput.Iterations),
         new(options.PixelL2ColumnName, NumberDataViewType.Double, AttackOutput.PixelL2),
         new(options.PixelLInfColumnName, NumberDataViewType.Double, AttackOutput.PixelLInf),
-    ];
+        ];
+    }
 
     public AttackResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels) => _run(images, trueLabels);
 
     private string ExpectedDescription =>
-        $"{ExpectedInputType} (the classifier's {Shape} input, C×H×W channel-planar)";
+        $"{ExpectedInputType} (the classifier's {Shape} input, C×H×W channel-planar) or an image column of {Shape.Height}×{Shape.Width} pixels";
+
+    /// <summary>An image column must have the classifier's height and width (when its type says them) and 1 or 3 channels to fill.</summary>
+    private void ValidateImage(ImageDataViewType image)
+    {
+        if (Shape.Channels is not (1 or 3))
+            throw Mismatch(InputColumnName, $"{ExpectedInputType}: an image column fills 1 (grey) or 3 (RGB) channels, the classifier takes {Shape.Channels}", "Image");
+        bool sized = image.Height > 0 && image.Width > 0;
+        if (sized && (image.Height != Shape.Height || image.Width != Shape.Width))
+            throw Mismatch(InputColumnName, ExpectedDescription,
+                $"Image<{image.Height}×{image.Width}> (resize it to {Shape.Height}×{Shape.Width}, e.g. with ResizeImages)");
+    }
 
     /// <summary>Checks the input and label columns of a concrete schema, including the vector size.</summary>
     public void Validate(DataViewSchema inputSchema)
@@ -79,11 +115,13 @@ internal sealed class AttackMapping
         ArgumentNullException.ThrowIfNull(inputSchema);
         DataViewSchema.Column column = inputSchema.GetColumnOrNull(InputColumnName)
             ?? throw MissingColumn(InputColumnName, ExpectedDescription, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name));
-        if (column.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single)
+        if (column.Type is ImageDataViewType image)
+            ValidateImage(image);
+        else if (column.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single)
             throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type}");
-        if (!vector.IsKnownSize)
+        else if (!vector.IsKnownSize)
             throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type} of variable size");
-        if (vector.Size != Shape.Size)
+        else if (vector.Size != Shape.Size)
             throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type} ({vector.Size} values)");
         if (LabelColumnName is not null)
         {
@@ -102,7 +140,9 @@ internal sealed class AttackMapping
     {
         if (!TryFindColumn(inputSchema, InputColumnName, out SchemaShape.Column column))
             throw MissingColumn(InputColumnName, ExpectedDescription, inputSchema.Select(c => c.Name));
-        if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.IsKey || column.ItemType != NumberDataViewType.Single)
+        bool image = column.Kind == SchemaShape.Column.VectorKind.Scalar && column.ItemType is ImageDataViewType;
+        if (image) ValidateImage((ImageDataViewType)column.ItemType);
+        else if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.IsKey || column.ItemType != NumberDataViewType.Single)
         {
             string actual = column.Kind switch
             {
@@ -129,7 +169,7 @@ internal sealed class AttackMapping
         Validate(inputSchema);
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(inputSchema);
-        foreach (AttackOutputColumn output in Outputs) builder.AddColumn(output.Name, output.Type);
+        foreach (AttackOutputColumn output in Outputs) builder.AddColumn(output.Name, output.Type, output.KeyValuesAnnotation());
         return builder.ToSchema();
     }
 
@@ -154,6 +194,7 @@ internal sealed class AttackMapping
             {
                 VectorDataViewType => nameof(ShapeRow.Vector0)[..^1],
                 BooleanDataViewType => nameof(ShapeRow.Boolean0)[..^1],
+                KeyDataViewType => nameof(ShapeRow.Key0)[..^1],
                 _ when output.Type == NumberDataViewType.Int32 => nameof(ShapeRow.Int0)[..^1],
                 _ => nameof(ShapeRow.Double0)[..^1],
             };
@@ -161,6 +202,9 @@ internal sealed class AttackMapping
             unused.Remove(column);
             column.ColumnName = output.Name;
             column.ColumnType = output.Type;
+            if (output.KeyNames is { } names)
+                column.AddAnnotation(AttackOutputColumn.KeyValuesKind, new VBuffer<ReadOnlyMemory<char>>(names.Count, names.Select(n => n.AsMemory()).ToArray()),
+                    new VectorDataViewType(TextDataViewType.Instance, names.Count));
         }
         outputDefinition.RemoveAll(unused.Contains);
         var estimator = new MLContext().Transforms.CustomMapping<NoColumns, ShapeRow>(
@@ -177,6 +221,8 @@ internal sealed class AttackMapping
     {
         public float[] Vector0 { get; set; } = [];
         public float[] Vector1 { get; set; } = [];
+        public uint Key0 { get; set; }
+        public uint Key1 { get; set; }
         public int Int0 { get; set; }
         public int Int1 { get; set; }
         public int Int2 { get; set; }
@@ -216,7 +262,14 @@ internal sealed class AttackMapping
         new("inputSchema", $"{AttackName}: column '{name}' has type {actual}; it must be {expected}.");
 
     /// <summary>A getter of one output column of the result <paramref name="current"/> returns.</summary>
-    public static Delegate OutputGetter(AttackOutput output, Func<AttackResult> current) => output switch
+    public static Delegate OutputGetter(AttackOutputColumn column, Func<AttackResult> current) => column switch
+    {
+        { Output: AttackOutput.OriginalLabel, KeyNames: not null } => (ValueGetter<uint>)((ref uint v) => v = (uint)current().OriginalLabel + 1),
+        { Output: AttackOutput.AdversarialLabel, KeyNames: not null } => (ValueGetter<uint>)((ref uint v) => v = (uint)current().AdversarialLabel + 1),
+        _ => OutputGetter(column.Output, current),
+    };
+
+    private static Delegate OutputGetter(AttackOutput output, Func<AttackResult> current) => output switch
     {
         AttackOutput.AdversarialPixels => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(current().AdversarialImage, ref v)),
         AttackOutput.VectorField => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((AdefResult)current()).VectorField, ref v)),

@@ -42,9 +42,8 @@ internal sealed class AttackRowMapper(AttackMapping mapping, DataViewSchema inpu
 
     private sealed class Row(AttackRowMapper mapper, DataViewRow input, bool[] active) : DataViewRow
     {
-        private ValueGetter<VBuffer<float>>? _pixelGetter;
+        private Action<Span<float>>? _readPixels;
         private Func<int>? _labelReader;
-        private VBuffer<float> _pixels;
         private AttackResult? _result;
         private long _resultPosition = -1;
 
@@ -64,7 +63,7 @@ internal sealed class AttackRowMapper(AttackMapping mapping, DataViewSchema inpu
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when the row was created.");
             int inputCount = mapper.InputSchema.Count;
             if (column.Index < inputCount) return input.GetGetter<TValue>(input.Schema[column.Index]);
-            Delegate getter = AttackMapping.OutputGetter(mapper._mapping.Outputs[column.Index - inputCount].Output, Current);
+            Delegate getter = AttackMapping.OutputGetter(mapper._mapping.Outputs[column.Index - inputCount], Current);
             return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
                 $"Column '{column.Name}' has type {column.Type} (raw type {column.Type.RawType.Name}), not {typeof(TValue).Name}.");
         }
@@ -73,15 +72,11 @@ internal sealed class AttackRowMapper(AttackMapping mapping, DataViewSchema inpu
         {
             if (_result is not null && _resultPosition == input.Position) return _result;
             AttackMapping mapping = mapper._mapping;
-            _pixelGetter ??= input.GetGetter<VBuffer<float>>(input.Schema[mapping.InputColumnName]);
+            _readPixels ??= PixelColumnReader.Create(input, input.Schema[mapping.InputColumnName], mapping);
             if (mapping.LabelColumnName is not null)
                 _labelReader ??= AttackMapping.LabelReader(input, input.Schema[mapping.LabelColumnName], mapping.Classifier.ClassCount);
-            _pixelGetter(ref _pixels);
-            if (_pixels.Length != mapping.Shape.Size)
-                throw new InvalidOperationException(
-                    $"{mapping.AttackName}: column '{mapping.InputColumnName}' holds {_pixels.Length} values, not {mapping.Shape.Size}.");
             var image = new float[mapping.Shape.Size];
-            _pixels.CopyTo(image);
+            _readPixels(image);
             _result = mapping.Run(image, _labelReader is null ? null : [_labelReader()])[0];
             _resultPosition = input.Position;
             return _result;

@@ -14,10 +14,12 @@ public abstract class AttackTransformOptions
     /// <summary>Name of the adversarial image column, a vector of C·H·W <see cref="float"/> in the classifier's input space. Default "AdversarialPixels".</summary>
     public string AdversarialPixelsColumnName { get; set; } = "AdversarialPixels";
 
-    /// <summary>Name of the column holding the classifier's label of the clean image (<see cref="int"/>, class index from 0). Default "OriginalLabel".</summary>
+    /// <summary>Name of the column holding the classifier's label of the clean image (<see cref="int"/> class index from 0,
+    /// or a key when <see cref="ClassNames"/> is set). Default "OriginalLabel".</summary>
     public string OriginalLabelColumnName { get; set; } = "OriginalLabel";
 
-    /// <summary>Name of the column holding the classifier's label of the adversarial image (<see cref="int"/>, class index from 0). Default "AdversarialLabel".</summary>
+    /// <summary>Name of the column holding the classifier's label of the adversarial image (<see cref="int"/> class index
+    /// from 0, or a key when <see cref="ClassNames"/> is set). Default "AdversarialLabel".</summary>
     public string AdversarialLabelColumnName { get; set; } = "AdversarialLabel";
 
     /// <summary>Name of the <see cref="bool"/> column that says whether the attack fooled the classifier. Default "Success".</summary>
@@ -56,6 +58,28 @@ public abstract class AttackTransformOptions
     /// </summary>
     public AttackDevice? Device { get; set; }
 
+    /// <summary>
+    /// Scale applied to 8-bit pixel values (0–255) when the input column is an image column
+    /// (<c>LoadImages</c>/<c>ResizeImages</c>): value = (pixel − <see cref="ImageOffset"/>) × <see cref="ImageScale"/>,
+    /// like <c>ExtractPixels</c>' offsetImage/scaleImage. Default 1/255: pixels in [0, 1]. Unused for pixel-vector inputs.
+    /// </summary>
+    /// <remarks>An image column fills the classifier's channels in R, G, B order (3 channels) or with the mean of
+    /// R, G and B (1 channel); for other orders (e.g. BGR models) or per-channel normalisation use
+    /// <c>ExtractPixels</c> and a pixel-vector column.</remarks>
+    public float ImageScale { get; set; } = 1f / 255;
+
+    /// <summary>Offset subtracted from 8-bit pixel values before <see cref="ImageScale"/> (image input columns only). Default 0.</summary>
+    public float ImageOffset { get; set; }
+
+    /// <summary>
+    /// Optional names of the classifier's L classes, in class-index order. When set, the
+    /// <see cref="OriginalLabelColumnName"/> and <see cref="AdversarialLabelColumnName"/> columns are key columns
+    /// (<c>Key&lt;UInt32, L&gt;</c>, value = class index + 1, as ML.NET's own label columns) annotated with these names
+    /// as key values, so <c>MapKeyToValue</c> turns them into names. Default null: the label columns hold
+    /// <see cref="int"/> class indices from 0.
+    /// </summary>
+    public IReadOnlyList<string>? ClassNames { get; set; }
+
     /// <summary>Names of the common output columns, in the order they are added.</summary>
     private protected IEnumerable<string> CommonColumnNames() =>
     [
@@ -64,9 +88,22 @@ public abstract class AttackTransformOptions
     ];
 
     /// <summary>Checks the common settings; throws <see cref="ArgumentException"/> naming the bad one.</summary>
-    private protected void ValidateCommon(IEnumerable<string> extraColumnNames)
+    private protected void ValidateCommon(IEnumerable<string> extraColumnNames, int classCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        if (!float.IsFinite(ImageScale) || ImageScale == 0)
+            throw new ArgumentOutOfRangeException(nameof(ImageScale), ImageScale, "ImageScale must be finite and non-zero.");
+        if (!float.IsFinite(ImageOffset))
+            throw new ArgumentOutOfRangeException(nameof(ImageOffset), ImageOffset, "ImageOffset must be finite.");
+        if (ClassNames is not null)
+        {
+            if (ClassNames.Count != classCount)
+                throw new ArgumentException(
+                    $"ClassNames holds {ClassNames.Count} names but the classifier has {classCount} classes.", nameof(ClassNames));
+            int unnamed = ClassNames.ToList().FindIndex(string.IsNullOrEmpty);
+            if (unnamed >= 0)
+                throw new ArgumentException($"ClassNames[{unnamed}] is null or empty; every class needs a name.", nameof(ClassNames));
+        }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string? name in CommonColumnNames().Concat(extraColumnNames))
         {
@@ -96,7 +133,7 @@ public sealed class AdefTransformOptions : AttackTransformOptions
     internal void Validate(int classCount)
     {
         ArgumentNullException.ThrowIfNull(Attack, nameof(Attack));
-        ValidateCommon([VectorFieldColumnName, TNormColumnName, FieldL2ColumnName]);
+        ValidateCommon([VectorFieldColumnName, TNormColumnName, FieldL2ColumnName], classCount);
         Attack.Validate(classCount);
     }
 }
@@ -110,10 +147,10 @@ public sealed class DeepFoolTransformOptions : AttackTransformOptions
     /// <summary>Name of the perturbation column x_adv − x, a vector of C·H·W <see cref="float"/> in input units. Default "Perturbation".</summary>
     public string PerturbationColumnName { get; set; } = "Perturbation";
 
-    internal void Validate()
+    internal void Validate(int classCount)
     {
         ArgumentNullException.ThrowIfNull(Attack, nameof(Attack));
-        ValidateCommon([PerturbationColumnName]);
+        ValidateCommon([PerturbationColumnName], classCount);
         Attack.Validate();
     }
 }

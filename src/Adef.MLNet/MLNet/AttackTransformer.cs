@@ -51,11 +51,11 @@ public abstract class AttackTransformer<TOptions> : ITransformer, IDisposable
     internal AttackMapping Mapping { get; }
 
     /// <summary>The input schema plus the added columns.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/> of size C·H·W, or an image column of another size.</exception>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => Mapping.GetOutputSchema(inputSchema);
 
     /// <summary>Returns a lazy view of <paramref name="input"/> with the added columns; nothing is attacked until a cursor reads them.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/> of size C·H·W, or an image column of another size.</exception>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -66,7 +66,7 @@ public abstract class AttackTransformer<TOptions> : ITransformer, IDisposable
     /// A row-to-row mapper for <c>PredictionEngine</c>: it attacks each row on its own (batches of one)
     /// when an added column is read. Use <see cref="Transform"/> for batched throughput.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/>, or not of size C·H·W.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector of <see cref="float"/> of size C·H·W, or an image column of another size.</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AttackRowMapper(Mapping, inputSchema);
 
     /// <summary>

@@ -19,7 +19,7 @@ public sealed class DeepFoolTransformer : AttackTransformer<DeepFoolTransformOpt
     internal static AttackMapping CreateMapping(IDifferentiableClassifier classifier, string inputColumnName, DeepFoolTransformOptions options)
     {
         var attack = new DeepFoolAttack(classifier, options.Attack);
-        return new AttackMapping("DeepFool", classifier, inputColumnName, options.LabelColumnName, options.BatchSize,
+        return new AttackMapping("DeepFool", classifier, inputColumnName, options,
             [.. AttackMapping.CommonOutputs(options, classifier.InputShape), new AttackOutputColumn(options.PerturbationColumnName, new VectorDataViewType(NumberDataViewType.Single, classifier.InputShape.Size), AttackOutput.Perturbation)],
             (images, labels) => attack.Run(images, labels));
     }

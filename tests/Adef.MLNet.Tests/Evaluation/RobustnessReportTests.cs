@@ -72,6 +72,30 @@ public sealed class RobustnessReportTests
         Assert.Equal(0.25, report.SuccessRateWithin(1.0), 12);
     }
 
+    [Theory]
+    [InlineData(0.692, 101)] // 0.692 · 100 / 100 rounds below 0.692
+    [InlineData(0.83, 11)]   // 0.83 · 10 / 10 rounds below 0.83
+    public void SuccessCurveEndsExactlyAtTheLargestNormAndTheSuccessRate(double largest, int points)
+    {
+        // The fooled images' ℓ2 0.5, 2.5, 1.5 scaled so that the largest is exactly `largest`.
+        DeepFoolResult[] results = DeepFoolResults().Select(r => r.Outcome == AttackOutcome.Fooled
+            ? new DeepFoolResult
+            {
+                Index = r.Index, OriginalLabel = r.OriginalLabel, AdversarialLabel = r.AdversarialLabel, Outcome = r.Outcome,
+                Iterations = r.Iterations, AdversarialImage = [], PixelL2 = r.PixelL2 == 2.5 ? largest : r.PixelL2 / 2.5 * largest,
+                PixelLInf = 0, Perturbation = [],
+            }
+            : r).ToArray();
+        var report = RobustnessReport.From(results);
+
+        IReadOnlyList<(double Epsilon, double Rate)> curve = report.SuccessCurve(points);
+
+        Assert.Equal(largest, report.SuccessfulNorms.Max());
+        Assert.Equal(largest, curve[^1].Epsilon);
+        Assert.Equal(0.75, curve[^1].Rate, 12);
+        Assert.Equal(report.SuccessRate, curve[^1].Rate);
+    }
+
     [Fact]
     public void EmptyResultsGiveNaN()
     {

@@ -59,6 +59,7 @@ public class AdefModelTests
             AdversarialPixelsColumnName = "DeepFoolPixels", OriginalLabelColumnName = "DeepFoolOriginal",
             AdversarialLabelColumnName = "DeepFoolLabel", SuccessColumnName = "DeepFoolSuccess",
             IterationsColumnName = "DeepFoolIterations", PixelL2ColumnName = "DeepFoolL2", PixelLInfColumnName = "DeepFoolLInf",
+            ClassNames = Enumerable.Range(0, 10).Select(d => $"digit {d}").ToArray(),
         };
         var pipeline = ml.Transforms.CopyColumns("Pixels", "Image")
             .Append(ml.Transforms.Adef(onnx, null, options: adef))
@@ -77,6 +78,8 @@ public class AdefModelTests
         Assert.Equal(double.PositiveInfinity, adefLoaded.Options.Attack.MaxNorm);
         Assert.Equal(3, adefLoaded.Options.BatchSize);
         Assert.Equal(DeepFoolNorm.LInf, Assert.IsType<DeepFoolTransformer>(loaded.ElementAt(2)).Options.Attack.Norm);
+        Assert.Equal(deepFool.ClassNames, Assert.IsType<DeepFoolTransformer>(loaded.ElementAt(2)).Options.ClassNames);
+        Assert.Equal(new KeyDataViewType(typeof(uint), 10), loaded.GetOutputSchema(inputSchema)["DeepFoolLabel"].Type);
         OutputRow[] expected = ml.Data.CreateEnumerable<OutputRow>(model.Transform(data), reuseRowObject: false).ToArray();
         OutputRow[] actual = ml.Data.CreateEnumerable<OutputRow>(loaded.Transform(data), reuseRowObject: false).ToArray();
         Assert.Equal(expected.Length, actual.Length);

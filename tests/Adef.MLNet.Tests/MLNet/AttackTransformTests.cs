@@ -37,13 +37,7 @@ public class AttackTransformTests
         public string Pixels { get; set; } = "";
     }
 
-    /// <summary>
-    /// The schema shape ML.NET's own pipelines give an estimator. <c>SchemaShape.Create</c> is internal
-    /// in ML.NET 5.0.1; the tests reach it by reflection (the library itself never does).
-    /// </summary>
-    private static SchemaShape ShapeOf(DataViewSchema schema) =>
-        (SchemaShape)typeof(SchemaShape).GetMethod("Create", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static,
-            [typeof(DataViewSchema)])!.Invoke(null, [schema])!;
+    private static SchemaShape ShapeOf(DataViewSchema schema) => SchemaShapes.Of(schema);
 
     private static PixelRow[] Rows(int count, int seed = 99)
     {
@@ -123,29 +117,44 @@ public class AttackTransformTests
     }
 
     [Fact]
-    public void CursorSetIsOneCursorOverAllRows()
+    public void CursorSetSplitsLikeTheSourceAndEachCursorAttacksItsOwnRows()
     {
         var ml = new MLContext(seed: 1);
-        IDataView data = ml.Data.LoadFromEnumerable(Rows(5));
-        IDataView attacked = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: new AdefTransformOptions { Attack = Attack, BatchSize = 2 })
+        PixelRow[] rows = Rows(12);
+        // The cache splits a cursor set over disjoint rows once it has been filled.
+        IDataView data = ml.Data.Cache(ml.Data.LoadFromEnumerable(rows));
+        _ = ml.Data.CreateEnumerable<PixelRow>(data, reuseRowObject: false).Count();
+        IDataView attacked = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: new AdefTransformOptions { Attack = Attack, BatchSize = 1 })
             .Fit(data).Transform(data);
 
-        DataViewRowCursor[] cursors = attacked.GetRowCursorSet(attacked.Schema, n: 4);
-        var cursor = Assert.Single(cursors);
-        var getter = cursor.GetGetter<int>(attacked.Schema["Id"]);
-        var success = cursor.GetGetter<bool>(attacked.Schema["Success"]);
-        var ids = new List<int>();
-        while (cursor.MoveNext())
+        DataViewRowCursor[] cursors = attacked.GetRowCursorSet(attacked.Schema, n: 3);
+        Assert.True(cursors.Length > 1, $"expected the cached source to split, got {cursors.Length} cursor(s)");
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<int, (int Label, bool Success, double TNorm)>();
+        Parallel.ForEach(cursors, cursor =>
         {
-            int id = 0;
-            bool fooled = false;
-            getter(ref id);
-            success(ref fooled);
-            ids.Add(id);
-            Assert.Equal(ids.Count - 1, cursor.Position);
-        }
-        cursor.Dispose();
-        Assert.Equal(Enumerable.Range(0, 5), ids);
+            using (cursor)
+            {
+                var id = cursor.GetGetter<int>(attacked.Schema["Id"]);
+                var label = cursor.GetGetter<int>(attacked.Schema["AdversarialLabel"]);
+                var success = cursor.GetGetter<bool>(attacked.Schema["Success"]);
+                var tNorm = cursor.GetGetter<double>(attacked.Schema["TNorm"]);
+                while (cursor.MoveNext())
+                {
+                    int i = 0, l = 0;
+                    bool s = false;
+                    double t = 0;
+                    id(ref i); label(ref l); success(ref s); tNorm(ref t);
+                    Assert.True(seen.TryAdd(i, (l, s, t)), $"row {i} was served twice");
+                }
+            }
+        });
+
+        // Batches of one do not depend on which rows share a batch, so each row equals the direct attack exactly.
+        AdefResult[] expected = new AdefAttack(QuadrantBlobs.Classifier, Attack with { BatchSize = 1 })
+            .Run(rows.SelectMany(r => r.Pixels).ToArray());
+        Assert.Equal(rows.Length, seen.Count);
+        for (int i = 0; i < rows.Length; i++)
+            Assert.Equal((expected[i].AdversarialLabel, expected[i].Success, expected[i].TNorm), seen[i]);
     }
 
     [Fact]

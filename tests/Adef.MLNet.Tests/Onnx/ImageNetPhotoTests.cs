@@ -32,7 +32,7 @@ public class ImageNetPhotoTests
     {
         using var decoded = SKBitmap.Decode(path) ?? throw new InvalidDataException($"'{path}' could not be decoded.");
         using var resized = decoded.Resize(new SKImageInfo(Side, Side, SKColorType.Rgba8888, SKAlphaType.Premul),
-            new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+            SKFilterQuality.Medium); // bilinear with mipmaps
         var planes = new float[3 * Side * Side];
         for (int y = 0; y < Side; y++)
             for (int x = 0; x < Side; x++)

@@ -1,9 +1,10 @@
 using Adef.MLNet.Data;
 using Adef.Samples;
+using Microsoft.ML;
 
 namespace Adef.MLNet.Tests.Samples;
 
-/// <summary>The mlnet command's PNG digits: every grey byte and the label in the file name survive the round trip.</summary>
+/// <summary>The mlnet command's PNG digits through ML.NET's image front end: every grey byte and the label in the file name survive the round trip.</summary>
 public class MlNetCommandPiecesTests
 {
     [Fact]
@@ -18,11 +19,18 @@ public class MlNetCommandPiecesTests
             var digits = new LabeledImages(pixels, [7, 0, 9], 1, 28, 28);
 
             MlNetCommand.WritePngs(digits, folder);
-            MlNetCommand.FileRow[] rows = MlNetCommand.ReadPngs(folder);
+            MlNetCommand.FileRow[] files = MlNetCommand.ListPngs(folder);
+            var ml = new MLContext(seed: 1);
+            IDataView data = ml.Data.LoadFromEnumerable(files);
+            MlNetCommand.PixelRow[] rows = ml.Data.CreateEnumerable<MlNetCommand.PixelRow>(
+                MlNetCommand.FrontEnd(ml, folder).Fit(data).Transform(data), reuseRowObject: false).ToArray();
 
-            Assert.Equal(["00000-7.png", "00001-0.png", "00002-9.png"], rows.Select(r => r.ImagePath));
-            Assert.Equal([7, 0, 9], rows.Select(r => r.Label));
-            for (int d = 0; d < 3; d++) Assert.Equal(digits.Image(d).ToArray(), rows[d].Pixels);
+            Assert.Equal(["00000-7.png", "00001-0.png", "00002-9.png"], files.Select(r => r.ImagePath));
+            Assert.Equal([7, 0, 9], files.Select(r => r.Label));
+            Assert.Equal(files.Select(f => f.ImagePath), rows.Select(r => r.ImagePath));
+            // ExtractPixels multiplies each byte by the float 1/255 (not a division): compare the bytes.
+            for (int d = 0; d < 3; d++)
+                Assert.Equal(digits.Image(d).ToArray().Select(v => (int)MathF.Round(v * 255)), rows[d].Pixels.Select(v => (int)MathF.Round(v * 255)));
         }
         finally
         {

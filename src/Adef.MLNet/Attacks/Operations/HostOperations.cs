@@ -60,7 +60,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return logits;
     }
 
-    public ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null)
+    public ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null, bool lossGradients = false)
     {
         var x = Host(images);
         int n = x.Count, classes = classifier.ClassCount, k = targets is null ? 0 : targetsPerImage;
@@ -73,6 +73,12 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
             if (targets is null)
             {
                 classifier.ComputeLogits(x.Span, n, logits.AsSpan(0, n * classes));
+            }
+            else if (lossGradients)
+            {
+                gradients = new HostRows(n, _shape.Channels, _plane);
+                evaluation.Gradients = gradients;
+                classifier.ComputeLogitsAndLossGradients(x.Span, n, targets.AsSpan(0, n), logits.AsSpan(0, n * classes), gradients.Span);
             }
             else
             {
@@ -250,6 +256,20 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
             ReadOnlySpan<float> o = x.Row(i), ri = d.Row(i);
             Span<float> target = result.Row(i);
             for (int p = 0; p < target.Length; p++) target[p] = Math.Clamp(o[p] + factor * ri[p], min, max);
+        });
+        return result;
+    }
+
+    public IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max)
+    {
+        HostRows v = Host(values), o = Host(centres);
+        var result = new HostRows(v.Count, v.Planes, _plane);
+        Parallel.For(0, v.Count, i =>
+        {
+            ReadOnlySpan<float> vi = v.Row(i), oi = o.Row(i);
+            Span<float> target = result.Row(i);
+            for (int p = 0; p < target.Length; p++)
+                target[p] = Math.Clamp(Math.Clamp(vi[p], oi[p] - epsilon, oi[p] + epsilon), min, max);
         });
         return result;
     }

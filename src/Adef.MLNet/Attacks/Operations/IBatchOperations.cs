@@ -47,8 +47,10 @@ internal interface IBatchOperations : IDisposable
     /// Runs the classifier on the images: with <paramref name="targets"/> (n·K labels), also the margin gradients
     /// ∇(F_t − F_c) with c the current label, as rows of K·C planes; per-image label, top-two gap, finiteness and
     /// the logits at the targets, at the label and at <paramref name="references"/> (n labels, when given) come back to the host.
+    /// With <paramref name="lossGradients"/>, <paramref name="targets"/> holds one label y per image and the gradients are
+    /// ∇ₓ CE(F(x), y) instead, rows of C planes (PGD).
     /// </summary>
-    ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null);
+    ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null, bool lossGradients = false);
 
     /// <summary>∂/∂x and ∂/∂y of each image (numpy.gradient semantics, see <c>ImageGradient</c>).</summary>
     (IRows Dx, IRows Dy) ImageGradient(IRows images);
@@ -91,6 +93,9 @@ internal interface IBatchOperations : IDisposable
 
     /// <summary>New rows <c>clamp(original + factor·r, min, max)</c>.</summary>
     IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max);
+
+    /// <summary>New rows <c>clamp(clamp(values, centres − ε, centres + ε), min, max)</c>: onto the ℓ∞ ball, then the valid range.</summary>
+    IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max);
 
     /// <summary>Whether every value of each row is finite.</summary>
     bool[] AllFinite(IRows rows);

@@ -68,7 +68,7 @@ internal sealed class TorchOperations : IBatchOperations
         return ToHost<float>(_classifier.Logits(T(images)));
     }
 
-    public ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null)
+    public ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null, bool lossGradients = false)
     {
         int n = images.Count, k = targets is null ? 0 : targetsPerImage;
         var evaluation = new ClassifierEvaluation(n, k);
@@ -81,6 +81,13 @@ internal sealed class TorchOperations : IBatchOperations
         {
             logits = _classifier.Logits(x);
             finite = logits.isfinite().all(1);
+        }
+        else if (lossGradients)
+        {
+            (logits, Tensor gradients) = _classifier.LogitsAndLossGradients(x, Indices(targets.AsSpan(0, n)));
+            finite = logits.isfinite().all(1).logical_and(gradients.view(n, -1).isfinite().all(1));
+            evaluation.Gradients = Rows(gradients.view(n, _channels, _height, _width));
+            targetIndices = Indices(targets.AsSpan(0, n)).view(n, 1);
         }
         else
         {
@@ -217,6 +224,16 @@ internal sealed class TorchOperations : IBatchOperations
     {
         using var scope = NewDisposeScope();
         Tensor x = T(r) * factor + T(original);
+        bool low = !float.IsNegativeInfinity(min), high = !float.IsPositiveInfinity(max);
+        if (low || high) x = x.clamp(low ? min : null, high ? max : null);
+        return Rows(x);
+    }
+
+    public IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max)
+    {
+        using var scope = NewDisposeScope();
+        Tensor o = T(centres);
+        Tensor x = maximum(minimum(T(values), o + epsilon), o - epsilon);
         bool low = !float.IsNegativeInfinity(min), high = !float.IsPositiveInfinity(max);
         if (low || high) x = x.clamp(low ? min : null, high ? max : null);
         return Rows(x);

@@ -175,6 +175,51 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         }
     }
 
+    /// <summary>
+    /// Computes the logits and each image's cross-entropy gradient <c>∇ₓ CE(F(xᵢ), yᵢ)</c> with one forward and one
+    /// backward pass (autograd of the summed per-image losses with respect to the input only: parameter gradients are
+    /// neither computed nor accumulated, so an optimiser sharing the module sees no stale gradients).
+    /// </summary>
+    /// <inheritdoc cref="IDifferentiableClassifier.ComputeLogitsAndLossGradients" path="/param"/>
+    public void ComputeLogitsAndLossGradients(
+        ReadOnlySpan<float> images, int count, ReadOnlySpan<int> labels, Span<float> logits, Span<float> gradients)
+    {
+        ClassifierArguments.CheckLossGradients(this, images, count, labels, logits, gradients);
+        if (count == 0) return;
+        var targets = new long[count];
+        for (int i = 0; i < count; i++) targets[i] = labels[i];
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using var grad = enable_grad();
+            Tensor x = ToTensor(images, count).requires_grad_(true);
+            Tensor output = Forward(x, count);
+            CopyToSpan(output, logits);
+            Tensor loss = nn.functional.cross_entropy(output, tensor(targets).to(Device), reduction: nn.Reduction.Sum);
+            CopyToSpan(autograd.grad(new[] { loss }, new[] { x })[0], gradients);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">A tensor has the wrong shape, type or device.</exception>
+    public (Tensor Logits, Tensor Gradients) LogitsAndLossGradients(Tensor images, Tensor labels)
+    {
+        long count = CheckImages(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.ndim != 1 || labels.shape[0] != count || labels.dtype != ScalarType.Int64)
+            throw new ArgumentException($"Expected {count} int64 labels, got [{string.Join(", ", labels.shape)}] {labels.dtype}.", nameof(labels));
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using var grad = enable_grad();
+            Tensor x = images.detach().requires_grad_(true);
+            Tensor output = Forward(x, count);
+            Tensor loss = nn.functional.cross_entropy(output, labels, reduction: nn.Reduction.Sum);
+            Tensor gradients = autograd.grad(new[] { loss }, new[] { x })[0];
+            return (output.detach().MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
+        }
+    }
+
     private long CheckImages(Tensor images)
     {
         ArgumentNullException.ThrowIfNull(images);

@@ -1,0 +1,64 @@
+namespace Adef.MLNet.Attacks;
+
+/// <summary>
+/// Options of projected gradient descent in ℓ∞ (Madry et al., ICLR 2018): random start in the ε ball, then
+/// <see cref="Steps"/> steps of <see cref="StepSize"/> along the sign of the cross-entropy gradient, each followed by
+/// projection onto the ball and clipping to the valid range. Defaults are the MNIST settings of the ADef paper's
+/// adversarial-training comparison (ε 0.3, 40 steps of 0.01). Values are in the classifier's input units.
+/// </summary>
+public sealed record PgdOptions
+{
+    /// <summary>Radius ε of the ℓ∞ ball around the clean image, in input units (pixels in [0, 1] for MNIST). Default 0.3; 0 returns the image.</summary>
+    public double Epsilon { get; init; } = 0.3;
+
+    /// <summary>Length of each signed-gradient step, in input units. Default 0.01.</summary>
+    public double StepSize { get; init; } = 0.01;
+
+    /// <summary>Number of steps; all are taken (success is decided at the end). Default 40; 0 returns the clean image.</summary>
+    public int Steps { get; init; } = 40;
+
+    /// <summary>Start from a uniform random point of the ε ball, U(−ε, ε) per pixel (then clipped). Default true.</summary>
+    public bool RandomStart { get; init; } = true;
+
+    /// <summary>
+    /// Seed of the random start. Image <c>i</c> of a run draws from its own generator seeded with (Seed, i), so the
+    /// result does not depend on <see cref="BatchSize"/>. Default 0.
+    /// </summary>
+    public int Seed { get; init; }
+
+    /// <summary>Lower bound of valid input values, applied after every step, or <see langword="null"/> for none (normalised inputs). Default 0.</summary>
+    public float? ClipMin { get; init; } = 0;
+
+    /// <summary>Upper bound of valid input values, applied after every step, or <see langword="null"/> for none (normalised inputs). Default 1.</summary>
+    public float? ClipMax { get; init; } = 1;
+
+    /// <summary>Most images sent to the classifier in one call; finished images are replaced by waiting ones. Default 256.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>
+    /// Where the per-step work runs. Default <see cref="AttackExecution.Auto"/>: on the classifier's GPU for a CUDA
+    /// <see cref="Classifiers.ITensorClassifier"/>, host spans otherwise.
+    /// </summary>
+    public AttackExecution Execution { get; init; } = AttackExecution.Auto;
+
+    /// <summary>Let cuBLAS and cuDNN use TF32 on a CUDA TorchSharp classifier. Default <see langword="false"/>: full fp32 (see <see cref="AdefOptions.AllowTf32"/>).</summary>
+    public bool AllowTf32 { get; init; }
+
+    internal void Validate()
+    {
+        if (!(Epsilon >= 0) || double.IsInfinity(Epsilon))
+            throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be a finite number ≥ 0 (input units).");
+        if (!(StepSize >= 0) || double.IsInfinity(StepSize))
+            throw new ArgumentOutOfRangeException(nameof(StepSize), StepSize, "StepSize must be a finite number ≥ 0 (input units).");
+        ArgumentOutOfRangeException.ThrowIfNegative(Steps, nameof(Steps));
+        if (ClipMin is { } low && !float.IsFinite(low))
+            throw new ArgumentOutOfRangeException(nameof(ClipMin), low, "ClipMin must be a finite number (or null for no bound).");
+        if (ClipMax is { } high && !float.IsFinite(high))
+            throw new ArgumentOutOfRangeException(nameof(ClipMax), high, "ClipMax must be a finite number (or null for no bound).");
+        if (ClipMin is { } min && ClipMax is { } max && !(min < max))
+            throw new ArgumentException($"ClipMin ({min}) must be smaller than ClipMax ({max}).", nameof(ClipMin));
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        if (!Enum.IsDefined(Execution))
+            throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Unknown AttackExecution.");
+    }
+}

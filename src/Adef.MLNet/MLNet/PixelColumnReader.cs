@@ -1,0 +1,72 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+
+namespace Adef.MLNet.MLNet;
+
+/// <summary>
+/// Reads the attack's input column of the current row into C·H·W floats: a pixel vector as it is, or an
+/// image (<see cref="MLImage"/>) converted to channel planes with the transform's scale and offset.
+/// </summary>
+internal static class PixelColumnReader
+{
+    /// <summary>A reader of <paramref name="column"/> on <paramref name="row"/> that fills a span of C·H·W values.</summary>
+    public static Action<Span<float>> Create(DataViewRow row, DataViewSchema.Column column, AttackMapping mapping)
+    {
+        if (column.Type is ImageDataViewType)
+        {
+            ValueGetter<MLImage> getImage = row.GetGetter<MLImage>(column);
+            return destination =>
+            {
+                MLImage image = null!;
+                getImage(ref image);
+                CopyImage(image, destination, mapping, row.Position);
+            };
+        }
+
+        ValueGetter<VBuffer<float>> getPixels = row.GetGetter<VBuffer<float>>(column);
+        VBuffer<float> pixels = default;
+        return destination =>
+        {
+            getPixels(ref pixels);
+            if (pixels.Length != destination.Length)
+                throw new InvalidOperationException(
+                    $"{mapping.AttackName}: row {row.Position} of column '{mapping.InputColumnName}' holds {pixels.Length} values, not {destination.Length}.");
+            pixels.CopyTo(destination);
+        };
+    }
+
+    private static void CopyImage(MLImage? image, Span<float> destination, AttackMapping mapping, long position)
+    {
+        var shape = mapping.Shape;
+        string where = $"{mapping.AttackName}: row {position} of image column '{mapping.InputColumnName}'";
+        if (image is null)
+            throw new InvalidOperationException($"{where} holds no image (was the file missing? LoadImages gives null for unreadable files).");
+        if (image.Height != shape.Height || image.Width != shape.Width)
+            throw new InvalidOperationException(
+                $"{where} is {image.Height}×{image.Width} pixels; the classifier takes {shape.Height}×{shape.Width} (resize it, e.g. with ResizeImages).");
+        (int red, int green, int blue) = image.PixelFormat switch
+        {
+            MLPixelFormat.Bgra32 => (2, 1, 0),
+            MLPixelFormat.Rgba32 => (0, 1, 2),
+            _ => throw new InvalidOperationException($"{where} has pixel format {image.PixelFormat}; Bgra32 or Rgba32 is needed."),
+        };
+        ReadOnlySpan<byte> pixels = image.Pixels;
+        int plane = shape.Height * shape.Width;
+        float scale = mapping.ImageScale, offset = mapping.ImageOffset;
+        for (int p = 0; p < plane; p++)
+        {
+            ReadOnlySpan<byte> bgra = pixels.Slice(4 * p, 4);
+            if (shape.Channels == 1)
+            {
+                destination[p] = ((bgra[red] + bgra[green] + bgra[blue]) / 3f - offset) * scale;
+            }
+            else
+            {
+                destination[p] = (bgra[red] - offset) * scale;
+                destination[plane + p] = (bgra[green] - offset) * scale;
+                destination[2 * plane + p] = (bgra[blue] - offset) * scale;
+            }
+        }
+    }
+}

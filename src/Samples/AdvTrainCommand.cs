@@ -1,0 +1,229 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.TorchSharp;
+using Adef.MLNet.Data;
+using Adef.MLNet.Evaluation;
+using Adef.MLNet.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace Adef.Samples;
+
+/// <summary>
+/// The ADef paper's adversarial-training experiment: clean, PGD-trained and ADef-trained MNIST-A and MNIST-B, each
+/// evaluated for accuracy, PGD success and ADef success, printed beside the paper's table. Adversarial models are
+/// fine-tuned from the clean ones on a budget a 2-core CPU can afford.
+/// </summary>
+internal static class AdvTrainCommand
+{
+    /// <summary>Default adversarial fine-tuning epochs (a checkpoint after each, so an interrupted run loses at most one).</summary>
+    public const int DefaultEpochs = 4;
+
+    /// <summary>Default training images per adversarial epoch (chosen so each model trains in under an hour on 2 cores).</summary>
+    public const int DefaultTrainImages = 5000;
+
+    private static readonly string[] Architectures = { "MNIST-A", "MNIST-B" };
+    private static readonly AdversarialTraining[] Methods = { AdversarialTraining.Pgd, AdversarialTraining.Adef };
+
+    /// <summary>The paper's second table: (accuracy, PGD success, ADef success) of the adversarially trained models.</summary>
+    private static readonly Dictionary<(string, AdversarialTraining), (double Accuracy, double Pgd, double Adef)> Seed = new()
+    {
+        [("MNIST-A", AdversarialTraining.Pgd)] = (0.9836, 0.0581, 0.0667),
+        [("MNIST-A", AdversarialTraining.Adef)] = (0.9895, 1.0000, 0.5416),
+        [("MNIST-B", AdversarialTraining.Pgd)] = (0.9874, 0.0584, 0.2035),
+        [("MNIST-B", AdversarialTraining.Adef)] = (0.9879, 1.0000, 0.4507),
+    };
+
+    /// <summary>What the command runs.</summary>
+    /// <param name="Epochs">Adversarial fine-tuning epochs.</param>
+    /// <param name="TrainImages">Training images per adversarial epoch.</param>
+    /// <param name="TestImages">Test digits evaluated (the first ones).</param>
+    /// <param name="Output">Folder for results.json.</param>
+    /// <param name="CleanEpochs">Epochs of the clean models (the last two at a tenth of the rate, as in <c>mnist</c>).</param>
+    /// <param name="CleanImagesPerEpoch">Images per clean epoch; null = all 60000 (the <c>mnist</c> command's MNIST-A is reused).</param>
+    /// <param name="Architectures">The architectures to run; null = MNIST-A and MNIST-B.</param>
+    /// <param name="CleanOnly">Only get (or train) and evaluate the clean models, e.g. to prepare the cache.</param>
+    internal sealed record Settings(int Epochs, int TrainImages, int TestImages, string Output, int CleanEpochs, int? CleanImagesPerEpoch = null,
+        IReadOnlyList<string>? Architectures = null, bool CleanOnly = false);
+
+    /// <summary>One evaluated model.</summary>
+    internal sealed record Row(string Model, string AdversarialTraining, string Training, double Accuracy, double PgdSuccess, double AdefSuccess,
+        AttackSummary Pgd, AttackSummary Adef, double PgdSeconds, double AdefSeconds,
+        double? SeedAccuracy, double? SeedPgdSuccess, double? SeedAdefSuccess);
+
+    public static Command Create()
+    {
+        var epochs = new Option<int>("--epochs") { Description = "Adversarial fine-tuning epochs per model (cached; asking for more resumes).", DefaultValueFactory = _ => DefaultEpochs };
+        var trainImages = new Option<int>("--train-images") { Description = "Training images per adversarial epoch (a fresh shuffle each epoch).", DefaultValueFactory = _ => DefaultTrainImages };
+        var testImages = new Option<int>("--test-images") { Description = "Test digits to evaluate (the first ones, 1–10000).", DefaultValueFactory = _ => 1000 };
+        var cleanEpochs = new Option<int>("--clean-epochs") { Description = "Epochs of the clean MNIST-A/B (as the mnist command: the last two at lr 1e-5).", DefaultValueFactory = _ => 22 };
+        var cleanImages = new Option<int?>("--clean-train-images") { Description = "Images per clean epoch (default: all 60000; a smaller number names a different cached model)." };
+        var measure = new Option<int>("--measure-steps") { Description = "Only time this many training steps of each model and method, print seconds per step, and exit (0 = off).", DefaultValueFactory = _ => 0 };
+        var architectures = new Option<string[]>("--architectures")
+        {
+            Description = "Architectures to run (MNIST-A, MNIST-B).", DefaultValueFactory = _ => Architectures, AllowMultipleArgumentsPerToken = true,
+        };
+        var output = new Option<string>("--out") { Description = "Output folder for results.json.", DefaultValueFactory = _ => Path.Combine("out", "advtrain") };
+        var cleanOnly = new Option<bool>("--clean-only") { Description = "Only get (or train) and evaluate the clean models, e.g. to fill the model cache first." };
+        var command = new Command("advtrain",
+            "Clean, PGD- and ADef-trained MNIST-A/B (adversarial ones fine-tuned from the clean weights; all cached): accuracy, PGD and ADef success, the paper's table.");
+        foreach (Option option in new Option[] { epochs, trainImages, testImages, cleanEpochs, cleanImages, architectures, measure, output, cleanOnly }) command.Options.Add(option);
+        command.SetAction(parse =>
+        {
+            var settings = new Settings(parse.GetValue(epochs), parse.GetValue(trainImages), parse.GetValue(testImages), parse.GetValue(output)!,
+                parse.GetValue(cleanEpochs), parse.GetValue(cleanImages), parse.GetValue(architectures), parse.GetValue(cleanOnly));
+            int steps = parse.GetValue(measure);
+            string[] unknown = settings.Architectures!.Except(Architectures).ToArray();
+            if (unknown.Length > 0 || settings.Architectures!.Count == 0)
+            {
+                AnsiConsole.MarkupLine($"[red]--architectures takes {string.Join(" and ", Architectures)}; got '{Markup.Escape(string.Join(" ", unknown))}'.[/]");
+                return 2;
+            }
+            if (settings.Epochs < 1 || settings.TrainImages < 1 || settings.TestImages is < 1 or > 10000 || settings.CleanEpochs < 1
+                || settings.CleanImagesPerEpoch < 1 || steps < 0)
+            {
+                AnsiConsole.MarkupLine("[red]--epochs, --train-images, --clean-epochs and --clean-train-images must be ≥ 1, --test-images lie in 1–10000, --measure-steps be ≥ 0.[/]");
+                return 2;
+            }
+            set_num_threads(Environment.ProcessorCount);
+            LabeledImages train = Mnist.LoadTrain();
+            if (steps > 0)
+            {
+                MeasureSteps(train, steps, settings);
+                return 0;
+            }
+            Run(settings, train, Mnist.LoadTest().Take(settings.TestImages));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Gets or trains the six models, evaluates them on <paramref name="test"/>, prints the table and writes results.json.</summary>
+    internal static IReadOnlyList<Row> Run(Settings settings, LabeledImages train, LabeledImages test)
+    {
+        var rows = new List<Row>();
+        foreach (string architecture in settings.Architectures ?? Architectures)
+        {
+            TrainingOptions cleanOptions = CleanOptions(settings);
+            using var clean = MnistModelCache.GetOrTrain(architecture, cleanOptions, train);
+            int cleanEpochs = MnistModelCache.EpochsCompleted(architecture, cleanOptions);
+            string cleanDescription = $"{Path.GetFileName(MnistModelCache.Stem(architecture, cleanOptions))} after {cleanEpochs} epochs";
+            rows.Add(Evaluate(clean, architecture, AdversarialTraining.None, $"clean, {cleanEpochs} epochs", test));
+            foreach (AdversarialTraining method in settings.CleanOnly ? [] : Methods)
+            {
+                TrainingOptions options = AdversarialOptions(settings, method);
+                using var model = MnistModelCache.GetOrTrain(architecture, options, train, (clean, cleanDescription));
+                string training = $"fine-tuned from {cleanDescription}: {MnistModelCache.EpochsCompleted(architecture, options)} epoch(s) × " +
+                    $"{Math.Min(settings.TrainImages, train.Count)} images";
+                rows.Add(Evaluate(model, architecture, method, training, test));
+            }
+        }
+
+        PrintTable(rows, settings, test.Count);
+        Directory.CreateDirectory(settings.Output);
+        string path = Path.Combine(settings.Output, "results.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(new
+        {
+            testImages = test.Count,
+            adversarialEpochs = settings.Epochs,
+            adversarialImagesPerEpoch = Math.Min(settings.TrainImages, train.Count),
+            fineTuned = "Adversarial models start from the clean model's weights (fine-tuning), unlike the paper's training from scratch.",
+            cleanEpochs = settings.CleanEpochs,
+            trainingPgd = new PgdOptions(),
+            trainingAdef = AdefOptions.AdversarialTraining,
+            evaluationPgd = new PgdOptions(),
+            evaluationAdef = AdefOptions.AdversarialTraining,
+            threads = Environment.ProcessorCount,
+            models = rows,
+        }, JsonOptions));
+        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.GetFullPath(path))}.");
+        return rows;
+    }
+
+    private static TrainingOptions CleanOptions(Settings settings) => new()
+    {
+        Epochs = settings.CleanEpochs, FinalEpochsAtTenthRate = Math.Min(2, settings.CleanEpochs), ImagesPerEpoch = settings.CleanImagesPerEpoch,
+    };
+
+    private static TrainingOptions AdversarialOptions(Settings settings, AdversarialTraining method) => new()
+    {
+        Epochs = settings.Epochs, ImagesPerEpoch = settings.TrainImages, AdversarialTraining = method,
+    };
+
+    private static Row Evaluate(nn.Module<Tensor, Tensor> model, string architecture, AdversarialTraining method, string training, LabeledImages test)
+    {
+        string title = MnistModelCache.Title(architecture, new TrainingOptions { AdversarialTraining = method });
+        using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10);
+        double accuracy = ClassifierAccuracy.Accuracy(classifier, test);
+        var (pgd, pgdSeconds) = AttackRunner.Run($"{title}: PGD", test.Count,
+            progress => new PgdAttack(classifier, new PgdOptions()).Run(test.Pixels, test.Labels, progress));
+        var (adef, adefSeconds) = AttackRunner.Run($"{title}: ADef", test.Count,
+            progress => new AdefAttack(classifier, AdefOptions.AdversarialTraining).Run(test.Pixels, test.Labels, progress));
+        var pgdSummary = AttackSummary.From(pgd);
+        var adefSummary = AttackSummary.From(adef);
+        (double Accuracy, double Pgd, double Adef)? seed = Seed.TryGetValue((architecture, method), out var s) ? s : null;
+        AnsiConsole.MarkupLine($"{Markup.Escape(title)}: accuracy {accuracy:P2}, PGD success {pgdSummary.SuccessRate:P2}, ADef success {adefSummary.SuccessRate:P2}.");
+        return new Row(architecture, method.ToString(), training, accuracy, pgdSummary.SuccessRate, adefSummary.SuccessRate,
+            pgdSummary, adefSummary, pgdSeconds, adefSeconds, seed?.Accuracy, seed?.Pgd, seed?.Adef);
+    }
+
+    private static void PrintTable(IReadOnlyList<Row> rows, Settings settings, int testImages)
+    {
+        var table = new Table().Title($"Adversarially trained MNIST models: this run on {testImages} test digits (seed paper in parentheses)");
+        foreach (string column in new[] { "Model", "Adv. training", "Accuracy", "PGD success", "ADef success" })
+            table.AddColumn(new TableColumn(column).RightAligned());
+        foreach (Row row in rows)
+            table.AddRow(row.Model, row.AdversarialTraining == nameof(AdversarialTraining.None) ? "none" : row.AdversarialTraining.ToUpperInvariant(),
+                Cell(row.Accuracy, row.SeedAccuracy), Cell(row.PgdSuccess, row.SeedPgdSuccess), Cell(row.AdefSuccess, row.SeedAdefSuccess));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(Markup.Escape(
+            $"Clean models: {settings.CleanEpochs} epochs of {(settings.CleanImagesPerEpoch is { } clean ? clean.ToString() : "all")} training images. " +
+            $"Adversarial models: fine-tuned from the clean weights for {settings.Epochs} epoch(s) of {settings.TrainImages} training images " +
+            "(the paper trains from scratch), Adam 1e-4, batch 50, each batch replaced by PGD (ε 0.3, 40 × 0.01, random start) " +
+            "or ADef (candidates {1}, 40 iterations, ‖τ‖_T ≤ 3 px, σ 1) examples. Evaluation: PGD with the same settings; ADef with the " +
+            "adversarial-training settings (‖τ‖_T ≤ 3 px, σ 1, candidates {1}, 40 iterations). Success rates count the correctly classified digits."));
+    }
+
+    /// <summary>"12.34% (56.78%)": this run, then the paper's number; "–" for a rate over no attacked digits.</summary>
+    private static string Cell(double value, double? seed) => (double.IsNaN(value) ? "–" : $"{value:0.00%}") + (seed is { } s ? $" ({s:0.00%})" : "");
+
+    /// <summary>Times <paramref name="steps"/> training steps of clean, PGD and ADef training for each architecture.</summary>
+    private static void MeasureSteps(LabeledImages train, int steps, Settings settings)
+    {
+        var table = new Table().Title($"Training time per step (batch 50, {steps} steps each after one warm-up step, {Environment.ProcessorCount} threads)");
+        foreach (string column in new[] { "Model", "Training", "Weights", "s/step", "CPU s/step", "Images/hour", "Steps in 1 h" })
+            table.AddColumn(new TableColumn(column).RightAligned());
+        foreach (string architecture in settings.Architectures ?? Architectures)
+        {
+            int cachedEpochs = MnistModelCache.EpochsCompleted(architecture, CleanOptions(settings));
+            bool cached = cachedEpochs > 0;
+            using var start = cached ? MnistModelCache.GetOrTrain(architecture, CleanOptions(settings with { CleanEpochs = cachedEpochs }), train)
+                : MnistModelCache.Create(architecture);
+            foreach (AdversarialTraining method in new[] { AdversarialTraining.None, AdversarialTraining.Pgd, AdversarialTraining.Adef })
+            {
+                using var model = MnistModelCache.Create(architecture);
+                model.load_state_dict(start.state_dict());
+                // One untimed warm-up step (first-call allocations), then the timed steps on fresh images.
+                ClassifierTrainer.Train(model, train, new TrainingOptions { Epochs = 1, ImagesPerEpoch = 50, AdversarialTraining = method, Seed = 1 });
+                var options = new TrainingOptions { Epochs = 1, ImagesPerEpoch = steps * 50, AdversarialTraining = method };
+                TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+                var stopwatch = Stopwatch.StartNew();
+                ClassifierTrainer.Train(model, train, options);
+                double perStep = stopwatch.Elapsed.TotalSeconds / steps;
+                double cpuPerStep = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / steps;
+                table.AddRow(architecture, method.ToString(), cached ? "clean (cached)" : "random init", $"{perStep:0.000}", $"{cpuPerStep:0.000}",
+                    $"{3600 / perStep * 50:0}", $"{3600 / perStep:0}");
+            }
+        }
+        AnsiConsole.Write(table);
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Adef.MLNet.Data;
+using Adef.MLNet.Tests.TestSupport;
+using Adef.Samples;
+
+namespace Adef.MLNet.Tests.Samples;
+
+/// <summary>The advtrain command end to end on MNIST-A with a tiny budget and synthetic 28×28 digits, in a private cache.</summary>
+[Collection(EnvironmentCollection.Name)]
+public class AdvTrainCommandTests
+{
+    [Fact]
+    public void TrainsCachesEvaluatesAndResumesTheAdversarialModels()
+    {
+        using var cache = new TempFolder();
+        using var output = new TempFolder();
+        using var environment = new EnvironmentVariableScope(DataCache.EnvironmentVariable, cache.Path);
+        LabeledImages train = Squares(30, seed: 1), test = Squares(4, seed: 2);
+        var settings = new AdvTrainCommand.Settings(Epochs: 1, TrainImages: 10, TestImages: 4, Output: output.Path, CleanEpochs: 1,
+            CleanImagesPerEpoch: 10, Architectures: new[] { "MNIST-A" });
+
+        IReadOnlyList<AdvTrainCommand.Row> rows = AdvTrainCommand.Run(settings, train, test);
+
+        Assert.Equal(new[] { "None", "Pgd", "Adef" }, rows.Select(r => r.AdversarialTraining));
+        Assert.All(rows, r =>
+        {
+            Assert.Equal("MNIST-A", r.Model);
+            Assert.InRange(r.Accuracy, 0, 1);
+            Assert.Equal(4, r.Pgd.Images);
+            Assert.Equal(4, r.Adef.Images);
+        });
+        Assert.Equal((0.9836, 0.0581, 0.0667), (rows[1].SeedAccuracy, rows[1].SeedPgdSuccess, rows[1].SeedAdefSuccess));
+        Assert.Null(rows[0].SeedAccuracy);
+        string models = Path.Combine(cache.Path, "models");
+        byte[] clean = File.ReadAllBytes(Path.Combine(models, "mnist-a-seed0.weights"));
+        byte[] pgd = File.ReadAllBytes(Path.Combine(models, "mnist-a-pgd-seed0.weights"));
+        Assert.True(File.Exists(Path.Combine(models, "mnist-a-adef-seed0.weights")));
+        Assert.NotEqual(clean, pgd);
+        using (JsonDocument checkpoint = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "mnist-a-pgd-seed0.json"))))
+        {
+            Assert.Equal("Pgd", checkpoint.RootElement.GetProperty("Method").GetString());
+            Assert.Equal(1, checkpoint.RootElement.GetProperty("EpochsCompleted").GetInt32());
+            Assert.Equal("mnist-a-seed0 after 1 epochs", checkpoint.RootElement.GetProperty("StartedFrom").GetString());
+        }
+        using (JsonDocument results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json"))))
+        {
+            Assert.Equal(3, results.RootElement.GetProperty("models").GetArrayLength());
+            Assert.Equal(10, results.RootElement.GetProperty("adversarialImagesPerEpoch").GetInt32());
+        }
+
+        // The same budget again reuses every cached model; one more epoch resumes the adversarial ones from their checkpoints.
+        AdvTrainCommand.Run(settings, train, test);
+        Assert.Equal(pgd, File.ReadAllBytes(Path.Combine(models, "mnist-a-pgd-seed0.weights")));
+        AdvTrainCommand.Run(settings with { Epochs = 2 }, train, test);
+        Assert.Equal(clean, File.ReadAllBytes(Path.Combine(models, "mnist-a-seed0.weights")));
+        Assert.NotEqual(pgd, File.ReadAllBytes(Path.Combine(models, "mnist-a-pgd-seed0.weights")));
+        using JsonDocument resumed = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "mnist-a-pgd-seed0.json")));
+        Assert.Equal(2, resumed.RootElement.GetProperty("EpochsCompleted").GetInt32());
+    }
+
+    [Fact]
+    public void CleanOnlyTrainsAndEvaluatesTheCleanModelAndNoAdversarialOne()
+    {
+        using var cache = new TempFolder();
+        using var output = new TempFolder();
+        using var environment = new EnvironmentVariableScope(DataCache.EnvironmentVariable, cache.Path);
+        var settings = new AdvTrainCommand.Settings(Epochs: 1, TrainImages: 10, TestImages: 4, Output: output.Path, CleanEpochs: 1,
+            CleanImagesPerEpoch: 10, Architectures: new[] { "MNIST-A" }, CleanOnly: true);
+
+        IReadOnlyList<AdvTrainCommand.Row> rows = AdvTrainCommand.Run(settings, Squares(20, seed: 1), Squares(4, seed: 2));
+
+        Assert.Equal("None", Assert.Single(rows).AdversarialTraining);
+        string models = Path.Combine(cache.Path, "models");
+        Assert.True(File.Exists(Path.Combine(models, "mnist-a-seed0.weights")));
+        Assert.Empty(Directory.GetFiles(models, "mnist-a-*-seed0.*"));
+    }
+
+    /// <summary>28×28 images of one bright 6×6 square whose position (a 5×2 grid) is the class, plus faint noise.</summary>
+    private static LabeledImages Squares(int count, int seed)
+    {
+        var random = new Random(seed);
+        var pixels = new float[count * 784];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            int label = labels[i] = i % 10;
+            int top = 4 + 12 * (label / 5), left = 1 + 5 * (label % 5);
+            for (int p = 0; p < 784; p++) pixels[i * 784 + p] = (float)(0.1 * random.NextDouble());
+            for (int y = top; y < top + 6; y++)
+                for (int x = left; x < left + 6; x++)
+                    pixels[i * 784 + y * 28 + x] = 1;
+        }
+        return new LabeledImages(pixels, labels, 1, 28, 28);
+    }
+}
