@@ -42,6 +42,23 @@ public class OnnxTensorSeamTests
     }
 
     [Fact]
+    public void TheDefaultTensorLossGradientEqualsTheHostOne()
+    {
+        using OnnxClassifier classifier = MnistA(7);
+        float[] images = RandomNetworks.Images(4, Digit, seed: 8);
+        int[] labels = { 3, 0, 9, 5 };
+        var logits = new float[40];
+        var gradients = new float[4 * 784];
+        ((IDifferentiableClassifier)classifier).ComputeLogitsAndLossGradients(images, 4, labels, logits, gradients);
+
+        using var scope = NewDisposeScope();
+        var (tensorLogits, tensorGradients) = ((ITensorClassifier)classifier).LogitsAndLossGradients(
+            tensor(images, new long[] { 4, 1, 28, 28 }), tensor(labels.Select(v => (long)v).ToArray()));
+        Assert.Equal(logits, tensorLogits.data<float>().ToArray());
+        TorchOperationsTests.AssertClose(gradients, tensorGradients.data<float>().ToArray(), 1e-5);
+    }
+
+    [Fact]
     public void TensorsOfTheWrongShapeOrTypeAreRefused()
     {
         using OnnxClassifier classifier = MnistA(3);

@@ -27,7 +27,7 @@ internal sealed class TorchOperations : IBatchOperations
     {
         using var scope = NewDisposeScope();
         Tensor host = empty(new long[] { count, planes, _height, _width }, float32);
-        if (count > 0) host.data<float>().CopyFrom(values, 0, 0);
+        if (values.Length > 0) host.data<float>().CopyFrom(values, 0, 0);
         return Rows(_device.type == DeviceType.CPU ? host : host.to(_device));
     }
 
@@ -291,6 +291,7 @@ internal sealed class TorchOperations : IBatchOperations
 
     private static T[] ToHost<T>(Tensor tensor) where T : unmanaged
     {
+        if (tensor.numel() == 0) return Array.Empty<T>(); // e.g. PGD's empty aux rows
         Tensor host = tensor.detach().contiguous();
         if (host.device_type != DeviceType.CPU) host = host.cpu();
         return host.data<T>().ToArray();

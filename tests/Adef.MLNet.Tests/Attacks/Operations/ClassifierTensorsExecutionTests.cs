@@ -70,6 +70,25 @@ public class ClassifierTensorsExecutionTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void PgdAgreesWithHostSpans(bool randomStart)
+    {
+        var options = new PgdOptions { Epsilon = 0.15, StepSize = 0.02, Steps = 12, RandomStart = randomStart, Seed = 5, BatchSize = 16 };
+        PgdResult[] host = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.HostSpans }).Run(Blobs);
+        PgdResult[] torch = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(Blobs);
+
+        Assert.Contains(host, r => r.Success);
+        Assert.Contains(host, r => !r.Success);
+        for (int i = 0; i < host.Length; i++)
+        {
+            AssertSameOutcome(host[i], torch[i]);
+            TorchOperationsTests.AssertClose(host[i].Perturbation, torch[i].Perturbation, 1e-5);
+            Assert.True(torch[i].PixelLInf <= options.Epsilon + 1e-6, $"image {i}: ℓ∞ {torch[i].PixelLInf}");
+        }
+    }
+
     [Fact]
     public void ClassifierTensorsNeedsATensorClassifier()
     {

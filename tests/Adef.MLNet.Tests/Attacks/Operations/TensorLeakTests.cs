@@ -51,6 +51,18 @@ public class TensorLeakTests
         Assert.Equal(before, Tensor.TotalCount);
     }
 
+    [Fact]
+    public void PgdLeavesNoTensorBehind()
+    {
+        float[] images = QuadrantBlobs.Generate(12, seed: 7).Pixels;
+        var options = new PgdOptions { Steps = 5, Epsilon = 0.1, StepSize = 0.02, BatchSize = 5, Execution = AttackExecution.ClassifierTensors };
+        new PgdAttack(QuadrantBlobs.Classifier, options).Run(images);
+
+        long before = Tensor.TotalCount;
+        new PgdAttack(QuadrantBlobs.Classifier, options).Run(images);
+        Assert.Equal(before, Tensor.TotalCount);
+    }
+
     private sealed class Recorder(Action record) : IProgress<AttackProgress>
     {
         public void Report(AttackProgress value) => record();
