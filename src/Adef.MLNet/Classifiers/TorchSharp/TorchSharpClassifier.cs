@@ -21,7 +21,6 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
     private readonly Func<Tensor, Tensor> _forward;
     private readonly bool _ownsModule;
     private readonly object _gate = new();
-    private readonly long[] _batchShape;
 
     /// <summary>Wraps <paramref name="module"/>.</summary>
     /// <param name="module">Maps N×C×H×W to N×L logits (not probabilities).</param>
@@ -60,7 +59,6 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         Device = device ?? CPU;
         InputShape = inputShape;
         ClassCount = classCount;
-        _batchShape = new long[] { 0, inputShape.Channels, inputShape.Height, inputShape.Width };
         _module.eval();
     }
 
@@ -235,8 +233,8 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
 
     private Tensor ToTensor(ReadOnlySpan<float> images, int count)
     {
-        _batchShape[0] = count;
-        Tensor x = empty(_batchShape, float32);
+        // A fresh shape per call: the span methods convert outside the lock, so nothing here may be shared.
+        Tensor x = empty(new long[] { count, InputShape.Channels, InputShape.Height, InputShape.Width }, float32);
         x.data<float>().CopyFrom(images, 0, 0);
         return Device.type == DeviceType.CPU ? x : x.to(Device);
     }
