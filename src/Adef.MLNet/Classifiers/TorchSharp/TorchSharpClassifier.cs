@@ -156,7 +156,7 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
             using var grad = enable_grad();
             Tensor x = images.detach().requires_grad_(true);
             Tensor output = Forward(x, count);
-            if (targets.min().item<long>() < 0 || targets.max().item<long>() >= ClassCount)
+            if (targets.lt(0).logical_or(targets.ge(ClassCount)).any().item<bool>()) // one host sync; a bad index would be a device-side assert on CUDA
                 throw new ArgumentException($"Target labels must lie in [0, {ClassCount}).", nameof(targets));
 
             // Row (j, i) of the K×N×L cotangents is e_t − e_c, t = targets[i, j], c = argmax of image i's logits (the first maximal one).

@@ -14,16 +14,19 @@ public class ClassifierTensorsExecutionTests
 {
     private static readonly float[] Blobs = QuadrantBlobs.Generate(40, seed: 99).Pixels;
 
-    public static TheoryData<double, double, double> AdefSettings => new()
+    public static TheoryData<double, double, double, int> AdefSettings => new()
     {
-        { 0.5, 1.2, double.PositiveInfinity }, // the MNIST preset's smoothing and overshoot
-        { 0, 1.0, double.PositiveInfinity },   // no smoothing
-        { 1, 1.5, 2.5 },                       // a budget that stops some images, overshoot capped by it
+        { 0.5, 1.2, double.PositiveInfinity, 0 }, // the MNIST preset's smoothing and overshoot
+        { 0, 1.0, double.PositiveInfinity, 0 },   // no smoothing
+        // A budget that stops some images, overshoot capped by it. An image whose field ends within rounding of the
+        // budget may stop on one path and succeed on the other (their last steps differ in the last bits), so one such
+        // image of the 40 may differ in outcome.
+        { 1, 1.5, 2.5, 1 },
     };
 
     [Theory]
     [MemberData(nameof(AdefSettings))]
-    public void AdefAgreesWithHostSpans(double sigma, double overshoot, double maxNorm)
+    public void AdefAgreesWithHostSpans(double sigma, double overshoot, double maxNorm, int outcomesAllowedToDiffer)
     {
         var options = new AdefOptions
         {
@@ -33,7 +36,11 @@ public class ClassifierTensorsExecutionTests
         AdefResult[] torch = new AdefAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(Blobs);
 
         Assert.True(host.Count(r => r.Success) >= 5, "the comparison needs successful attacks");
-        AssertSameAdef(host, torch, QuadrantBlobs.Shape);
+        int[] differing = Enumerable.Range(0, host.Length).Where(i => host[i].Outcome != torch[i].Outcome).ToArray();
+        Assert.True(differing.Length <= outcomesAllowedToDiffer,
+            $"outcomes differ for images {string.Join(", ", differing.Select(i => $"{i} ({host[i].Outcome}, ‖τ‖_T {host[i].TNorm} / {torch[i].Outcome}, {torch[i].TNorm})"))}");
+        foreach (int i in differing) Assert.True(Math.Max(host[i].TNorm, torch[i].TNorm) >= 0.9 * maxNorm, $"image {i} differs away from the budget");
+        AssertSameAdef(host.Where((_, i) => !differing.Contains(i)).ToArray(), torch.Where((_, i) => !differing.Contains(i)).ToArray(), QuadrantBlobs.Shape);
     }
 
     [Fact]
