@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Adef.MLNet;
 using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Evaluation;
 using Spectre.Console;
@@ -20,7 +21,7 @@ internal static class AttackCommand
     private sealed record Settings(
         string? Model, string? Images, string? Out, string? Labels, string Attack, string? Preset,
         string? Candidates, int? MaxIterations, double? MaxNorm, double? Sigma, double? Overshoot, bool Targeted, int BatchSize,
-        string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels, string? Logits, int Limit, bool Clip, bool Resume);
+        string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels, string? Logits, int Limit, bool Clip, bool Resume, string Device = "cpu");
 
     public static Command Create()
     {
@@ -47,17 +48,19 @@ internal static class AttackCommand
         var clip = new Option<bool>("--clip") { Description = "DeepFool: clip to the valid input range (the images of bytes 0 and 255); needs the same mean and std for every channel." };
         var resume = new Option<bool>("--resume") { Description = "If --out holds a results.csv, skip the images listed there and append the rest (summary.json covers them all)." };
         var limit = new Option<int>("--limit") { Description = "Attack only the first N images (0 = all).", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N: ONNX Runtime's CUDA execution provider (needs the Microsoft.ML.OnnxRuntime.Gpu native package; an error if it cannot load).", DefaultValueFactory = _ => "cpu" };
 
         var command = new Command("attack", "Attack an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool.");
         foreach (Option option in new Option[] { model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
-                     overshoot, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume })
+                     overshoot, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device })
             command.Options.Add(option);
         command.SetAction(parse => Run(new Settings(
             parse.GetValue(model), parse.GetValue(images), parse.GetValue(output), parse.GetValue(labels), parse.GetValue(attack)!,
             parse.GetValue(preset), parse.GetValue(candidates), parse.GetValue(maxIterations), parse.GetValue(maxNorm),
             parse.GetValue(sigma), parse.GetValue(overshoot), parse.GetValue(targeted), parse.GetValue(batchSize),
             parse.GetValue(norm)!, parse.GetValue(size), parse.GetValue(scale), parse.GetValue(mean), parse.GetValue(std),
-            parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip), parse.GetValue(resume))));
+            parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip), parse.GetValue(resume),
+            parse.GetValue(device)!)));
         return command;
     }
 
@@ -87,7 +90,11 @@ internal static class AttackCommand
         string attackName = s.Attack.Trim().ToLowerInvariant();
         if (attackName is not ("adef" or "deepfool")) throw new UsageException($"--attack must be adef or deepfool, not '{s.Attack}'.");
 
-        using var classifier = new OnnxClassifier(s.Model, new OnnxClassifierOptions { LogitsOutputName = s.Logits });
+        if (!AttackDevice.TryParse(s.Device, out AttackDevice device))
+            throw new UsageException($"--device must be cpu, cuda or cuda:N, not '{s.Device}'.");
+        // An explicit CUDA request fails with ONNX Runtime's reason rather than silently running on the CPU.
+        using var classifier = new OnnxClassifier(s.Model,
+            new OnnxClassifierOptions { LogitsOutputName = s.Logits, Device = device, FallbackToCpu = false });
         var shape = classifier.InputShape;
         AnsiConsole.MarkupLine($"Model {Markup.Escape(s.Model)}: input '{Markup.Escape(classifier.InputName)}' {shape}, " +
                                $"logits '{Markup.Escape(classifier.LogitsName)}' ({classifier.ClassCount} classes).");

@@ -33,6 +33,24 @@ internal static class MnistModelCache
             (options.AdversarialTraining == AdversarialTraining.None ? "" : "-" + options.AdversarialTraining.ToString().ToLowerInvariant()) +
             $"-seed{options.Seed}");
 
+    /// <summary>The cached model when its weights cover <paramref name="options"/>' epochs; otherwise null (nothing is trained).</summary>
+    public static nn.Module<Tensor, Tensor>? TryLoadTrained(string architecture, TrainingOptions options)
+    {
+        string stem = Stem(architecture, options);
+        if (!File.Exists(stem + ".weights") || EpochsCompleted(architecture, options) < options.Epochs) return null;
+        var checkpoint = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(stem + ".json"));
+        if (checkpoint is null || checkpoint.BatchSize != options.BatchSize || checkpoint.LearningRate != options.LearningRate
+            || checkpoint.Method != options.AdversarialTraining.ToString() || checkpoint.ImagesPerEpoch != options.ImagesPerEpoch
+            || checkpoint.StartedFrom is not null)
+            return null;
+        manual_seed(options.Seed);
+        nn.Module<Tensor, Tensor> model = Create(architecture);
+        model.load(stem + ".weights");
+        model.eval();
+        AnsiConsole.MarkupLine($"[grey]Cached {architecture}: {checkpoint.EpochsCompleted} epoch(s) in {Markup.Escape(stem + ".weights")}[/]");
+        return model;
+    }
+
     /// <summary>The model's display name, e.g. "MNIST-A" or "MNIST-A (PGD)".</summary>
     public static string Title(string architecture, TrainingOptions options) =>
         options.AdversarialTraining == AdversarialTraining.None ? architecture : $"{architecture} ({options.AdversarialTraining.ToString().ToUpperInvariant()})";

@@ -7,4 +7,5 @@ root.Subcommands.Add(AttackCommand.Create());
 root.Subcommands.Add(MlNetCommand.Create());
 root.Subcommands.Add(ImageNetCommand.Create());
 root.Subcommands.Add(AdvTrainCommand.Create());
+root.Subcommands.Add(GpuCheckCommand.Create());
 return root.Parse(args).Invoke();

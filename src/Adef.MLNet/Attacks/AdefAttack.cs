@@ -1,3 +1,4 @@
+using Adef.MLNet.Attacks.Operations;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Imaging;
 
@@ -61,16 +62,16 @@ public sealed class AdefAttack
         IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
         new Engine(_classifier, Options).Run(images, onResult, trueLabels, Options.BatchSize, progress, cancellationToken);
 
-    private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel, int fieldSize)
+    private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
         : AttackImageState(index, original, originalLabel)
     {
-        public float[] Field { get; set; } = new float[fieldSize];
         public double TNorm { get; set; }
         public bool Overshot { get; set; }
     }
 
+    /// <summary>ADef over <see cref="IBatchOperations"/>: the field τ is each image's aux row (2 planes).</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, AdefOptions options)
-        : BatchedAttack<State, AdefResult>(classifier)
+        : BatchedAttack<State, AdefResult>(classifier, options.Execution, options.AllowTf32)
     {
         private readonly float[]? _kernel = options.Sigma > 0 ? GaussianSmoothing.Kernel(options.Sigma) : null;
 
@@ -78,10 +79,12 @@ public sealed class AdefAttack
 
         protected override int TargetsPerImage => options.Candidates.Count;
 
+        protected override int AuxPlanes => 2;
+
         protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
         {
             int[] ranked = Logits.RankDescending(logits);
-            return new State(index, image, ranked[0], Shape.FieldSize)
+            return new State(index, image, ranked[0])
             {
                 Targets = options.Candidates.Select(rank => ranked[rank]).ToArray(),
             };
@@ -90,75 +93,131 @@ public sealed class AdefAttack
         protected override bool IsFooled(State state, int label) =>
             options.Targeted ? Array.IndexOf(state.Targets, label) >= 0 : label != state.OriginalLabel;
 
-        protected override void Step(State state, ReadOnlySpan<float> logits, ReadOnlySpan<float> gradients)
+        protected override void Step(StepBatch batch)
         {
-            int h = Shape.Height, w = Shape.Width, plane = h * w, imageSize = Shape.Size, fieldSize = Shape.FieldSize;
-            var work = Workspace.For(Shape);
-            ImageGradient.Compute(state.Current, work.Dx, work.Dy, Shape.Channels, h, w);
-
-            double bestNorm = double.PositiveInfinity;
-            float current = logits[state.Label];
-            for (int j = 0; j < state.Targets.Length; j++)
+            int m = batch.Count, k = TargetsPerImage;
+            ClassifierEvaluation evaluation = batch.Evaluation;
+            using RowsLease gradients = batch.Gradients(Ops);
+            using RowsLease images = Rows.Select(Rows.Current, batch.Positions);
+            var (dx, dy) = Ops.ImageGradient(images.Rows);
+            IRows alpha, direction;
+            IRows? smoothed = null;
+            double[] denominators;
+            using (dx)
+            using (dy)
+                alpha = Ops.ProjectOntoImageGradient(gradients.Rows, dx, dy);
+            using (alpha)
             {
-                double f = logits[state.Targets[j]] - current;
-                ReadOnlySpan<float> g = gradients.Slice(j * imageSize, imageSize);
-                ProjectOntoImageGradient(g, work.Dx, work.Dy, work.Alpha, plane);
-                Span<float> direction = work.Alpha;
                 if (_kernel is not null)
                 {
-                    GaussianSmoothing.Apply(work.Alpha, work.Smoothed, 2, h, w, _kernel, work.Scratch);
-                    GaussianSmoothing.Apply(work.Smoothed, work.Direction, 2, h, w, _kernel, work.Scratch);
-                    direction = work.Direction;
+                    smoothed = Ops.Smooth(alpha, _kernel);
+                    direction = Ops.Smooth(smoothed, _kernel);
+                    denominators = Ops.SquaredNorms(smoothed, k);
+                    smoothed.Dispose();
                 }
-                double denominator = SquaredNorm(_kernel is not null ? work.Smoothed : work.Alpha);
-                if (!(denominator > 0) || double.IsInfinity(denominator)) continue;
-                float scale = (float)(-f / denominator);
-                for (int p = 0; p < fieldSize; p++) work.Candidate[p] = state.Field[p] + scale * direction[p];
-                double norm = FieldNorms.TNorm(work.Candidate, h, w);
-                if (norm < bestNorm)
+                else
                 {
-                    bestNorm = norm;
-                    work.Candidate.AsSpan().CopyTo(work.Best);
+                    direction = alpha;
+                    denominators = Ops.SquaredNorms(alpha, k);
                 }
-            }
 
-            if (double.IsPositiveInfinity(bestNorm) || Math.Abs(bestNorm - state.TNorm) <= 1e-10)
-            {
-                state.Finish(AttackOutcome.Stalled, state.Iteration);
-                return;
+                // step_k = −f_k · S(s) / ‖s‖² (or −f_k · α / ‖α‖²), added to the total field; a candidate without a usable
+                // denominator is skipped.
+                var scales = new float[m * k];
+                var usable = new bool[m * k];
+                for (int j = 0; j < m; j++)
+                {
+                    int row = batch.EvaluationRows[j];
+                    float current = evaluation.LabelLogits[row];
+                    for (int t = 0; t < k; t++)
+                    {
+                        double f = evaluation.TargetLogits[row * k + t] - current;
+                        double denominator = denominators[j * k + t];
+                        if (!(denominator > 0) || double.IsInfinity(denominator)) continue;
+                        usable[j * k + t] = true;
+                        scales[j * k + t] = (float)(-f / denominator);
+                    }
+                }
+
+                using RowsLease fields = Rows.Select(Rows.Aux, batch.Positions);
+                using IRows candidates = Ops.AddScaled(fields.Rows, direction, scales);
+                if (!ReferenceEquals(direction, alpha)) direction.Dispose();
+                double[] norms = Ops.TNorms(candidates, k);
+
+                var moving = new List<int>(m);
+                var chosen = new List<int>(m);
+                for (int j = 0; j < m; j++)
+                {
+                    State state = batch.States[j];
+                    int best = -1;
+                    double bestNorm = double.PositiveInfinity;
+                    for (int t = 0; t < k; t++)
+                        if (usable[j * k + t] && norms[j * k + t] < bestNorm) (best, bestNorm) = (t, norms[j * k + t]);
+                    if (double.IsPositiveInfinity(bestNorm) || Math.Abs(bestNorm - state.TNorm) <= 1e-10)
+                        state.Finish(AttackOutcome.Stalled, state.Iteration);
+                    else if (bestNorm >= options.MaxNorm)
+                        state.Finish(AttackOutcome.BudgetExceeded, state.Iteration);
+                    else
+                    {
+                        state.TNorm = bestNorm;
+                        state.Iteration++;
+                        moving.Add(j);
+                        chosen.Add(best);
+                    }
+                }
+                if (moving.Count == 0) return;
+
+                int[] positions = moving.Select(j => batch.Positions[j]).ToArray();
+                using IRows newFields = Ops.SelectBlocks(candidates, k, moving.ToArray(), chosen.ToArray());
+                MoveTo(positions, newFields, moving.Select(j => batch.States[j]).ToList());
             }
-            if (bestNorm >= options.MaxNorm)
-            {
-                state.Finish(AttackOutcome.BudgetExceeded, state.Iteration);
-                return;
-            }
-            work.Best.AsSpan().CopyTo(state.Field);
-            state.TNorm = bestNorm;
-            BilinearWarp.Apply(state.Original.Span, state.Field, state.Current, Shape.Channels, h, w);
-            state.Iteration++;
         }
 
-        protected override bool PrepareFinalCheck(State state)
+        /// <summary>Sets the fields at <paramref name="positions"/> and warps the ORIGINAL images by them; flags non-finite results.</summary>
+        private void MoveTo(int[] positions, IRows fields, List<State> states)
+        {
+            Ops.Scatter(Rows.Aux, positions, fields);
+            using RowsLease originals = Rows.Select(Rows.Originals, positions);
+            using IRows warped = Ops.Warp(originals.Rows, fields);
+            Ops.Scatter(Rows.Current, positions, warped);
+            bool[] finite = Ops.AllFinite(warped);
+            for (int j = 0; j < states.Count; j++)
+                if (!finite[j] && states[j].Outcome is null) states[j].Finish(AttackOutcome.NumericalFailure, states[j].Iteration);
+        }
+
+        protected override bool NeedsFinalCheck(State state)
         {
             if (options.Overshoot <= 1 || state.Outcome == AttackOutcome.AlreadyMisclassified || state.TNorm == 0) return false;
             bool tie = state.Outcome == AttackOutcome.Fooled && state.TopTwoGap <= 1e-6f;
-            if (state.Outcome == AttackOutcome.Fooled && !tie) return false;
+            return state.Outcome != AttackOutcome.Fooled || tie;
+        }
 
-            double factor = Math.Clamp(options.MaxNorm / state.TNorm, 1, options.Overshoot);
-            float[] scaled = new float[state.Field.Length];
-            double norm;
-            do
+        /// <summary>τ ← τ · clamp(maxNorm / ‖τ‖_T, 1, overshoot), shrunk by 1e−7 steps until strictly within the budget.</summary>
+        protected override void PrepareFinalChecks(IReadOnlyList<State> states, int[] positions)
+        {
+            int n = states.Count;
+            var factors = states.Select(s => Math.Clamp(options.MaxNorm / s.TNorm, 1, options.Overshoot)).ToArray();
+            using IRows fields = Ops.Gather(Rows.Aux, positions);
+            using IRows scaledFields = Ops.Zeros(n, 2);
+            int[] pending = Enumerable.Range(0, n).ToArray();
+            while (pending.Length > 0)
             {
-                for (int p = 0; p < scaled.Length; p++) scaled[p] = (float)(state.Field[p] * factor);
-                norm = FieldNorms.TNorm(scaled, Shape.Height, Shape.Width);
-                factor *= 1 - 1e-7;
+                using IRows subset = Ops.Gather(fields, pending);
+                using IRows scaled = Ops.Scale(subset, pending.Select(i => factors[i]).ToArray());
+                double[] norms = Ops.TNorms(scaled, 1);
+                Ops.Scatter(scaledFields, pending, scaled);
+                var next = new List<int>();
+                for (int j = 0; j < pending.Length; j++)
+                {
+                    int i = pending[j];
+                    states[i].TNorm = norms[j];
+                    factors[i] *= 1 - 1e-7;
+                    if (norms[j] >= options.MaxNorm) next.Add(i);
+                }
+                pending = next.ToArray();
             }
-            while (norm >= options.MaxNorm);
-            state.Field = scaled;
-            state.TNorm = norm;
-            BilinearWarp.Apply(state.Original.Span, state.Field, state.Current, Shape.Channels, Shape.Height, Shape.Width);
-            state.Overshot = true;
-            return true;
+            foreach (State state in states) state.Overshot = true;
+            MoveTo(positions, scaledFields, new List<State>());
         }
 
         protected override void CompleteFinalCheck(State state, int label, float topTwoGap)
@@ -169,10 +228,9 @@ public sealed class AdefAttack
                 state.Finish(AttackOutcome.Fooled, state.ReportedIterations);
             else if (state.Outcome == AttackOutcome.Fooled)
                 state.Finish(AttackOutcome.Stalled, state.ReportedIterations); // a tie that the overshoot tipped back
-
         }
 
-        protected override AdefResult CreateResult(State state)
+        protected override AdefResult CreateResult(State state, ReadOnlySpan<float> current, ReadOnlySpan<float> field)
         {
             ReadOnlySpan<float> original = state.Original.Span;
             return new AdefResult
@@ -182,72 +240,14 @@ public sealed class AdefAttack
                 AdversarialLabel = state.Label,
                 Outcome = state.Outcome!.Value,
                 Iterations = state.ReportedIterations,
-                AdversarialImage = state.Current,
-                PixelL2 = FieldNorms.DifferenceL2(state.Current, original),
-                PixelLInf = FieldNorms.DifferenceLInf(state.Current, original),
-                VectorField = state.Field,
-                TNorm = FieldNorms.TNorm(state.Field, Shape.Height, Shape.Width),
-                FieldL2 = FieldNorms.L2(state.Field),
+                AdversarialImage = current.ToArray(),
+                PixelL2 = FieldNorms.DifferenceL2(current, original),
+                PixelLInf = FieldNorms.DifferenceLInf(current, original),
+                VectorField = field.ToArray(),
+                TNorm = FieldNorms.TNorm(field, Shape.Height, Shape.Width),
+                FieldL2 = FieldNorms.L2(field),
                 Overshot = state.Overshot,
             };
-        }
-
-        /// <summary>α = (Σ_ch g·∂x/∂x, Σ_ch g·∂x/∂y): the first-order change of the logit margin per unit displacement.</summary>
-        private void ProjectOntoImageGradient(ReadOnlySpan<float> g, ReadOnlySpan<float> dx, ReadOnlySpan<float> dy, Span<float> alpha, int plane)
-        {
-            alpha.Clear();
-            Span<float> ax = alpha[..plane], ay = alpha.Slice(plane, plane);
-            for (int c = 0; c < Shape.Channels; c++)
-            {
-                ReadOnlySpan<float> gc = g.Slice(c * plane, plane), dxc = dx.Slice(c * plane, plane), dyc = dy.Slice(c * plane, plane);
-                for (int p = 0; p < plane; p++)
-                {
-                    ax[p] += gc[p] * dxc[p];
-                    ay[p] += gc[p] * dyc[p];
-                }
-            }
-        }
-
-        private static double SquaredNorm(ReadOnlySpan<float> values)
-        {
-            double sum = 0;
-            foreach (float v in values) sum += (double)v * v;
-            return sum;
-        }
-    }
-
-    /// <summary>Per-thread scratch buffers of one ADef step.</summary>
-    private sealed class Workspace
-    {
-        [ThreadStatic] private static Workspace? t_current;
-
-        private Workspace(ImageShape shape)
-        {
-            Shape = shape;
-            Dx = new float[shape.Size];
-            Dy = new float[shape.Size];
-            Alpha = new float[shape.FieldSize];
-            Smoothed = new float[shape.FieldSize];
-            Direction = new float[shape.FieldSize];
-            Candidate = new float[shape.FieldSize];
-            Best = new float[shape.FieldSize];
-            Scratch = new float[GaussianSmoothing.ScratchLength(shape.Height, shape.Width)];
-        }
-
-        public ImageShape Shape { get; }
-        public float[] Dx { get; }
-        public float[] Dy { get; }
-        public float[] Alpha { get; }
-        public float[] Smoothed { get; }
-        public float[] Direction { get; }
-        public float[] Candidate { get; }
-        public float[] Best { get; }
-        public float[] Scratch { get; }
-
-        public static Workspace For(ImageShape shape)
-        {
-            if (t_current is null || t_current.Shape != shape) t_current = new Workspace(shape);
-            return t_current;
         }
     }
 }

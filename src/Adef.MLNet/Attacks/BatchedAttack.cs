@@ -1,36 +1,62 @@
+using Adef.MLNet.Attacks.Operations;
 using Adef.MLNet.Classifiers;
 
 namespace Adef.MLNet.Attacks;
 
 /// <summary>
-/// The batching shared by the iterative attacks. Up to <c>batchSize</c> images are attacked at once;
-/// each iteration sends only the still-active images to the classifier, in one call that returns
-/// their logits and all margin gradients the step needs; an image that finishes is replaced by the
-/// next waiting one. The per-image step runs in parallel on the CPU.
+/// The batching shared by the iterative attacks, written once over <see cref="IBatchOperations"/>. Up to
+/// <c>batchSize</c> images are attacked at once; their clean images, current images and the attack's own rows
+/// stay where the operations compute (host arrays, or tensors on the classifier's device). Each iteration sends
+/// only the still-active images to the classifier, in one call that returns their logits and all margin
+/// gradients the step needs; only per-image labels, flags and norms come back to the host. An image that finishes
+/// is replaced by the next waiting one.
 /// </summary>
 internal abstract class BatchedAttack<TState, TResult>
     where TState : AttackImageState
     where TResult : AttackResult
 {
-    protected BatchedAttack(IDifferentiableClassifier classifier)
+    protected BatchedAttack(IDifferentiableClassifier classifier, AttackExecution execution, bool allowTf32)
     {
         Classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
         Shape = classifier.InputShape;
+        Execution = execution;
+        AllowTf32 = allowTf32;
     }
 
     protected IDifferentiableClassifier Classifier { get; }
 
     protected ImageShape Shape { get; }
 
+    private AttackExecution Execution { get; }
+
+    private bool AllowTf32 { get; }
+
+    /// <summary>The operations of the run in progress.</summary>
+    protected IBatchOperations Ops { get; private set; } = null!;
+
+    /// <summary>The rows of the resident images of the run in progress.</summary>
+    protected ResidentRows Rows { get; private set; } = null!;
+
     protected abstract int MaxIterations { get; }
 
     protected abstract int TargetsPerImage { get; }
+
+    /// <summary>Planes of the attack's own per-image rows (<see cref="ResidentRows.Aux"/>).</summary>
+    protected abstract int AuxPlanes { get; }
 
     /// <summary>
     /// When set, each step receives <c>∇ₓ CE(F(x), Targets[0])</c> (the cross-entropy gradient of the seam) instead of
     /// margin gradients; <see cref="TargetsPerImage"/> must then be 1.
     /// </summary>
     protected virtual bool UsesLossGradients => false;
+
+    /// <summary>
+    /// Called once for the admitted images that will be attacked (not those finished at admission), at their resident
+    /// <paramref name="positions"/>, before their first step (PGD's random start).
+    /// </summary>
+    protected virtual void Start(IReadOnlyList<TState> states, int[] positions)
+    {
+    }
 
     /// <summary>Creates the state of a fresh image from its clean logits (sets the targets).</summary>
     protected abstract TState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits);
@@ -43,18 +69,30 @@ internal abstract class BatchedAttack<TState, TResult>
     /// <summary>Whether the label of the current image counts as success.</summary>
     protected abstract bool IsFooled(TState state, int label);
 
-    /// <summary>Takes one step from the current image; calls <see cref="AttackImageState.Finish"/> when it cannot.</summary>
-    protected abstract void Step(TState state, ReadOnlySpan<float> logits, ReadOnlySpan<float> gradients);
+    /// <summary>
+    /// Takes one step for every image of <paramref name="batch"/>, updating <see cref="Rows"/>; calls
+    /// <see cref="AttackImageState.Finish"/> for an image that cannot step or whose new image is not finite.
+    /// </summary>
+    protected abstract void Step(StepBatch batch);
 
-    /// <summary>Prepares a final re-evaluation of a finished image (e.g. ADef's overshoot); false when none is needed.</summary>
-    protected virtual bool PrepareFinalCheck(TState state) => false;
+    /// <summary>Labels whose logits a step compares against (DeepFool: the original label); null when the step needs none.</summary>
+    protected virtual int[]? ReferenceLabels(List<TState> resident, int[] positions) => null;
 
-    /// <summary>Receives the label of the image prepared by <see cref="PrepareFinalCheck"/>.</summary>
+    /// <summary>Whether a finished image needs a final re-evaluation (e.g. ADef's overshoot).</summary>
+    protected virtual bool NeedsFinalCheck(TState state) => false;
+
+    /// <summary>Changes the rows of the images that need a final check (at resident <paramref name="positions"/>).</summary>
+    protected virtual void PrepareFinalChecks(IReadOnlyList<TState> states, int[] positions)
+    {
+    }
+
+    /// <summary>Receives the label of an image prepared by <see cref="PrepareFinalChecks"/>.</summary>
     protected virtual void CompleteFinalCheck(TState state, int label, float topTwoGap)
     {
     }
 
-    protected abstract TResult CreateResult(TState state);
+    /// <summary>Builds the result from the image's final current image and aux row (host copies).</summary>
+    protected abstract TResult CreateResult(TState state, ReadOnlySpan<float> current, ReadOnlySpan<float> aux);
 
     /// <summary>Runs the attack, collecting the results in input order (a wrapper over the streaming form).</summary>
     public TResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels, int batchSize,
@@ -87,41 +125,86 @@ internal abstract class BatchedAttack<TState, TResult>
         CheckFinite(images.Span, imageSize);
 
         batchSize = Math.Max(1, Math.Min(batchSize, count)); // a large BatchSize must not size the buffers beyond the images given
-        var buffers = new Buffers(batchSize, imageSize, Classifier.ClassCount, TargetsPerImage);
-        var active = new List<TState>(batchSize);
-        var finished = new List<TState>();
-        int next = 0, completed = 0, fooled = 0;
-        while (next < count || active.Count > 0)
+        using var precision = Tf32Scope.Enter(Classifier, AllowTf32);
+        using IBatchOperations ops = BatchOperationsFactory.Create(Classifier, Execution);
+        using var rows = new ResidentRows(ops, Shape.Channels, AuxPlanes);
+        Ops = ops;
+        Rows = rows;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (next < count && active.Count < batchSize)
+            var resident = new List<TState>(batchSize);
+            int next = 0, completed = 0, fooled = 0;
+            while (next < count || resident.Count > 0)
             {
-                int admitted = Math.Min(batchSize - active.Count, count - next);
-                Admit(images, next, admitted, trueLabels, buffers, active, finished);
-                next += admitted;
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                var finished = new List<TState>();
+                if (next < count && resident.Count < batchSize)
+                {
+                    int admitted = Math.Min(batchSize - resident.Count, count - next);
+                    Admit(images, next, admitted, trueLabels, resident, finished);
+                    next += admitted;
+                }
 
-            var stepping = active.Where(s => s.Iteration < MaxIterations).ToList();
-            var evaluating = active.Where(s => s.Iteration >= MaxIterations).ToList();
-            if (stepping.Count > 0) Evaluate(stepping, buffers, withGradients: true);
-            if (evaluating.Count > 0) Evaluate(evaluating, buffers, withGradients: false);
+                int[] stepping = Positions(resident, s => s.Outcome is null && s.Iteration < MaxIterations);
+                int[] evaluating = Positions(resident, s => s.Outcome is null && s.Iteration >= MaxIterations);
+                if (stepping.Length > 0) Evaluate(resident, stepping, withGradients: true);
+                if (evaluating.Length > 0) Evaluate(resident, evaluating, withGradients: false);
 
-            finished.AddRange(active.Where(s => s.Outcome is not null));
-            active.RemoveAll(s => s.Outcome is not null);
-            TResult[] done = Complete(finished, buffers);
-            finished.Clear();
-            foreach (TResult result in done)
-            {
-                completed++;
-                if (result.Success) fooled++;
-            }
-            progress?.Report(new AttackProgress(completed, count, active.Count, fooled));
-            for (int i = 0; i < done.Length; i++)
-            {
-                onResult(done[i]);
-                done[i] = null!; // keep no reference once delivered
+                // Results go out in the order of the former driver: images finished at admission first, then the others in batch order.
+                var finishedAtAdmission = new HashSet<TState>(finished, ReferenceEqualityComparer.Instance);
+                finished.AddRange(resident.Where(s => s.Outcome is not null && !finishedAtAdmission.Contains(s)));
+                TResult[] done = Complete(finished, resident, batchSize);
+                resident = Compact(resident);
+                foreach (TResult result in done)
+                {
+                    completed++;
+                    if (result.Success) fooled++;
+                }
+                progress?.Report(new AttackProgress(completed, count, resident.Count, fooled));
+                for (int i = 0; i < done.Length; i++)
+                {
+                    onResult(done[i]);
+                    done[i] = null!; // keep no reference once delivered
+                }
             }
         }
+        finally
+        {
+            Ops = null!;
+            Rows = null!;
+        }
+    }
+
+    /// <summary>The images of one step: resident positions and their rows in the classifier call that preceded it.</summary>
+    protected sealed class StepBatch(List<TState> states, int[] positions, int[] evaluationRows, ClassifierEvaluation evaluation)
+    {
+        /// <summary>The stepping images.</summary>
+        public List<TState> States { get; } = states;
+
+        /// <summary>Their rows in <see cref="ResidentRows"/>.</summary>
+        public int[] Positions { get; } = positions;
+
+        /// <summary>Their rows in <see cref="Evaluation"/>.</summary>
+        public int[] EvaluationRows { get; } = evaluationRows;
+
+        /// <summary>The classifier call of this iteration.</summary>
+        public ClassifierEvaluation Evaluation { get; } = evaluation;
+
+        /// <summary>Number of stepping images.</summary>
+        public int Count => States.Count;
+
+        /// <summary>The margin gradients of the stepping images (K·C planes per row).</summary>
+        public RowsLease Gradients(IBatchOperations ops) =>
+            ResidentRows.IsIdentity(EvaluationRows, Evaluation.Count)
+                ? new RowsLease(Evaluation.Gradients!, owned: false)
+                : new RowsLease(ops.Gather(Evaluation.Gradients!, EvaluationRows), owned: true);
+    }
+
+    private static int[] Positions(List<TState> resident, Func<TState, bool> predicate)
+    {
+        var positions = new List<int>(resident.Count);
+        for (int i = 0; i < resident.Count; i++) if (predicate(resident[i])) positions.Add(i);
+        return positions.ToArray();
     }
 
     private int ValidateAndCount(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels)
@@ -138,15 +221,15 @@ internal abstract class BatchedAttack<TState, TResult>
     }
 
     private void Admit(ReadOnlyMemory<float> images, int start, int admitted, IReadOnlyList<int>? trueLabels,
-        Buffers buffers, List<TState> active, List<TState> finished)
+        List<TState> resident, List<TState> finished)
     {
         int imageSize = Shape.Size, classes = Classifier.ClassCount;
-        Span<float> logits = buffers.Logits.AsSpan(0, admitted * classes);
-        Classifier.ComputeLogits(images.Span.Slice(start * imageSize, admitted * imageSize), admitted, logits);
+        using IRows originals = Ops.Upload(images.Span.Slice(start * imageSize, admitted * imageSize), admitted, Shape.Channels);
+        float[] logits = Ops.Logits(originals);
         for (int i = 0; i < admitted; i++)
         {
             int index = start + i;
-            ReadOnlySpan<float> imageLogits = logits.Slice(i * classes, classes);
+            ReadOnlySpan<float> imageLogits = logits.AsSpan(i * classes, classes);
             TState state = Begin(index, images.Slice(index * imageSize, imageSize), imageLogits);
             state.TopTwoGap = Logits.TopTwoGap(imageLogits);
             if (!AllFinite(imageLogits))
@@ -155,75 +238,100 @@ internal abstract class BatchedAttack<TState, TResult>
                 state.Finish(AttackOutcome.AlreadyMisclassified, 0);
             else if (MaxIterations == 0)
                 state.Finish(AttackOutcome.MaxIterationsReached, 0);
-            if (state.Outcome is null) Start(state);
-            (state.Outcome is null ? active : finished).Add(state);
+            resident.Add(state);
+            if (state.Outcome is not null) finished.Add(state);
         }
+        Rows.Append(originals);
+        int first = resident.Count - admitted;
+        int[] starting = Enumerable.Range(first, admitted).Where(i => resident[i].Outcome is null).ToArray();
+        if (starting.Length > 0) Start(starting.Select(i => resident[i]).ToList(), starting);
     }
 
-    private void Evaluate(List<TState> states, Buffers buffers, bool withGradients)
+    private void Evaluate(List<TState> resident, int[] positions, bool withGradients)
     {
-        int imageSize = Shape.Size, classes = Classifier.ClassCount, k = TargetsPerImage, n = states.Count;
+        int k = TargetsPerImage, n = positions.Length;
+        int[]? targets = null;
+        if (withGradients)
+        {
+            targets = new int[n * k];
+            for (int i = 0; i < n; i++) resident[positions[i]].Targets.CopyTo(targets, i * k);
+        }
+        using RowsLease images = Rows.Select(Rows.Current, positions);
+        using ClassifierEvaluation evaluation = Ops.Evaluate(images.Rows, targets, k, ReferenceLabels(resident, positions),
+            lossGradients: withGradients && UsesLossGradients);
+
+        var steppers = new List<TState>(n);
+        var stepPositions = new List<int>(n);
+        var stepRows = new List<int>(n);
         for (int i = 0; i < n; i++)
         {
-            states[i].Current.CopyTo(buffers.Images, i * imageSize);
-            if (withGradients) states[i].Targets.CopyTo(buffers.Targets, i * k);
-        }
-        ReadOnlySpan<float> images = buffers.Images.AsSpan(0, n * imageSize);
-        if (withGradients && UsesLossGradients)
-            Classifier.ComputeLogitsAndLossGradients(images, n, buffers.Targets.AsSpan(0, n),
-                buffers.Logits.AsSpan(0, n * classes), buffers.Gradients.AsSpan(0, n * imageSize));
-        else if (withGradients)
-            Classifier.ComputeLogitsAndMarginGradients(images, n, buffers.Targets.AsSpan(0, n * k), k,
-                buffers.Logits.AsSpan(0, n * classes), buffers.Gradients.AsSpan(0, n * k * imageSize));
-        else
-            Classifier.ComputeLogits(images, n, buffers.Logits.AsSpan(0, n * classes));
-
-        Parallel.For(0, n, i =>
-        {
-            TState state = states[i];
-            ReadOnlySpan<float> logits = buffers.Logits.AsSpan(i * classes, classes);
-            ReadOnlySpan<float> gradients = buffers.Gradients.AsSpan(i * k * imageSize, k * imageSize);
-            if (!AllFinite(logits) || (withGradients && !AllFinite(gradients)))
+            TState state = resident[positions[i]];
+            if (!evaluation.Finite[i])
             {
                 state.Finish(AttackOutcome.NumericalFailure, state.Iteration);
-                return;
+                continue;
             }
-            int label = Logits.ArgMax(logits);
+            int label = evaluation.Labels[i];
             state.Label = label;
-            state.TopTwoGap = Logits.TopTwoGap(logits);
+            state.TopTwoGap = evaluation.TopTwoGaps[i];
             if (state.Iteration > 0 && IsFooled(state, label))
                 state.Finish(AttackOutcome.Fooled, state.Iteration);
             else if (state.Iteration >= MaxIterations)
                 state.Finish(AttackOutcome.MaxIterationsReached, MaxIterations);
             else
-                Step(state, logits, gradients);
-            if (state.Outcome is null && !AllFinite(state.Current))
-                state.Finish(AttackOutcome.NumericalFailure, state.Iteration); // the step itself overflowed
-        });
-    }
-
-    private TResult[] Complete(List<TState> finished, Buffers buffers)
-    {
-        var rechecked = finished.Where(s => s.Outcome != AttackOutcome.NumericalFailure && PrepareFinalCheck(s)).ToList();
-        int imageSize = Shape.Size, classes = Classifier.ClassCount, batch = buffers.BatchSize;
-        for (int start = 0; start < rechecked.Count; start += batch)
-        {
-            int n = Math.Min(batch, rechecked.Count - start);
-            for (int i = 0; i < n; i++) rechecked[start + i].Current.CopyTo(buffers.Images, i * imageSize);
-            Span<float> logits = buffers.Logits.AsSpan(0, n * classes);
-            Classifier.ComputeLogits(buffers.Images.AsSpan(0, n * imageSize), n, logits);
-            for (int i = 0; i < n; i++)
             {
-                ReadOnlySpan<float> imageLogits = logits.Slice(i * classes, classes);
-                if (!AllFinite(imageLogits))
-                    rechecked[start + i].Finish(AttackOutcome.NumericalFailure, rechecked[start + i].ReportedIterations);
-                else
-                    CompleteFinalCheck(rechecked[start + i], Logits.ArgMax(imageLogits), Logits.TopTwoGap(imageLogits));
+                steppers.Add(state);
+                stepPositions.Add(positions[i]);
+                stepRows.Add(i);
             }
         }
+        if (steppers.Count > 0) Step(new StepBatch(steppers, stepPositions.ToArray(), stepRows.ToArray(), evaluation));
+    }
+
+    private TResult[] Complete(List<TState> finished, List<TState> resident, int batchSize)
+    {
+        if (finished.Count == 0) return Array.Empty<TResult>();
+        var positionOf = new Dictionary<TState, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < resident.Count; i++) positionOf[resident[i]] = i;
+
+        var rechecked = finished.Where(s => s.Outcome != AttackOutcome.NumericalFailure && NeedsFinalCheck(s)).ToList();
+        if (rechecked.Count > 0)
+        {
+            int[] recheckedPositions = rechecked.Select(s => positionOf[s]).ToArray();
+            PrepareFinalChecks(rechecked, recheckedPositions);
+            for (int start = 0; start < rechecked.Count; start += batchSize)
+            {
+                int n = Math.Min(batchSize, rechecked.Count - start);
+                using IRows images = Ops.Gather(Rows.Current, recheckedPositions.AsSpan(start, n));
+                using ClassifierEvaluation evaluation = Ops.Evaluate(images, null, 0);
+                for (int i = 0; i < n; i++)
+                {
+                    TState state = rechecked[start + i];
+                    if (!evaluation.Finite[i])
+                        state.Finish(AttackOutcome.NumericalFailure, state.ReportedIterations);
+                    else
+                        CompleteFinalCheck(state, evaluation.Labels[i], evaluation.TopTwoGaps[i]);
+                }
+            }
+        }
+
+        // The finished images' rows cross to the host once, in one copy each for the images and the aux rows.
+        int[] positions = finished.Select(s => positionOf[s]).ToArray();
+        float[] current, aux;
+        using (IRows rows = Ops.Gather(Rows.Current, positions)) current = Ops.Download(rows);
+        using (IRows rows = Ops.Gather(Rows.Aux, positions)) aux = Ops.Download(rows);
+        int imageSize = Shape.Size, auxSize = aux.Length / finished.Count;
         var results = new TResult[finished.Count];
-        Parallel.For(0, finished.Count, i => results[i] = CreateResult(finished[i]));
+        Parallel.For(0, finished.Count, i => results[i] = CreateResult(finished[i],
+            current.AsSpan(i * imageSize, imageSize), aux.AsSpan(i * auxSize, auxSize)));
         return results;
+    }
+
+    private List<TState> Compact(List<TState> resident)
+    {
+        int[] keep = Positions(resident, s => s.Outcome is null);
+        Rows.Retain(keep);
+        return keep.Select(i => resident[i]).ToList();
     }
 
     /// <summary>Refuses NaN and infinite pixels, naming the first image that has one.</summary>
@@ -238,13 +346,4 @@ internal abstract class BatchedAttack<TState, TResult>
     }
 
     private static bool AllFinite(ReadOnlySpan<float> values) => values.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue) < 0;
-
-    private sealed class Buffers(int batchSize, int imageSize, int classes, int targetsPerImage)
-    {
-        public int BatchSize { get; } = batchSize;
-        public float[] Images { get; } = new float[batchSize * imageSize];
-        public float[] Logits { get; } = new float[batchSize * classes];
-        public int[] Targets { get; } = new int[batchSize * targetsPerImage];
-        public float[] Gradients { get; } = new float[(long)batchSize * targetsPerImage * imageSize];
-    }
 }

@@ -1,3 +1,4 @@
+using Adef.MLNet.Attacks.Operations;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Imaging;
 
@@ -56,14 +57,12 @@ public sealed class DeepFoolAttack
         IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
         new Engine(_classifier, Options).Run(images, onResult, trueLabels, Options.BatchSize, progress, cancellationToken);
 
-    private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel, int imageSize)
-        : AttackImageState(index, original, originalLabel)
-    {
-        public float[] Accumulated { get; } = new float[imageSize];
-    }
+    private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
+        : AttackImageState(index, original, originalLabel);
 
+    /// <summary>DeepFool over <see cref="IBatchOperations"/>: the accumulated perturbation r is each image's aux row (C planes).</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, DeepFoolOptions options)
-        : BatchedAttack<State, DeepFoolResult>(classifier)
+        : BatchedAttack<State, DeepFoolResult>(classifier, options.Execution, options.AllowTf32)
     {
         private readonly int _candidates = Math.Min(options.Candidates, classifier.ClassCount);
 
@@ -71,63 +70,82 @@ public sealed class DeepFoolAttack
 
         protected override int TargetsPerImage => _candidates - 1;
 
+        protected override int AuxPlanes => Shape.Channels;
+
         protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
         {
             int[] ranked = Logits.RankDescending(logits);
-            return new State(index, image, ranked[0], Shape.Size) { Targets = ranked[1.._candidates] };
+            return new State(index, image, ranked[0]) { Targets = ranked[1.._candidates] };
         }
 
         protected override bool IsFooled(State state, int label) => label != state.OriginalLabel;
 
-        protected override void Step(State state, ReadOnlySpan<float> logits, ReadOnlySpan<float> gradients)
+        protected override int[] ReferenceLabels(List<State> resident, int[] positions) =>
+            positions.Select(i => resident[i].OriginalLabel).ToArray();
+
+        protected override void Step(StepBatch batch)
         {
-            int size = Shape.Size;
-            float reference = logits[state.OriginalLabel];
-            int best = -1;
-            double bestDistance = double.PositiveInfinity, bestMargin = 0, bestNorm = 0;
-            for (int j = 0; j < state.Targets.Length; j++)
+            int m = batch.Count, k = TargetsPerImage;
+            ClassifierEvaluation evaluation = batch.Evaluation;
+            using RowsLease gradients = batch.Gradients(Ops);
+            bool l2 = options.Norm == DeepFoolNorm.L2;
+            double[] norms = l2 ? Ops.SquaredNorms(gradients.Rows, k) : Ops.L1Norms(gradients.Rows, k);
+            if (l2) for (int i = 0; i < norms.Length; i++) norms[i] = Math.Sqrt(norms[i]);
+
+            var moving = new List<int>(m);
+            var chosen = new List<int>(m);
+            var scales = new List<float>(m);
+            for (int j = 0; j < m; j++)
             {
-                ReadOnlySpan<float> w = gradients.Slice(j * size, size);
-                double norm = options.Norm == DeepFoolNorm.L2 ? FieldNorms.L2(w) : L1(w);
-                if (!(norm > 0) || double.IsInfinity(norm)) continue;
-                double margin = Math.Abs(logits[state.Targets[j]] - reference);
-                double distance = margin / norm;
-                if (distance < bestDistance)
+                State state = batch.States[j];
+                int row = batch.EvaluationRows[j];
+                float reference = evaluation.ReferenceLogits[row];
+                int best = -1;
+                double bestDistance = double.PositiveInfinity, bestMargin = 0, bestNorm = 0;
+                for (int t = 0; t < k; t++)
                 {
-                    (best, bestDistance, bestMargin, bestNorm) = (j, distance, margin, norm);
+                    double norm = norms[j * k + t];
+                    if (!(norm > 0) || double.IsInfinity(norm)) continue;
+                    double margin = Math.Abs(evaluation.TargetLogits[row * k + t] - reference);
+                    double distance = margin / norm;
+                    if (distance < bestDistance) (best, bestDistance, bestMargin, bestNorm) = (t, distance, margin, norm);
                 }
+                if (best < 0)
+                {
+                    state.Finish(AttackOutcome.Stalled, state.Iteration);
+                    continue;
+                }
+                // ℓ2: r_i = (|f| + 1e−4)/‖w‖₂² · w;  ℓ∞: r_i = (|f| + 1e−4)/‖w‖₁ · sign(w).
+                scales.Add(l2 ? (float)((bestMargin + Epsilon) / (bestNorm * bestNorm)) : (float)((bestMargin + Epsilon) / bestNorm));
+                moving.Add(j);
+                chosen.Add(best);
+                state.Iteration++;
             }
-            if (best < 0)
-            {
-                state.Finish(AttackOutcome.Stalled, state.Iteration);
-                return;
-            }
+            if (moving.Count == 0) return;
 
-            ReadOnlySpan<float> gradient = gradients.Slice(best * size, size);
-            float[] r = state.Accumulated;
-            if (options.Norm == DeepFoolNorm.L2)
-            {
-                float scale = (float)((bestMargin + Epsilon) / (bestNorm * bestNorm));
-                for (int p = 0; p < size; p++) r[p] += scale * gradient[p];
-            }
-            else
-            {
-                float scale = (float)((bestMargin + Epsilon) / bestNorm);
-                for (int p = 0; p < size; p++) r[p] += scale * MathF.Sign(gradient[p]);
-            }
+            int[] positions = moving.Select(j => batch.Positions[j]).ToArray();
+            using IRows steps = Ops.SelectBlocks(gradients.Rows, k, moving.ToArray(), chosen.ToArray());
+            using IRows accumulated = Ops.Gather(Rows.Aux, positions);
+            Ops.AddScaledInPlace(accumulated, steps, scales.ToArray(), signOnly: !l2);
+            Ops.Scatter(Rows.Aux, positions, accumulated);
 
-            ReadOnlySpan<float> original = state.Original.Span;
-            float factor = (float)(1 + options.Overshoot);
+            using IRows originals = Ops.Gather(Rows.Originals, positions);
             float min = options.ClipMin ?? float.NegativeInfinity, max = options.ClipMax ?? float.PositiveInfinity;
-            for (int p = 0; p < size; p++) state.Current[p] = Math.Clamp(original[p] + factor * r[p], min, max);
-            state.Iteration++;
+            using IRows next = Ops.AddScaledClamped(originals, accumulated, (float)(1 + options.Overshoot), min, max);
+            Ops.Scatter(Rows.Current, positions, next);
+            bool[] finite = Ops.AllFinite(next);
+            for (int j = 0; j < moving.Count; j++)
+            {
+                State state = batch.States[moving[j]];
+                if (!finite[j]) state.Finish(AttackOutcome.NumericalFailure, state.Iteration);
+            }
         }
 
-        protected override DeepFoolResult CreateResult(State state)
+        protected override DeepFoolResult CreateResult(State state, ReadOnlySpan<float> current, ReadOnlySpan<float> accumulated)
         {
             ReadOnlySpan<float> original = state.Original.Span;
             var perturbation = new float[Shape.Size];
-            for (int p = 0; p < perturbation.Length; p++) perturbation[p] = state.Current[p] - original[p];
+            for (int p = 0; p < perturbation.Length; p++) perturbation[p] = current[p] - original[p];
             return new DeepFoolResult
             {
                 Index = state.Index,
@@ -135,18 +153,11 @@ public sealed class DeepFoolAttack
                 AdversarialLabel = state.Label,
                 Outcome = state.Outcome!.Value,
                 Iterations = state.ReportedIterations,
-                AdversarialImage = state.Current,
+                AdversarialImage = current.ToArray(),
                 Perturbation = perturbation,
                 PixelL2 = FieldNorms.L2(perturbation),
                 PixelLInf = FieldNorms.LInf(perturbation),
             };
-        }
-
-        private static double L1(ReadOnlySpan<float> values)
-        {
-            double sum = 0;
-            foreach (float v in values) sum += Math.Abs(v);
-            return sum;
         }
     }
 }

@@ -1,3 +1,4 @@
+using Adef.MLNet.Attacks.Operations;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Imaging;
 
@@ -67,8 +68,9 @@ public sealed class PgdAttack
     private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
         : AttackImageState(index, original, originalLabel);
 
+    /// <summary>PGD over <see cref="IBatchOperations"/>: the current image is the only per-image row it changes.</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, PgdOptions options)
-        : BatchedAttack<State, PgdResult>(classifier)
+        : BatchedAttack<State, PgdResult>(classifier, options.Execution, options.AllowTf32)
     {
         private readonly float _epsilon = (float)options.Epsilon;
         private readonly float _step = (float)options.StepSize;
@@ -79,6 +81,8 @@ public sealed class PgdAttack
 
         protected override int TargetsPerImage => 1;
 
+        protected override int AuxPlanes => 0;
+
         protected override bool UsesLossGradients => true;
 
         protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
@@ -87,40 +91,50 @@ public sealed class PgdAttack
             return new State(index, image, label) { Targets = new[] { label } };
         }
 
-        /// <summary>The random start (images not attacked keep their clean pixels).</summary>
-        protected override void Start(State state)
+        /// <summary>The random start (images not attacked keep their clean pixels): noise drawn on the host per image, seeded by its index.</summary>
+        protected override void Start(IReadOnlyList<State> states, int[] positions)
         {
             if (!options.RandomStart || _epsilon == 0) return;
-            var random = new Random(unchecked(options.Seed * 1_000_003 + state.Index));
-            ReadOnlySpan<float> original = state.Original.Span;
-            for (int p = 0; p < state.Current.Length; p++)
+            int size = Shape.Size;
+            var noise = new float[states.Count * size];
+            for (int i = 0; i < states.Count; i++)
             {
-                float noise = (float)((random.NextDouble() * 2 - 1) * options.Epsilon);
-                state.Current[p] = Project(original[p] + noise, original[p]);
+                var random = new Random(unchecked(options.Seed * 1_000_003 + states[i].Index));
+                for (int p = 0; p < size; p++) noise[i * size + p] = (float)((random.NextDouble() * 2 - 1) * options.Epsilon);
             }
+            using IRows noiseRows = Ops.Upload(noise, states.Count, Shape.Channels);
+            using IRows originals = Ops.Gather(Rows.Originals, positions);
+            using IRows shifted = Ops.AddScaledClamped(originals, noiseRows, 1, float.NegativeInfinity, float.PositiveInfinity);
+            using IRows started = Ops.ProjectOntoBall(shifted, originals, _epsilon, _min, _max);
+            Ops.Scatter(Rows.Current, positions, started);
         }
 
         /// <summary>Only the final image counts: every step is taken.</summary>
         protected override bool IsFooled(State state, int label) => state.Iteration >= options.Steps && label != state.OriginalLabel;
 
-        protected override void Step(State state, ReadOnlySpan<float> logits, ReadOnlySpan<float> gradients)
+        /// <summary>x ← clip(Π_ε(x + α·sign ∇ₓ CE)).</summary>
+        protected override void Step(StepBatch batch)
         {
-            ReadOnlySpan<float> original = state.Original.Span;
-            float[] current = state.Current;
-            for (int p = 0; p < current.Length; p++)
-                current[p] = Project(current[p] + _step * MathF.Sign(gradients[p]), original[p]);
-            state.Iteration++;
+            using RowsLease gradients = batch.Gradients(Ops);
+            using IRows current = Ops.Gather(Rows.Current, batch.Positions);
+            Ops.AddScaledInPlace(current, gradients.Rows, Enumerable.Repeat(_step, batch.Count).ToArray(), signOnly: true);
+            using IRows originals = Ops.Gather(Rows.Originals, batch.Positions);
+            using IRows projected = Ops.ProjectOntoBall(current, originals, _epsilon, _min, _max);
+            Ops.Scatter(Rows.Current, batch.Positions, projected);
+            bool[] finite = Ops.AllFinite(projected);
+            for (int j = 0; j < batch.Count; j++)
+            {
+                State state = batch.States[j];
+                state.Iteration++;
+                if (!finite[j]) state.Finish(AttackOutcome.NumericalFailure, state.Iteration);
+            }
         }
 
-        /// <summary>Projection onto the ε ball around <paramref name="original"/>, then clipping to the valid range.</summary>
-        private float Project(float value, float original) =>
-            Math.Clamp(Math.Clamp(value, original - _epsilon, original + _epsilon), _min, _max);
-
-        protected override PgdResult CreateResult(State state)
+        protected override PgdResult CreateResult(State state, ReadOnlySpan<float> current, ReadOnlySpan<float> aux)
         {
             ReadOnlySpan<float> original = state.Original.Span;
             var perturbation = new float[Shape.Size];
-            for (int p = 0; p < perturbation.Length; p++) perturbation[p] = state.Current[p] - original[p];
+            for (int p = 0; p < perturbation.Length; p++) perturbation[p] = current[p] - original[p];
             return new PgdResult
             {
                 Index = state.Index,
@@ -128,7 +142,7 @@ public sealed class PgdAttack
                 AdversarialLabel = state.Label,
                 Outcome = state.Outcome!.Value,
                 Iterations = state.ReportedIterations,
-                AdversarialImage = state.Current,
+                AdversarialImage = current.ToArray(),
                 Perturbation = perturbation,
                 PixelL2 = FieldNorms.L2(perturbation),
                 PixelLInf = FieldNorms.LInf(perturbation),

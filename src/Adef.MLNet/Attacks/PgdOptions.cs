@@ -35,6 +35,15 @@ public sealed record PgdOptions
     /// <summary>Most images sent to the classifier in one call; finished images are replaced by waiting ones. Default 256.</summary>
     public int BatchSize { get; init; } = 256;
 
+    /// <summary>
+    /// Where the per-step work runs. Default <see cref="AttackExecution.Auto"/>: on the classifier's GPU for a CUDA
+    /// <see cref="Classifiers.ITensorClassifier"/>, host spans otherwise.
+    /// </summary>
+    public AttackExecution Execution { get; init; } = AttackExecution.Auto;
+
+    /// <summary>Let cuBLAS and cuDNN use TF32 on a CUDA TorchSharp classifier. Default <see langword="false"/>: full fp32 (see <see cref="AdefOptions.AllowTf32"/>).</summary>
+    public bool AllowTf32 { get; init; }
+
     internal void Validate()
     {
         if (!(Epsilon >= 0) || double.IsInfinity(Epsilon))
@@ -49,5 +58,7 @@ public sealed record PgdOptions
         if (ClipMin is { } min && ClipMax is { } max && !(min < max))
             throw new ArgumentException($"ClipMin ({min}) must be smaller than ClipMax ({max}).", nameof(ClipMin));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        if (!Enum.IsDefined(Execution))
+            throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Unknown AttackExecution.");
     }
 }

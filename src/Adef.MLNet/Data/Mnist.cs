@@ -53,7 +53,10 @@ public static class Mnist
 
     private static LabeledImages Load(string prefix)
     {
-        string folder = EnsureFolder();
+        // The files of one split suffice (a machine given only the test set, say); the others are fetched only when this split is missing.
+        string folder = Path.Combine(DataCache.Root, "mnist");
+        if (!File.Exists(Path.Combine(folder, $"{prefix}-images-idx3-ubyte")) || !File.Exists(Path.Combine(folder, $"{prefix}-labels-idx1-ubyte")))
+            folder = EnsureFolder();
         return IdxFile.ReadLabeledImages(
             Path.Combine(folder, $"{prefix}-images-idx3-ubyte"), Path.Combine(folder, $"{prefix}-labels-idx1-ubyte"));
     }

@@ -22,10 +22,12 @@ public static class AdefTransformsCatalog
     /// <param name="classifier">The classifier; the caller keeps ownership.</param>
     /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
+    /// <exception cref="ArgumentException"><see cref="AttackTransformOptions.Device"/> is set and the classifier runs elsewhere.</exception>
     public static AdefEstimator Adef(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
         string inputColumnName = "Pixels", AdefTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        TransformDevice.Check(classifier, options?.Device);
         return new AdefEstimator(classifier, inputColumnName, options, ownsClassifier: false);
     }
 
@@ -39,6 +41,7 @@ public static class AdefTransformsCatalog
         string inputColumnName = "Pixels", AdefTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        onnxOptions = TransformDevice.Apply(onnxOptions, options?.Device);
         var classifier = new OnnxClassifier(onnxModelPath, onnxOptions);
         return new AdefEstimator(classifier, inputColumnName, options, ownsClassifier: true,
             new OnnxSource(File.ReadAllBytes(onnxModelPath), onnxOptions));
@@ -49,10 +52,12 @@ public static class AdefTransformsCatalog
     /// <param name="classifier">The classifier; the caller keeps ownership.</param>
     /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
+    /// <exception cref="ArgumentException"><see cref="AttackTransformOptions.Device"/> is set and the classifier runs elsewhere.</exception>
     public static DeepFoolEstimator DeepFool(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
         string inputColumnName = "Pixels", DeepFoolTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        TransformDevice.Check(classifier, options?.Device);
         return new DeepFoolEstimator(classifier, inputColumnName, options, ownsClassifier: false);
     }
 
@@ -66,6 +71,7 @@ public static class AdefTransformsCatalog
         string inputColumnName = "Pixels", DeepFoolTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        onnxOptions = TransformDevice.Apply(onnxOptions, options?.Device);
         var classifier = new OnnxClassifier(onnxModelPath, onnxOptions);
         return new DeepFoolEstimator(classifier, inputColumnName, options, ownsClassifier: true,
             new OnnxSource(File.ReadAllBytes(onnxModelPath), onnxOptions));

@@ -1,4 +1,6 @@
 using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.Onnx;
 
 namespace Adef.MLNet.MLNet;
 
@@ -45,6 +47,16 @@ public abstract class AttackTransformOptions
     /// (<see cref="AttackOutcome.AlreadyMisclassified"/>). Default null: every row is attacked.
     /// </summary>
     public string? LabelColumnName { get; set; }
+
+    /// <summary>
+    /// Where the classifier runs: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (<see cref="AttackDevice.Parse"/>). With the
+    /// ONNX-model overloads of <c>Transforms.Adef</c>/<c>DeepFool</c> it chooses ONNX Runtime's execution provider (overriding
+    /// <see cref="OnnxClassifierOptions.Device"/>, and saved with the pipeline); with a classifier instance it is checked against
+    /// the classifier's own device (a TorchSharp classifier's <see cref="ITensorClassifier.Device"/>, an ONNX classifier's
+    /// provider). Where the attack's per-iteration work runs is the attack options' <see cref="AdefOptions.Execution"/>.
+    /// Default <see langword="null"/>: as the classifier is.
+    /// </summary>
+    public AttackDevice? Device { get; set; }
 
     /// <summary>
     /// Scale applied to 8-bit pixel values (0–255) when the input column is an image column

@@ -17,10 +17,13 @@ public static class QuadrantBlobs
 {
     public const int Size = 12;
     public static readonly ImageShape Shape = new(1, Size, Size);
-    private static readonly Lazy<TorchSharpClassifier> Trained = new(Train);
+    private static readonly Lazy<(TorchSharpClassifier Classifier, Module<Tensor, Tensor> Network)> Trained = new(Train);
 
     /// <summary>The shared trained classifier (the module is never disposed; tests share it).</summary>
-    public static TorchSharpClassifier Classifier => Trained.Value;
+    public static TorchSharpClassifier Classifier => Trained.Value.Classifier;
+
+    /// <summary>The shared trained network on the CPU; copy its state into a <see cref="CreateNetwork"/> before moving it elsewhere.</summary>
+    public static Module<Tensor, Tensor> Network => Trained.Value.Network;
 
     public static LabeledImages Generate(int count, int seed)
     {
@@ -47,12 +50,12 @@ public static class QuadrantBlobs
     public static Module<Tensor, Tensor> CreateNetwork() => Sequential(
         Conv2d(1, 16, 3, padding: 1), Tanh(), MaxPool2d(2), Flatten(), Linear(16 * 6 * 6, 4));
 
-    private static TorchSharpClassifier Train()
+    private static (TorchSharpClassifier, Module<Tensor, Tensor>) Train()
     {
         manual_seed(1234);
         Module<Tensor, Tensor> network = CreateNetwork();
         ClassifierTrainer.Train(network, Generate(2000, seed: 1),
             new TrainingOptions { Epochs = 4, BatchSize = 50, LearningRate = 3e-3, Seed = 7 });
-        return new TorchSharpClassifier(network, Shape, 4);
+        return (new TorchSharpClassifier(network, Shape, 4), network);
     }
 }

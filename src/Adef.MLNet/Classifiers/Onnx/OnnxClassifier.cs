@@ -24,7 +24,7 @@ namespace Adef.MLNet.Classifiers.Onnx;
 /// caller's spans, without copies.
 /// </para>
 /// </remarks>
-public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
+public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposable
 {
     private readonly PreparedOnnxModel _prepared;
     private readonly string? _source;
@@ -41,6 +41,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     private readonly Func<ModelProto, string, string, ModelProto> _buildGradientGraph;
     private readonly NotSupportedException? _upgradeError;
     private bool _disposed;
+    private readonly int _gpuDeviceId;
 
     /// <summary>Most classes a model may have (a larger declared count is taken for a corrupt model).</summary>
     private const int MaxClasses = 1 << 24;
@@ -77,6 +78,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         _buildGradientGraph = buildGradientGraph;
         options ??= new OnnxClassifierOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads, nameof(options.IntraOpThreads));
+        _gpuDeviceId = options.GpuDeviceId ?? 0;
         _source = source;
         _prepared = OnnxModelPreparation.Prepare(model, options, source);
         if (_prepared.ClassCount > MaxClasses)
@@ -298,7 +300,13 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
             try
             {
                 cuda = NewSessionOptions(options);
-                cuda.AppendExecutionProvider_CUDA(device);
+                using var provider = new OrtCUDAProviderOptions();
+                provider.UpdateOptions(new Dictionary<string, string>
+                {
+                    ["device_id"] = device.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["use_tf32"] = options.AllowTf32 ? "1" : "0",
+                });
+                cuda.AppendExecutionProvider_CUDA(provider);
                 return (cuda, new InferenceSession(model, cuda), OnnxExecutionProvider.Cuda);
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
@@ -342,6 +350,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
             _disposed = true;
             _gradient?.Dispose();
             _forward?.Dispose();
+            _deviceMemory?.Dispose();
             _sessionOptions?.Dispose();
             _runOptions?.Dispose();
         }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Adef.MLNet.Classifiers.Onnx;
 
 /// <summary>Where an <see cref="OnnxClassifier"/> runs its ONNX Runtime sessions.</summary>
@@ -48,6 +50,23 @@ public sealed class OnnxClassifierOptions
     public int? GpuDeviceId { get; set; }
 
     /// <summary>
+    /// The device as one value: <c>cpu</c> is <see cref="OnnxExecutionProvider.Cpu"/>; <c>cuda</c> and <c>cuda:N</c> are
+    /// <see cref="OnnxExecutionProvider.Cuda"/> on GPU 0 or N. Setting it sets <see cref="ExecutionProvider"/> and
+    /// <see cref="GpuDeviceId"/>; reading it describes them.
+    /// </summary>
+    [JsonIgnore] // ExecutionProvider and GpuDeviceId carry it in saved pipelines
+    public AttackDevice Device
+    {
+        get => ExecutionProvider == OnnxExecutionProvider.Cpu ? AttackDevice.Cpu
+            : GpuDeviceId is { } id ? AttackDevice.CudaAt(id) : AttackDevice.Cuda;
+        set
+        {
+            ExecutionProvider = value.Kind == AttackDeviceKind.Cpu ? OnnxExecutionProvider.Cpu : OnnxExecutionProvider.Cuda;
+            GpuDeviceId = value.Index;
+        }
+    }
+
+    /// <summary>
     /// When the CUDA execution provider cannot be used, run on the CPU and record why in
     /// <see cref="OnnxClassifier.Warnings"/>. Default <see langword="true"/>; when <see langword="false"/>, the
     /// constructor throws an <see cref="InvalidOperationException"/> that says what was tried and what failed.
@@ -66,4 +85,13 @@ public sealed class OnnxClassifierOptions
     /// Default true; set false to score a model whose gradients are unsupported (logits only).
     /// </summary>
     public bool PrepareGradientsAtLoad { get; set; } = true;
+
+    /// <summary>
+    /// Let ONNX Runtime's CUDA provider use TF32 (its <c>use_tf32</c> option). Default <see langword="false"/>: full fp32, as
+    /// the attacks on TorchSharp models, because TF32 changes ADef's trajectories. Ignored on the CPU.
+    /// </summary>
+    public bool AllowTf32 { get; set; }
+
+    /// <summary>A copy of these options.</summary>
+    internal OnnxClassifierOptions Clone() => (OnnxClassifierOptions)MemberwiseClone();
 }

@@ -8,19 +8,19 @@ namespace Adef.MLNet.Classifiers.TorchSharp;
 /// <summary>
 /// An <see cref="IDifferentiableClassifier"/> over a TorchSharp module that maps an N×C×H×W float
 /// tensor to N×L logits. Gradients come from autograd: one forward pass per call and one backward
-/// pass per target label, reusing the forward graph.
+/// pass per target label, reusing the forward graph. As an <see cref="ITensorClassifier"/> it also takes and returns
+/// tensors on its <see cref="Device"/>, so attacks on a GPU keep their images and gradients there.
 /// </summary>
 /// <remarks>
 /// The module is put in evaluation mode. Calls are serialised with a lock, so one instance may be
 /// shared between threads. The classifier does not own the module unless <c>ownsModule</c> is set.
 /// </remarks>
-public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposable
+public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
 {
     private readonly nn.Module _module;
     private readonly Func<Tensor, Tensor> _forward;
     private readonly bool _ownsModule;
     private readonly object _gate = new();
-    private readonly long[] _batchShape;
 
     /// <summary>Wraps <paramref name="module"/>.</summary>
     /// <param name="module">Maps N×C×H×W to N×L logits (not probabilities).</param>
@@ -31,6 +31,19 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
     public TorchSharpClassifier(nn.Module<Tensor, Tensor> module, ImageShape inputShape, int classCount,
         Device? device = null, bool ownsModule = false)
         : this(module, (module ?? throw new ArgumentNullException(nameof(module))).forward, inputShape, classCount, device, ownsModule)
+    {
+    }
+
+    /// <summary>Wraps <paramref name="module"/> and moves it to <paramref name="device"/>.</summary>
+    /// <param name="module">Maps N×C×H×W to N×L logits (not probabilities); moved to <paramref name="device"/>.</param>
+    /// <param name="inputShape">The shape of one input image.</param>
+    /// <param name="classCount">L.</param>
+    /// <param name="device"><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
+    /// <param name="ownsModule">Dispose the module with this classifier.</param>
+    /// <exception cref="AdefDeviceException">The device cannot be used (the message says what was tried).</exception>
+    public TorchSharpClassifier(nn.Module<Tensor, Tensor> module, ImageShape inputShape, int classCount, AttackDevice device,
+        bool ownsModule = false)
+        : this(MoveTo(module, device, out Device resolved), inputShape, classCount, resolved, ownsModule)
     {
     }
 
@@ -46,9 +59,22 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
         Device = device ?? CPU;
         InputShape = inputShape;
         ClassCount = classCount;
-        _batchShape = new long[] { 0, inputShape.Channels, inputShape.Height, inputShape.Width };
         _module.eval();
     }
+
+    private static nn.Module<Tensor, Tensor> MoveTo(nn.Module<Tensor, Tensor> module, AttackDevice device, out Device resolved)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        resolved = TorchSharpDevices.Resolve(device);
+        module.to(resolved);
+        return module;
+    }
+
+    /// <summary>Loads a TorchScript file onto <paramref name="device"/> (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>).</summary>
+    /// <exception cref="AdefDeviceException">The device cannot be used.</exception>
+    /// <exception cref="AdefModelException">The file is missing or is not TorchScript.</exception>
+    public static TorchSharpClassifier LoadTorchScript(string path, ImageShape inputShape, int classCount, AttackDevice device) =>
+        LoadTorchScript(path, inputShape, classCount, TorchSharpDevices.Resolve(device));
 
     /// <summary>Loads a TorchScript file (saved with <c>torch.jit.save</c>) that maps N×C×H×W to N×L logits.</summary>
     /// <exception cref="AdefModelException">The file is missing or is not TorchScript.</exception>
@@ -82,14 +108,8 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
     {
         ClassifierArguments.CheckLogits(this, images, count, logits);
         if (count == 0) return;
-        lock (_gate)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            Tensor x = ToTensor(images, count);
-            Tensor output = Forward(x, count);
-            CopyToSpan(output, logits);
-        }
+        using var scope = NewDisposeScope();
+        CopyToSpan(Logits(ToTensor(images, count)), logits);
     }
 
     /// <inheritdoc />
@@ -99,23 +119,57 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
     {
         ClassifierArguments.CheckMarginGradients(this, images, count, targetLabels, targetsPerImage, logits, gradients);
         if (count == 0) return;
+        using var scope = NewDisposeScope();
+        var targets = new long[targetLabels.Length];
+        for (int i = 0; i < targets.Length; i++) targets[i] = targetLabels[i];
+        Tensor targetTensor = tensor(targets, int64, Device).view(count, targetsPerImage);
+        var (output, margins) = LogitsAndMarginGradients(ToTensor(images, count), targetTensor);
+        CopyToSpan(output, logits);
+        CopyToSpan(margins, gradients);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException"><paramref name="images"/> is not N×C×H×W float32 on <see cref="Device"/>.</exception>
+    public Tensor Logits(Tensor images)
+    {
+        long count = CheckImages(images);
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            return Forward(images, count).detach().MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">A tensor has the wrong shape, type or device, or a target is not a class index.</exception>
+    public (Tensor Logits, Tensor Gradients) LogitsAndMarginGradients(Tensor images, Tensor targets)
+    {
+        long count = CheckImages(images);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.ndim != 2 || targets.shape[0] != count || targets.shape[1] < 1 || targets.dtype != ScalarType.Int64)
+            throw new ArgumentException($"Expected {count}×K int64 targets, got [{string.Join(", ", targets.shape)}] {targets.dtype}.", nameof(targets));
+        long k = targets.shape[1];
         lock (_gate)
         {
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
-            Tensor x = ToTensor(images, count).requires_grad_(true);
+            Tensor x = images.detach().requires_grad_(true);
             Tensor output = Forward(x, count);
-            CopyToSpan(output, logits);
+            if (targets.lt(0).logical_or(targets.ge(ClassCount)).any().item<bool>()) // one host sync; a bad index would be a device-side assert on CUDA
+                throw new ArgumentException($"Target labels must lie in [0, {ClassCount}).", nameof(targets));
 
-            Tensor cotangents = tensor(MarginCotangents(logits, count, targetLabels, targetsPerImage),
-                new long[] { targetsPerImage, count, ClassCount }).to(Device);
-            var perTarget = new Tensor[targetsPerImage];
-            for (int j = 0; j < targetsPerImage; j++)
+            // Row (j, i) of the K×N×L cotangents is e_t − e_c, t = targets[i, j], c = argmax of image i's logits (the first maximal one).
+            Tensor current = nn.functional.one_hot(output.detach().argmax(1), ClassCount).unsqueeze(1);
+            Tensor cotangents = (nn.functional.one_hot(targets, ClassCount) - current).to(output.dtype).permute(1, 0, 2).contiguous();
+            var perTarget = new Tensor[k];
+            for (int j = 0; j < k; j++)
             {
-                bool retain = j < targetsPerImage - 1;
+                bool retain = j < k - 1;
                 perTarget[j] = autograd.grad(new[] { output }, new[] { x }, new[] { cotangents[j] }, retain_graph: retain)[0];
             }
-            CopyToSpan(stack(perTarget, 1), gradients);
+            Tensor gradients = stack(perTarget, 1);
+            return (output.detach().MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
         }
     }
 
@@ -144,32 +198,48 @@ public sealed class TorchSharpClassifier : IDifferentiableClassifier, IDisposabl
         }
     }
 
-    /// <summary>K×N×L cotangents: row (j, i) is e_t − e_c with t = targets[i·K + j] and c = argmax of image i's logits.</summary>
-    private float[] MarginCotangents(ReadOnlySpan<float> logits, int count, ReadOnlySpan<int> targets, int targetsPerImage)
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">A tensor has the wrong shape, type or device.</exception>
+    public (Tensor Logits, Tensor Gradients) LogitsAndLossGradients(Tensor images, Tensor labels)
     {
-        var cotangents = new float[targetsPerImage * count * ClassCount];
-        for (int i = 0; i < count; i++)
+        long count = CheckImages(images);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.ndim != 1 || labels.shape[0] != count || labels.dtype != ScalarType.Int64)
+            throw new ArgumentException($"Expected {count} int64 labels, got [{string.Join(", ", labels.shape)}] {labels.dtype}.", nameof(labels));
+        lock (_gate)
         {
-            int current = Logits.ArgMax(logits.Slice(i * ClassCount, ClassCount));
-            for (int j = 0; j < targetsPerImage; j++)
-            {
-                int offset = (j * count + i) * ClassCount;
-                cotangents[offset + targets[i * targetsPerImage + j]] += 1;
-                cotangents[offset + current] -= 1;
-            }
+            using var scope = NewDisposeScope();
+            using var grad = enable_grad();
+            Tensor x = images.detach().requires_grad_(true);
+            Tensor output = Forward(x, count);
+            Tensor loss = nn.functional.cross_entropy(output, labels, reduction: nn.Reduction.Sum);
+            Tensor gradients = autograd.grad(new[] { loss }, new[] { x })[0];
+            return (output.detach().MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
         }
-        return cotangents;
+    }
+
+    private long CheckImages(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.ndim != 4 || images.shape[1] != InputShape.Channels || images.shape[2] != InputShape.Height
+            || images.shape[3] != InputShape.Width || images.dtype != ScalarType.Float32)
+            throw new ArgumentException(
+                $"Expected N×{InputShape.Channels}×{InputShape.Height}×{InputShape.Width} float32 images, got [{string.Join(", ", images.shape)}] {images.dtype}.",
+                nameof(images));
+        if (images.device_type != Device.type || (Device.index >= 0 && images.device_index >= 0 && images.device_index != Device.index))
+            throw new ArgumentException($"The images are on {images.device}; this classifier runs on {Device}.", nameof(images));
+        return images.shape[0];
     }
 
     private Tensor ToTensor(ReadOnlySpan<float> images, int count)
     {
-        _batchShape[0] = count;
-        Tensor x = empty(_batchShape, float32);
+        // A fresh shape per call: the span methods convert outside the lock, so nothing here may be shared.
+        Tensor x = empty(new long[] { count, InputShape.Channels, InputShape.Height, InputShape.Width }, float32);
         x.data<float>().CopyFrom(images, 0, 0);
         return Device.type == DeviceType.CPU ? x : x.to(Device);
     }
 
-    private Tensor Forward(Tensor x, int count)
+    private Tensor Forward(Tensor x, long count)
     {
         Tensor output = _forward(x);
         if (output.ndim != 2 || output.shape[0] != count || output.shape[1] != ClassCount)

@@ -1,0 +1,39 @@
+using static TorchSharp.torch;
+
+namespace Adef.MLNet.Classifiers;
+
+/// <summary>
+/// A classifier that also takes and returns torch tensors on its <see cref="Device"/>, so that attacks run with
+/// <see cref="Attacks.AttackExecution.ClassifierTensors"/> keep images and gradients there through all iterations.
+/// Same semantics as the span seam of <see cref="IDifferentiableClassifier"/>.
+/// </summary>
+public interface ITensorClassifier : IDifferentiableClassifier
+{
+    /// <summary>Where the model runs and the tensors passed in and returned live.</summary>
+    Device Device { get; }
+
+    /// <summary>The logits of a batch.</summary>
+    /// <param name="images">N×C×H×W float32 on <see cref="Device"/>.</param>
+    /// <returns>N×L logits on <see cref="Device"/>, detached; the caller disposes them.</returns>
+    Tensor Logits(Tensor images);
+
+    /// <summary>
+    /// Logits and margin gradients: for image i and target j, <c>∇ₓ (F_t − F_c)(xᵢ)</c> with <c>t = targets[i, j]</c>
+    /// and <c>c = argmax logits(xᵢ)</c> (the first maximal one).
+    /// </summary>
+    /// <param name="images">N×C×H×W float32 on <see cref="Device"/>.</param>
+    /// <param name="targets">N×K int64 class indices on <see cref="Device"/>.</param>
+    /// <returns>N×L logits and N×K×C×H×W gradients on <see cref="Device"/>, detached; the caller disposes them.</returns>
+    (Tensor Logits, Tensor Gradients) LogitsAndMarginGradients(Tensor images, Tensor targets);
+
+    /// <summary>
+    /// Logits and each image's cross-entropy gradient <c>∇ₓ CE(F(xᵢ), yᵢ)</c> (PGD). The default assembles it on the device
+    /// from margin gradients, <c>Σ_k (p_k − δ_ky) ∇(F_k − F_c)</c>, in chunks of labels; a backend with autograd should
+    /// override it with one backward pass.
+    /// </summary>
+    /// <param name="images">N×C×H×W float32 on <see cref="Device"/>.</param>
+    /// <param name="labels">N int64 labels y on <see cref="Device"/>.</param>
+    /// <returns>N×L logits and N×C×H×W gradients on <see cref="Device"/>, detached; the caller disposes them.</returns>
+    (Tensor Logits, Tensor Gradients) LogitsAndLossGradients(Tensor images, Tensor labels) =>
+        TensorLossGradients.FromMarginGradients(this, images, labels);
+}

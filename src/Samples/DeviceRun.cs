@@ -1,0 +1,72 @@
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.TorchSharp;
+using Adef.MLNet.Evaluation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Adef.Samples;
+
+/// <summary>One attack's throughput on one device.</summary>
+internal sealed record Timing(string Attack, string Device, int BatchSize, int Images, double Seconds, double SuccessRate, double MeanIterations)
+{
+    public double ImagesPerSecond => Images / Seconds;
+}
+
+/// <summary>What gpu-check measured for one model.</summary>
+internal sealed record ModelReport(string Model, List<Timing> Timings, List<AttackAgreement> Agreements);
+
+/// <summary>One attack's CPU-against-CUDA agreement.</summary>
+internal sealed record AttackAgreement(string Attack, DeviceAgreement Agreement);
+
+/// <summary>Runs ADef and DeepFool with one module on the CPU and then, when given, on a CUDA device.</summary>
+internal static class DeviceRun
+{
+    public static ModelReport Compare(string name, nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, float[] images,
+        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, int bestBatchSize, Device? gpu)
+    {
+        var timings = new List<Timing>();
+        var agreements = new List<AttackAgreement>();
+        int count = images.Length / shape.Size;
+        module.to(CPU);
+        AdefResult[] adefCpu;
+        DeepFoolResult[] deepFoolCpu;
+        using (var cpu = new TorchSharpClassifier(module, shape, classes))
+        {
+            adefCpu = Time($"{name}: ADef, cpu", "ADef", "cpu", cpu, images, labels, batchSize, timings,
+                (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress));
+            deepFoolCpu = Time($"{name}: DeepFool, cpu", "DeepFool ℓ2", "cpu", cpu, images, labels, batchSize, timings,
+                (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress));
+        }
+        if (gpu is null) return new ModelReport(name, timings, agreements);
+
+        module.to(gpu);
+        using (var cuda = new TorchSharpClassifier(module, shape, classes, gpu))
+        {
+            string device = gpu.ToString();
+            // Warm-up: CUDA context, cuDNN algorithm choice and the caching allocator, outside the timings.
+            new AdefAttack(cuda, adef with { BatchSize = batchSize, MaxIterations = 2 }).Run(images.AsMemory(0, Math.Min(count, batchSize) * shape.Size));
+            AdefResult[] adefGpu = Time($"{name}: ADef, {device}", "ADef", device, cuda, images, labels, batchSize, timings,
+                (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress));
+            DeepFoolResult[] deepFoolGpu = Time($"{name}: DeepFool, {device}", "DeepFool ℓ2", device, cuda, images, labels, batchSize, timings,
+                (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress));
+            if (bestBatchSize > 0 && bestBatchSize != batchSize)
+                Time($"{name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, images, labels, bestBatchSize, timings,
+                    (c, progress) => new AdefAttack(c, adef with { BatchSize = bestBatchSize }).Run(images, labels, progress));
+            agreements.Add(new AttackAgreement("ADef", DeviceAgreement.Compare(adefCpu, adefGpu, r => r.TNorm)));
+            agreements.Add(new AttackAgreement("DeepFool ℓ2", DeviceAgreement.Compare(deepFoolCpu, deepFoolGpu, r => r.PixelL2)));
+        }
+        module.to(CPU);
+        return new ModelReport(name, timings, agreements);
+    }
+
+    private static T[] Time<T>(string title, string attack, string device, IDifferentiableClassifier classifier, float[] images, int[]? labels,
+        int batchSize, List<Timing> timings, Func<IDifferentiableClassifier, IProgress<AttackProgress>, T[]> run) where T : AttackResult
+    {
+        int count = images.Length / classifier.InputShape.Size;
+        var (results, seconds) = AttackRunner.Run(title, count, progress => run(classifier, progress));
+        AttackSummary summary = AttackSummary.From(results);
+        timings.Add(new Timing(attack, device, Math.Min(batchSize, count), count, seconds, summary.SuccessRate, results.Average(r => r.Iterations)));
+        return results;
+    }
+}

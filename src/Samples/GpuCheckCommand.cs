@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Text.Json;
+using Adef.MLNet;
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.TorchSharp;
+using Adef.MLNet.Data;
+using Adef.MLNet.Training;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Adef.Samples;
+
+/// <summary>
+/// The same models and images through ADef and DeepFool on the CPU and on CUDA: agreement (success rate, mean iterations,
+/// max |Δτ|) and images/s for each, for MNIST-A (MNIST preset) and a randomly initialised ResNet-50 at 224 px (ImageNet
+/// preset). Without CUDA it runs the CPU side, prints "CUDA unavailable: reason" and exits with 3.
+/// </summary>
+internal static class GpuCheckCommand
+{
+    private const int CudaUnavailable = 3;
+    private const int Disagreement = 1;
+
+    public static Command Create()
+    {
+        var images = new Option<int>("--images") { Description = "MNIST test digits (1–10000).", DefaultValueFactory = _ => 10000 };
+        var batchSize = new Option<int>("--batch-size") { Description = "MNIST batch size on both devices.", DefaultValueFactory = _ => 1000 };
+        var bestBatch = new Option<int>("--best-batch-size") { Description = "Also time MNIST ADef on CUDA at this batch size (0 = skip).", DefaultValueFactory = _ => 10000 };
+        var resnetImages = new Option<int>("--resnet-images") { Description = "ResNet-50 images, 3×224×224 (0 = skip ResNet-50).", DefaultValueFactory = _ => 256 };
+        var resnetBatch = new Option<int>("--resnet-batch-size") { Description = "ResNet-50 batch size on both devices.", DefaultValueFactory = _ => 128 };
+        var seed = new Option<int>("--seed") { Description = "Seed of ResNet-50's random weights and images.", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "The CUDA device: cuda or cuda:N.", DefaultValueFactory = _ => "cuda" };
+        var output = new Option<string>("--out") { Description = "Folder for gpu-check.json.", DefaultValueFactory = _ => Path.Combine("out", "gpu-check") };
+        var command = new Command("gpu-check", "Run ADef and DeepFool on the CPU and on CUDA with the same models and images; print agreement and images/s.");
+        foreach (Option option in new Option[] { images, batchSize, bestBatch, resnetImages, resnetBatch, seed, device, output }) command.Options.Add(option);
+        command.SetAction(parse => Run(new Settings(parse.GetValue(images), parse.GetValue(batchSize), parse.GetValue(bestBatch),
+            parse.GetValue(resnetImages), parse.GetValue(resnetBatch), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(output)!)));
+        return command;
+    }
+
+    internal sealed record Settings(int Images, int BatchSize, int BestBatchSize, int ResNetImages, int ResNetBatchSize, int Seed, string Device, string Out);
+
+    private static int Run(Settings s)
+    {
+        if (s.Images is < 1 or > 10000 || s.BatchSize < 1 || s.BestBatchSize < 0 || s.ResNetImages < 0 || s.ResNetBatchSize < 1)
+        {
+            AnsiConsole.MarkupLine("[red]--images must lie in 1–10000, batch sizes be ≥ 1 (--best-batch-size ≥ 0), --resnet-images ≥ 0.[/]");
+            return 2;
+        }
+        if (!AttackDevice.TryParse(s.Device, out AttackDevice wanted) || wanted.Kind != AttackDeviceKind.Cuda)
+        {
+            AnsiConsole.MarkupLine($"[red]--device must be cuda or cuda:N, not '{Markup.Escape(s.Device)}'.[/]");
+            return 2;
+        }
+        set_num_threads(Environment.ProcessorCount);
+        Device? gpu = null;
+        string? unavailable = null;
+        try
+        {
+            gpu = TorchSharpDevices.Resolve(wanted);
+        }
+        catch (AdefDeviceException e)
+        {
+            unavailable = e.Message;
+            AnsiConsole.MarkupLine($"[yellow]CUDA unavailable: {Markup.Escape(e.Message)}[/] Running the CPU side only.");
+        }
+
+        var reports = new List<ModelReport>();
+        LabeledImages test = Mnist.LoadTest().Take(s.Images);
+        // The mnist command's MNIST-A; a machine given only the cached weights and the test set needs no training data.
+        var trainingOptions = new TrainingOptions { Epochs = 22, FinalEpochsAtTenthRate = 2 };
+        using (var mnistA = MnistModelCache.TryLoadTrained("MNIST-A", trainingOptions)
+                            ?? MnistModelCache.GetOrTrain("MNIST-A", trainingOptions, Mnist.LoadTrain()))
+        {
+            reports.Add(DeviceRun.Compare("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
+                AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSize, gpu));
+        }
+        if (s.ResNetImages > 0)
+        {
+            using var resnet = new ResNet50(classes: 1000, seed: s.Seed);
+            float[] photos = SyntheticPhotos.Generate(s.ResNetImages, 224, s.Seed);
+            reports.Add(DeviceRun.Compare($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
+                AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, 0, gpu));
+        }
+
+        Print(reports, gpu);
+        Directory.CreateDirectory(s.Out);
+        string path = Path.Combine(s.Out, "gpu-check.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(new
+        {
+            device = gpu is null ? null : wanted.ToString(),
+            cudaUnavailable = unavailable,
+            cpuThreads = Environment.ProcessorCount,
+            tf32 = false,
+            settings = s,
+            models = reports,
+        }, JsonOptions));
+        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.GetFullPath(path))}.");
+
+        if (unavailable is not null)
+        {
+            Console.WriteLine($"CUDA unavailable: {unavailable}");
+            return CudaUnavailable;
+        }
+        return reports.All(r => r.Agreements.All(a => a.Agreement.Agrees)) ? 0 : Disagreement;
+    }
+
+    private static void Print(List<ModelReport> reports, Device? gpu)
+    {
+        var speed = new Table().Title("Images per second (TF32 off; wall clock, results on the host)");
+        foreach (string column in new[] { "Model", "Attack", "Device", "Batch", "Success", "Mean iterations", "Images/s" })
+            speed.AddColumn(new TableColumn(column).RightAligned());
+        foreach (ModelReport report in reports)
+            foreach (Timing t in report.Timings)
+                speed.AddRow(Markup.Escape(report.Model), t.Attack, t.Device, t.BatchSize.ToString(), $"{t.SuccessRate:P2}",
+                    $"{t.MeanIterations:0.000}", $"{t.ImagesPerSecond:0.0}");
+        AnsiConsole.Write(speed);
+        if (gpu is null) return;
+
+        var agreement = new Table().Title("CPU against CUDA, image by image");
+        foreach (string column in new[] { "Model", "Attack", "Δ success (points)", "Δ mean iterations", "max |Δ norm|", "Same outcome", "Agrees (≤ 0.5 pt, ≤ 5 %)" })
+            agreement.AddColumn(new TableColumn(Markup.Escape(column)).RightAligned());
+        foreach (ModelReport report in reports)
+            foreach (var (attack, a) in report.Agreements.Select(x => (x.Attack, x.Agreement)))
+                agreement.AddRow(Markup.Escape(report.Model), attack, $"{a.SuccessPoints:0.00}", $"{a.IterationsRelative:P2}",
+                    $"{a.MaxNormDifference:E2}", $"{a.SameOutcome}/{a.Images}", a.Agrees ? "[green]yes[/]" : "[red]no[/]");
+        AnsiConsole.Write(agreement);
+        AnsiConsole.MarkupLine("max |Δ norm| is ‖τ‖_T in pixels for ADef and the pixel ℓ2 of the perturbation for DeepFool.");
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+}

@@ -1,0 +1,143 @@
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Adef.MLNet.Tests.TestSupport;
+
+namespace Adef.MLNet.Tests.Attacks.Operations;
+
+/// <summary>
+/// The attacks run over torch ops on the CPU (<see cref="AttackExecution.ClassifierTensors"/>, the code path a GPU runs)
+/// reach the same results as over the host spans: same outcomes and labels, ‖τ‖_T within 1e−5 relative. ADef's last
+/// iterations take tiny steps along the decision boundary, so float rounding (convolutions and channel sums add in
+/// another order) may move the crossing by an iteration or two for single images; mean iterations agree within 5 %.
+/// </summary>
+public class ClassifierTensorsExecutionTests
+{
+    private static readonly float[] Blobs = QuadrantBlobs.Generate(40, seed: 99).Pixels;
+
+    public static TheoryData<double, double, double, int> AdefSettings => new()
+    {
+        { 0.5, 1.2, double.PositiveInfinity, 0 }, // the MNIST preset's smoothing and overshoot
+        { 0, 1.0, double.PositiveInfinity, 0 },   // no smoothing
+        // A budget that stops some images, overshoot capped by it. An image whose field ends within rounding of the
+        // budget may stop on one path and succeed on the other (their last steps differ in the last bits), so one such
+        // image of the 40 may differ in outcome.
+        { 1, 1.5, 2.5, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(AdefSettings))]
+    public void AdefAgreesWithHostSpans(double sigma, double overshoot, double maxNorm, int outcomesAllowedToDiffer)
+    {
+        var options = new AdefOptions
+        {
+            Candidates = new[] { 1, 2, 3 }, MaxIterations = 30, Sigma = sigma, Overshoot = overshoot, MaxNorm = maxNorm, BatchSize = 16,
+        };
+        AdefResult[] host = new AdefAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.HostSpans }).Run(Blobs);
+        AdefResult[] torch = new AdefAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(Blobs);
+
+        Assert.True(host.Count(r => r.Success) >= 5, "the comparison needs successful attacks");
+        int[] differing = Enumerable.Range(0, host.Length).Where(i => host[i].Outcome != torch[i].Outcome).ToArray();
+        Assert.True(differing.Length <= outcomesAllowedToDiffer,
+            $"outcomes differ for images {string.Join(", ", differing.Select(i => $"{i} ({host[i].Outcome}, ‖τ‖_T {host[i].TNorm} / {torch[i].Outcome}, {torch[i].TNorm})"))}");
+        foreach (int i in differing) Assert.True(Math.Max(host[i].TNorm, torch[i].TNorm) >= 0.9 * maxNorm, $"image {i} differs away from the budget");
+        AssertSameAdef(host.Where((_, i) => !differing.Contains(i)).ToArray(), torch.Where((_, i) => !differing.Contains(i)).ToArray(), QuadrantBlobs.Shape);
+    }
+
+    [Fact]
+    public void AdefOnAnRgbNetworkAgreesWithHostSpans()
+    {
+        using var classifier = RandomNetworks.RgbClassifier(seed: 21);
+        float[] images = RandomNetworks.Images(24, RandomNetworks.Rgb, seed: 22);
+        var options = new AdefOptions { Candidates = new[] { 1, 2 }, MaxIterations = 20, Sigma = 1, Overshoot = 1.1, BatchSize = 10 };
+        AdefResult[] host = new AdefAttack(classifier, options with { Execution = AttackExecution.HostSpans }).Run(images);
+        AdefResult[] torch = new AdefAttack(classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(images);
+
+        Assert.True(host.Count(r => r.Success) >= 5, "the comparison needs successful attacks");
+        AssertSameAdef(host, torch, RandomNetworks.Rgb);
+    }
+
+    [Theory]
+    [InlineData(DeepFoolNorm.L2, null, null)]
+    [InlineData(DeepFoolNorm.LInf, null, null)]
+    [InlineData(DeepFoolNorm.L2, 0f, 1f)]
+    public void DeepFoolAgreesWithHostSpans(DeepFoolNorm norm, float? clipMin, float? clipMax)
+    {
+        using var classifier = RandomNetworks.RgbClassifier(seed: 31);
+        float[] images = RandomNetworks.Images(24, RandomNetworks.Rgb, seed: 32);
+        var options = new DeepFoolOptions { Norm = norm, Candidates = 4, BatchSize = 10, ClipMin = clipMin, ClipMax = clipMax };
+        DeepFoolResult[] host = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.HostSpans }).Run(images);
+        DeepFoolResult[] torch = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(images);
+
+        Assert.True(host.Count(r => r.Success) >= 12, "the comparison needs successful attacks");
+        for (int i = 0; i < host.Length; i++)
+        {
+            AssertSameOutcome(host[i], torch[i]);
+            Assert.True(Math.Abs(host[i].PixelL2 - torch[i].PixelL2) <= 1e-5 * Math.Max(host[i].PixelL2, 1e-6), $"image {i}: ℓ2 {host[i].PixelL2} vs {torch[i].PixelL2}");
+            TorchOperationsTests.AssertClose(host[i].Perturbation, torch[i].Perturbation, 1e-4);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void PgdAgreesWithHostSpans(bool randomStart)
+    {
+        var options = new PgdOptions { Epsilon = 0.15, StepSize = 0.02, Steps = 12, RandomStart = randomStart, Seed = 5, BatchSize = 16 };
+        PgdResult[] host = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.HostSpans }).Run(Blobs);
+        PgdResult[] torch = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(Blobs);
+
+        Assert.Contains(host, r => r.Success);
+        Assert.Contains(host, r => !r.Success);
+        for (int i = 0; i < host.Length; i++)
+        {
+            AssertSameOutcome(host[i], torch[i]);
+            TorchOperationsTests.AssertClose(host[i].Perturbation, torch[i].Perturbation, 1e-5);
+            Assert.True(torch[i].PixelLInf <= options.Epsilon + 1e-6, $"image {i}: ℓ∞ {torch[i].PixelLInf}");
+        }
+    }
+
+    [Fact]
+    public void ClassifierTensorsNeedsATensorClassifier()
+    {
+        var spansOnly = new SpanOnlyClassifier(QuadrantBlobs.Classifier);
+        var attack = new AdefAttack(spansOnly, new AdefOptions { Execution = AttackExecution.ClassifierTensors });
+        var error = Assert.Throws<ArgumentException>(() => attack.Run(Blobs.AsMemory(0, 144)));
+        Assert.Contains("ITensorClassifier", error.Message);
+    }
+
+    private static void AssertSameAdef(AdefResult[] host, AdefResult[] torch, ImageShape shape)
+    {
+        Assert.Equal(host.Length, torch.Length);
+        double hostIterations = host.Average(r => r.Iterations), torchIterations = torch.Average(r => r.Iterations);
+        Assert.True(Math.Abs(hostIterations - torchIterations) <= 0.05 * hostIterations,
+            $"mean iterations {hostIterations} on the host, {torchIterations} with tensors");
+        for (int i = 0; i < host.Length; i++)
+        {
+            AssertSameOutcome(host[i], torch[i], sameIterations: false);
+            Assert.Equal(host[i].Overshot, torch[i].Overshot);
+            Assert.True(Math.Abs(host[i].TNorm - torch[i].TNorm) <= 1e-5 * Math.Max(host[i].TNorm, 1e-6),
+                $"image {i}: ‖τ‖_T {host[i].TNorm} on the host, {torch[i].TNorm} with tensors");
+            TorchOperationsTests.AssertClose(host[i].VectorField, torch[i].VectorField, 1e-4);
+            Assert.Equal(2 * shape.Height * shape.Width, torch[i].VectorField.Length);
+        }
+    }
+
+    private static void AssertSameOutcome(AttackResult host, AttackResult torch, bool sameIterations = true)
+    {
+        Assert.Equal(host.Index, torch.Index);
+        Assert.Equal(host.Outcome, torch.Outcome);
+        Assert.Equal(host.OriginalLabel, torch.OriginalLabel);
+        Assert.Equal(host.AdversarialLabel, torch.AdversarialLabel);
+        if (sameIterations) Assert.Equal(host.Iterations, torch.Iterations);
+    }
+
+    private sealed class SpanOnlyClassifier(IDifferentiableClassifier inner) : IDifferentiableClassifier
+    {
+        public ImageShape InputShape => inner.InputShape;
+        public int ClassCount => inner.ClassCount;
+        public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits) => inner.ComputeLogits(images, count, logits);
+        public void ComputeLogitsAndMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
+            Span<float> logits, Span<float> gradients) =>
+            inner.ComputeLogitsAndMarginGradients(images, count, targetLabels, targetsPerImage, logits, gradients);
+    }
+}

@@ -1,0 +1,91 @@
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.Onnx;
+using Adef.MLNet.Classifiers.TorchSharp;
+using Adef.MLNet.Tests.Attacks.Operations;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Adef.MLNet.Tests.Onnx;
+
+/// <summary>The tensor seam of <see cref="OnnxClassifier"/> (IO binding over tensor memory), here with host tensors.</summary>
+public class OnnxTensorSeamTests
+{
+    private static readonly ImageShape Digit = new(1, 28, 28);
+
+    private static OnnxClassifier MnistA(int seed)
+    {
+        manual_seed(seed);
+        using var module = new MnistA();
+        return new OnnxClassifier(MnistOnnxExporter.Export(module));
+    }
+
+    [Fact]
+    public void BoundTensorsGiveTheSameLogitsAndGradientsAsTheSpanSeam()
+    {
+        using OnnxClassifier classifier = MnistA(3);
+        Assert.Equal(DeviceType.CPU, classifier.Device.type);
+        float[] images = RandomNetworks.Images(5, Digit, seed: 4);
+        int[] targets = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 0 };
+        var logits = new float[50];
+        var gradients = new float[10 * 784];
+        classifier.ComputeLogitsAndMarginGradients(images, 5, targets, 2, logits, gradients);
+
+        using var scope = NewDisposeScope();
+        Tensor x = tensor(images, new long[] { 5, 1, 28, 28 });
+        Tensor t = tensor(targets.Select(v => (long)v).ToArray(), new long[] { 5, 2 });
+        Assert.Equal(logits, classifier.Logits(x).data<float>().ToArray());
+        var (boundLogits, boundGradients) = classifier.LogitsAndMarginGradients(x, t);
+        Assert.Equal(logits, boundLogits.data<float>().ToArray());
+        Assert.Equal(new long[] { 5, 2, 1, 28, 28 }, boundGradients.shape);
+        Assert.Equal(gradients, boundGradients.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void TheDefaultTensorLossGradientEqualsTheHostOne()
+    {
+        using OnnxClassifier classifier = MnistA(7);
+        float[] images = RandomNetworks.Images(4, Digit, seed: 8);
+        int[] labels = { 3, 0, 9, 5 };
+        var logits = new float[40];
+        var gradients = new float[4 * 784];
+        ((IDifferentiableClassifier)classifier).ComputeLogitsAndLossGradients(images, 4, labels, logits, gradients);
+
+        using var scope = NewDisposeScope();
+        var (tensorLogits, tensorGradients) = ((ITensorClassifier)classifier).LogitsAndLossGradients(
+            tensor(images, new long[] { 4, 1, 28, 28 }), tensor(labels.Select(v => (long)v).ToArray()));
+        Assert.Equal(logits, tensorLogits.data<float>().ToArray());
+        TorchOperationsTests.AssertClose(gradients, tensorGradients.data<float>().ToArray(), 1e-5);
+    }
+
+    [Fact]
+    public void TensorsOfTheWrongShapeOrTypeAreRefused()
+    {
+        using OnnxClassifier classifier = MnistA(3);
+        using var scope = NewDisposeScope();
+        Assert.Throws<ArgumentException>(() => classifier.Logits(zeros(2, 1, 27, 28)));
+        Assert.Throws<ArgumentException>(() => classifier.Logits(zeros(new long[] { 2, 1, 28, 28 }, float64)));
+        Assert.Throws<ArgumentException>(() => classifier.LogitsAndMarginGradients(zeros(2, 1, 28, 28), zeros(new long[] { 3, 1 }, int64)));
+    }
+
+    [Fact]
+    public void AttacksOverTensorsOnAnOnnxClassifierAgreeWithHostSpans()
+    {
+        using OnnxClassifier classifier = MnistA(5);
+        float[] images = RandomNetworks.Images(8, Digit, seed: 6);
+        var options = new AdefOptions { Candidates = new[] { 1, 2 }, MaxIterations = 15, Sigma = 0.5, Overshoot = 1.2, BatchSize = 4 };
+        AdefResult[] host = new AdefAttack(classifier, options with { Execution = AttackExecution.HostSpans }).Run(images);
+        AdefResult[] bound = new AdefAttack(classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(images);
+        Assert.True(host.Count(r => r.Success) >= 4, "the comparison needs successful attacks");
+        for (int i = 0; i < host.Length; i++)
+        {
+            Assert.Equal(host[i].Outcome, bound[i].Outcome);
+            Assert.Equal(host[i].AdversarialLabel, bound[i].AdversarialLabel);
+            Assert.True(Math.Abs(host[i].TNorm - bound[i].TNorm) <= 1e-5 * Math.Max(host[i].TNorm, 1e-6), $"image {i}: {host[i].TNorm} vs {bound[i].TNorm}");
+        }
+
+        DeepFoolResult[] deepFoolHost = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.HostSpans }).Run(images);
+        DeepFoolResult[] deepFoolBound = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.ClassifierTensors }).Run(images);
+        Assert.Equal(deepFoolHost.Select(r => (r.Outcome, r.Iterations, r.AdversarialLabel)), deepFoolBound.Select(r => (r.Outcome, r.Iterations, r.AdversarialLabel)));
+    }
+}

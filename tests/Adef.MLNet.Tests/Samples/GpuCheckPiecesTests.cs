@@ -1,0 +1,66 @@
+using Adef.MLNet.Attacks;
+using Adef.Samples;
+using static TorchSharp.torch;
+
+namespace Adef.MLNet.Tests.Samples;
+
+public class GpuCheckPiecesTests
+{
+    [Fact]
+    public void ResNet50HasTorchvisionsParameterCountAndMapsImagesToLogits()
+    {
+        using var network = new ResNet50(classes: 1000, seed: 0);
+        Assert.Equal(25_557_032L, network.parameters().Sum(p => p.numel()));
+        network.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor logits = network.forward(rand(2, 3, 64, 64));
+        Assert.Equal(new long[] { 2, 1000 }, logits.shape);
+        Assert.True(logits.isfinite().all().item<bool>());
+    }
+
+    [Fact]
+    public void ResNet50WeightsDependOnlyOnTheSeed()
+    {
+        using var a = new ResNet50(classes: 10, seed: 3);
+        using var b = new ResNet50(classes: 10, seed: 3);
+        using var c = new ResNet50(classes: 10, seed: 4);
+        var (pa, pb, pc) = (a.parameters().First(), b.parameters().First(), c.parameters().First());
+        Assert.True(pa.eq(pb).all().item<bool>());
+        Assert.False(pa.eq(pc).all().item<bool>());
+    }
+
+    [Fact]
+    public void SyntheticPhotosAreSeededAndNormalised()
+    {
+        float[] first = SyntheticPhotos.Generate(2, 32, seed: 1), again = SyntheticPhotos.Generate(2, 32, seed: 1);
+        Assert.Equal(2 * 3 * 32 * 32, first.Length);
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, SyntheticPhotos.Generate(2, 32, seed: 2));
+        Assert.All(first, v => Assert.InRange(v, -0.485f / 0.229f - 1e-4f, (1 - 0.406f) / 0.225f + 1e-4f));
+    }
+
+    [Fact]
+    public void AgreementComparesImageByImage()
+    {
+        AdefResult[] a = { Result(0, AttackOutcome.Fooled, 4, 1.0), Result(1, AttackOutcome.Fooled, 6, 2.0), Result(2, AttackOutcome.Stalled, 3, 0.5) };
+        AdefResult[] b = { Result(0, AttackOutcome.Fooled, 4, 1.0), Result(1, AttackOutcome.Fooled, 7, 2.25), Result(2, AttackOutcome.Fooled, 3, 0.5) };
+
+        var agreement = DeviceAgreement.Compare(a, b, r => r.TNorm);
+        Assert.Equal(2.0 / 3, agreement.SuccessRateA, 12);
+        Assert.Equal(1.0, agreement.SuccessRateB, 12);
+        Assert.Equal(100.0 / 3, agreement.SuccessPoints, 9);
+        Assert.Equal(1.0 / 13, agreement.IterationsRelative, 12);
+        Assert.Equal(0.25, agreement.MaxNormDifference, 12);
+        Assert.Equal(2, agreement.SameOutcome);
+        Assert.False(agreement.Agrees);
+        Assert.True(DeviceAgreement.Compare(a, a, r => r.TNorm).Agrees);
+        Assert.Throws<ArgumentException>(() => DeviceAgreement.Compare(a, b.Reverse().ToArray(), r => r.TNorm));
+    }
+
+    private static AdefResult Result(int index, AttackOutcome outcome, int iterations, double tNorm) => new()
+    {
+        Index = index, OriginalLabel = 0, AdversarialLabel = outcome == AttackOutcome.Fooled ? 1 : 0, Outcome = outcome, Iterations = iterations,
+        AdversarialImage = Array.Empty<float>(), PixelL2 = 0, PixelLInf = 0, VectorField = Array.Empty<float>(), TNorm = tNorm, FieldL2 = 0, Overshot = false,
+    };
+}
