@@ -138,7 +138,7 @@ internal static class AdvTrainCommand
             evaluationAdef = AdefOptions.AdversarialTraining,
             threads = Environment.ProcessorCount,
             models = rows,
-        }, JsonOptions));
+        }, SampleJson.Options));
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.GetFullPath(path))}.");
         return rows;
     }
@@ -220,10 +220,4 @@ internal static class AdvTrainCommand
         }
         AnsiConsole.Write(table);
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 }

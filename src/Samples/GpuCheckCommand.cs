@@ -95,7 +95,7 @@ internal static class GpuCheckCommand
             tf32 = false,
             settings = s,
             models = reports,
-        }, JsonOptions));
+        }, SampleJson.Options));
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.GetFullPath(path))}.");
 
         if (unavailable is not null)
@@ -128,10 +128,4 @@ internal static class GpuCheckCommand
         AnsiConsole.Write(agreement);
         AnsiConsole.MarkupLine("max |Δ norm| is ‖τ‖_T in pixels for ADef and the pixel ℓ2 of the perturbation for DeepFool.");
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 }

@@ -120,7 +120,7 @@ internal static class ImageNetCommand
                 new { model = "ResNet-101", accuracy = 0.7697, successRate = 0.9978, meanIterations = 4.176 },
             },
         };
-        File.WriteAllText(resultsPath, JsonSerializer.Serialize(results, JsonOptions));
+        File.WriteAllText(resultsPath, JsonSerializer.Serialize(results, SampleJson.Options));
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.GetFullPath(resultsPath))}.");
         return 0;
     }
@@ -197,10 +197,4 @@ internal static class ImageNetCommand
     }
 
     private static string Percent(double value) => value.ToString("0.00%", CultureInfo.InvariantCulture);
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 }

@@ -156,18 +156,13 @@ internal static class MnistCommand
             seed = new { accuracy = 0.9941, adefSuccess = 0.9990, adefIterations = 9.779 },
             report = written.Numbers,
         };
-        File.WriteAllText(resultsPath, JsonSerializer.Serialize(report, JsonOptions));
+        File.WriteAllText(resultsPath, JsonSerializer.Serialize(report, SampleJson.Options));
 
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.GetFullPath(resultsPath))} and the report: " +
             Markup.Escape(string.Join(", ", written.Files.Select(Path.GetFileName))) + ".");
         return 0;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     private sealed record BatchingComparison(int Images, int BatchSize, double BatchedImagesPerSecond, double UnbatchedImagesPerSecond)
     {
