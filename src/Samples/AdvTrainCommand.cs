@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Adef.MLNet;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.TorchSharp;
@@ -8,6 +9,7 @@ using Adef.MLNet.Data;
 using Adef.MLNet.Evaluation;
 using Adef.MLNet.Training;
 using Spectre.Console;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Adef.Samples;
@@ -46,8 +48,10 @@ internal static class AdvTrainCommand
     /// <param name="CleanImagesPerEpoch">Images per clean epoch; null = all 60000 (the <c>mnist</c> command's MNIST-A is reused).</param>
     /// <param name="Architectures">The architectures to run; null = MNIST-A and MNIST-B.</param>
     /// <param name="CleanOnly">Only get (or train) and evaluate the clean models, e.g. to prepare the cache.</param>
+    /// <param name="Device">Where models are trained and attacked: cpu, cuda or cuda:N.</param>
+    /// <param name="Methods">The adversarial trainings to run; null = PGD and ADef.</param>
     internal sealed record Settings(int Epochs, int TrainImages, int TestImages, string Output, int CleanEpochs, int? CleanImagesPerEpoch = null,
-        IReadOnlyList<string>? Architectures = null, bool CleanOnly = false);
+        IReadOnlyList<string>? Architectures = null, bool CleanOnly = false, string Device = "cpu", IReadOnlyList<AdversarialTraining>? Methods = null);
 
     /// <summary>One evaluated model.</summary>
     internal sealed record Row(string Model, string AdversarialTraining, string Training, double Accuracy, double PgdSuccess, double AdefSuccess,
@@ -68,13 +72,19 @@ internal static class AdvTrainCommand
         };
         var output = new Option<string>("--out") { Description = "Output folder for results.json.", DefaultValueFactory = _ => Path.Combine("out", "advtrain") };
         var cleanOnly = new Option<bool>("--clean-only") { Description = "Only get (or train) and evaluate the clean models, e.g. to fill the model cache first." };
+        var methods = new Option<AdversarialTraining[]>("--methods")
+        {
+            Description = "Adversarial trainings to run (Pgd, Adef).", DefaultValueFactory = _ => Methods, AllowMultipleArgumentsPerToken = true,
+        };
+        var device = new Option<string>("--device") { Description = "Where to train and attack: cpu, cuda or cuda:N (TF32 off in the attacks).", DefaultValueFactory = _ => "cpu" };
         var command = new Command("advtrain",
             "Clean, PGD- and ADef-trained MNIST-A/B (adversarial ones fine-tuned from the clean weights; all cached): accuracy, PGD and ADef success, the paper's table.");
-        foreach (Option option in new Option[] { epochs, trainImages, testImages, cleanEpochs, cleanImages, architectures, measure, output, cleanOnly }) command.Options.Add(option);
+        foreach (Option option in new Option[] { epochs, trainImages, testImages, cleanEpochs, cleanImages, architectures, measure, output, cleanOnly, methods, device }) command.Options.Add(option);
         command.SetAction(parse =>
         {
             var settings = new Settings(parse.GetValue(epochs), parse.GetValue(trainImages), parse.GetValue(testImages), parse.GetValue(output)!,
-                parse.GetValue(cleanEpochs), parse.GetValue(cleanImages), parse.GetValue(architectures), parse.GetValue(cleanOnly));
+                parse.GetValue(cleanEpochs), parse.GetValue(cleanImages), parse.GetValue(architectures), parse.GetValue(cleanOnly), parse.GetValue(device)!,
+                parse.GetValue(methods));
             int steps = parse.GetValue(measure);
             string[] unknown = settings.Architectures!.Except(Architectures).ToArray();
             if (unknown.Length > 0 || settings.Architectures!.Count == 0)
@@ -82,11 +92,30 @@ internal static class AdvTrainCommand
                 AnsiConsole.MarkupLine($"[red]--architectures takes {string.Join(" and ", Architectures)}; got '{Markup.Escape(string.Join(" ", unknown))}'.[/]");
                 return 2;
             }
+            if (settings.Methods!.Count == 0 || settings.Methods.Contains(AdversarialTraining.None))
+            {
+                AnsiConsole.MarkupLine("[red]--methods takes Pgd and/or Adef (the clean model is always evaluated).[/]");
+                return 2;
+            }
             if (settings.Epochs < 1 || settings.TrainImages < 1 || settings.TestImages is < 1 or > 10000 || settings.CleanEpochs < 1
                 || settings.CleanImagesPerEpoch < 1 || steps < 0)
             {
                 AnsiConsole.MarkupLine("[red]--epochs, --train-images, --clean-epochs and --clean-train-images must be ≥ 1, --test-images lie in 1–10000, --measure-steps be ≥ 0.[/]");
                 return 2;
+            }
+            if (!AttackDevice.TryParse(settings.Device, out _))
+            {
+                AnsiConsole.MarkupLine($"[red]--device takes cpu, cuda or cuda:N, not '{Markup.Escape(settings.Device)}'.[/]");
+                return 2;
+            }
+            try
+            {
+                TorchSharpDevices.Resolve(settings.Device);
+            }
+            catch (AdefDeviceException e)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+                return 3;
             }
             set_num_threads(Environment.ProcessorCount);
             LabeledImages train = Mnist.LoadTrain();
@@ -105,20 +134,21 @@ internal static class AdvTrainCommand
     internal static IReadOnlyList<Row> Run(Settings settings, LabeledImages train, LabeledImages test)
     {
         var rows = new List<Row>();
+        Device device = TorchSharpDevices.Resolve(settings.Device);
         foreach (string architecture in settings.Architectures ?? Architectures)
         {
             TrainingOptions cleanOptions = CleanOptions(settings);
-            using var clean = MnistModelCache.GetOrTrain(architecture, cleanOptions, train);
+            using var clean = MnistModelCache.GetOrTrain(architecture, cleanOptions, train, device: device);
             int cleanEpochs = MnistModelCache.EpochsCompleted(architecture, cleanOptions);
             string cleanDescription = $"{Path.GetFileName(MnistModelCache.Stem(architecture, cleanOptions))} after {cleanEpochs} epochs";
-            rows.Add(Evaluate(clean, architecture, AdversarialTraining.None, $"clean, {cleanEpochs} epochs", test));
-            foreach (AdversarialTraining method in settings.CleanOnly ? [] : Methods)
+            rows.Add(Evaluate(clean, architecture, AdversarialTraining.None, $"clean, {cleanEpochs} epochs", test, device));
+            foreach (AdversarialTraining method in settings.CleanOnly ? [] : settings.Methods ?? Methods)
             {
                 TrainingOptions options = AdversarialOptions(settings, method);
-                using var model = MnistModelCache.GetOrTrain(architecture, options, train, (clean, cleanDescription));
+                using var model = MnistModelCache.GetOrTrain(architecture, options, train, (clean, cleanDescription), device);
                 string training = $"fine-tuned from {cleanDescription}: {MnistModelCache.EpochsCompleted(architecture, options)} epoch(s) × " +
                     $"{Math.Min(settings.TrainImages, train.Count)} images";
-                rows.Add(Evaluate(model, architecture, method, training, test));
+                rows.Add(Evaluate(model, architecture, method, training, test, device));
             }
         }
 
@@ -136,6 +166,7 @@ internal static class AdvTrainCommand
             trainingAdef = AdefOptions.AdversarialTraining,
             evaluationPgd = new PgdOptions(),
             evaluationAdef = AdefOptions.AdversarialTraining,
+            device = device.ToString(),
             threads = Environment.ProcessorCount,
             models = rows,
         }, SampleJson.Options));
@@ -153,10 +184,25 @@ internal static class AdvTrainCommand
         Epochs = settings.Epochs, ImagesPerEpoch = settings.TrainImages, AdversarialTraining = method,
     };
 
-    private static Row Evaluate(nn.Module<Tensor, Tensor> model, string architecture, AdversarialTraining method, string training, LabeledImages test)
+    private static Row Evaluate(nn.Module<Tensor, Tensor> model, string architecture, AdversarialTraining method, string training, LabeledImages test,
+        Device device)
     {
         string title = MnistModelCache.Title(architecture, new TrainingOptions { AdversarialTraining = method });
-        using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10);
+        model.to(device);
+        try
+        {
+            return EvaluateOnDevice(model, architecture, method, training, test, device, title);
+        }
+        finally
+        {
+            model.to(CPU);
+        }
+    }
+
+    private static Row EvaluateOnDevice(nn.Module<Tensor, Tensor> model, string architecture, AdversarialTraining method, string training,
+        LabeledImages test, Device device, string title)
+    {
+        using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10, device);
         double accuracy = ClassifierAccuracy.Accuracy(classifier, test);
         var (pgd, pgdSeconds) = AttackRunner.Run($"{title}: PGD", test.Count,
             progress => new PgdAttack(classifier, new PgdOptions()).Run(test.Pixels, test.Labels, progress));

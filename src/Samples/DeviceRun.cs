@@ -22,21 +22,25 @@ internal sealed record AttackAgreement(string Attack, DeviceAgreement Agreement)
 /// <summary>Runs ADef and DeepFool with one module on the CPU and then, when given, on a CUDA device.</summary>
 internal static class DeviceRun
 {
+    /// <param name="cpuImages">How many of the images (the first ones) the CPU side attacks; agreement covers those.</param>
     public static ModelReport Compare(string name, nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, float[] images,
-        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, int bestBatchSize, Device? gpu)
+        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, int bestBatchSize, Device? gpu, int? cpuImages = null)
     {
         var timings = new List<Timing>();
         var agreements = new List<AttackAgreement>();
         int count = images.Length / shape.Size;
+        int cpuCount = Math.Min(cpuImages ?? count, count);
+        float[] cpuPixels = cpuCount == count ? images : images[..(cpuCount * shape.Size)];
+        int[]? cpuLabels = labels is null || cpuCount == count ? labels : labels[..cpuCount];
         module.to(CPU);
         AdefResult[] adefCpu;
         DeepFoolResult[] deepFoolCpu;
         using (var cpu = new TorchSharpClassifier(module, shape, classes))
         {
-            adefCpu = Time($"{name}: ADef, cpu", "ADef", "cpu", cpu, images, labels, batchSize, timings,
-                (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress));
-            deepFoolCpu = Time($"{name}: DeepFool, cpu", "DeepFool ℓ2", "cpu", cpu, images, labels, batchSize, timings,
-                (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress));
+            adefCpu = Time($"{name}: ADef, cpu", "ADef", "cpu", cpu, cpuPixels, cpuLabels, batchSize, timings,
+                (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(cpuPixels, cpuLabels, progress));
+            deepFoolCpu = Time($"{name}: DeepFool, cpu", "DeepFool ℓ2", "cpu", cpu, cpuPixels, cpuLabels, batchSize, timings,
+                (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(cpuPixels, cpuLabels, progress));
         }
         if (gpu is null) return new ModelReport(name, timings, agreements);
 
@@ -53,8 +57,8 @@ internal static class DeviceRun
             if (bestBatchSize > 0 && bestBatchSize != batchSize)
                 Time($"{name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, images, labels, bestBatchSize, timings,
                     (c, progress) => new AdefAttack(c, adef with { BatchSize = bestBatchSize }).Run(images, labels, progress));
-            agreements.Add(new AttackAgreement("ADef", DeviceAgreement.Compare(adefCpu, adefGpu, r => r.TNorm)));
-            agreements.Add(new AttackAgreement("DeepFool ℓ2", DeviceAgreement.Compare(deepFoolCpu, deepFoolGpu, r => r.PixelL2)));
+            agreements.Add(new AttackAgreement("ADef", DeviceAgreement.Compare(adefCpu, adefGpu[..cpuCount], r => r.TNorm)));
+            agreements.Add(new AttackAgreement("DeepFool ℓ2", DeviceAgreement.Compare(deepFoolCpu, deepFoolGpu[..cpuCount], r => r.PixelL2)));
         }
         module.to(CPU);
         return new ModelReport(name, timings, agreements);

@@ -59,8 +59,9 @@ internal static class MnistModelCache
     /// <param name="options">Training options; their method, seed, batch size, rate and images per epoch name the checkpoint.</param>
     /// <param name="train">The training set.</param>
     /// <param name="startFrom">Weights to start from when no checkpoint is cached (fine-tuning), with a description for the checkpoint.</param>
+    /// <param name="device">Where to train (the returned model is on the CPU either way); null = the CPU.</param>
     public static nn.Module<Tensor, Tensor> GetOrTrain(string architecture, TrainingOptions options, LabeledImages train,
-        (nn.Module<Tensor, Tensor> Model, string Description)? startFrom = null)
+        (nn.Module<Tensor, Tensor> Model, string Description)? startFrom = null, Device? device = null)
     {
         string stem = Stem(architecture, options);
         string weightsPath = stem + ".weights";
@@ -94,7 +95,8 @@ internal static class MnistModelCache
             return model;
         }
 
-        AnsiConsole.MarkupLine($"Training {Markup.Escape(title)} from epoch {done + 1} to {options.Epochs} (Adam, lr {options.LearningRate}" +
+        device ??= CPU;
+        AnsiConsole.MarkupLine($"Training {Markup.Escape(title)} on {device} from epoch {done + 1} to {options.Epochs} (Adam, lr {options.LearningRate}" +
             (options.FinalEpochsAtTenthRate > 0 ? $", {options.LearningRate / 10} for the last {options.FinalEpochsAtTenthRate}" : "") +
             $", batch {options.BatchSize}" + (options.ImagesPerEpoch is { } perEpoch ? $", {perEpoch} images per epoch" : "") +
             (options.AdversarialTraining == AdversarialTraining.None ? "" : $", each batch replaced by {method} examples") + ").");
@@ -110,6 +112,7 @@ internal static class MnistModelCache
                         (double.IsNaN(p.FooledFraction) ? "" : $" fooled {p.FooledFraction:P0}"));
                     task.Value = (double)p.Step / p.StepsPerEpoch;
                 });
+                model.to(device);
                 ClassifierTrainer.Train(model, train, options, done, epoch =>
                 {
                     model.save(weightsPath + ".tmp");
@@ -125,6 +128,7 @@ internal static class MnistModelCache
                 }, progress);
                 task.Value = 1;
             });
+        model.to(CPU);
         return model;
     }
 

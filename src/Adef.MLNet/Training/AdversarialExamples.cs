@@ -25,11 +25,15 @@ internal sealed class AdversarialExamples : IDisposable
 
     /// <summary>The crafter for <paramref name="options"/>, or <see langword="null"/> for clean training.</summary>
     /// <exception cref="ArgumentException">The attack options do not fit the model (e.g. an ADef candidate rank ≥ its class count).</exception>
-    public static AdversarialExamples? Create(nn.Module<Tensor, Tensor> model, LabeledImages data, TrainingOptions options)
+    /// <param name="model">The model being trained.</param>
+    /// <param name="device">The device the model's parameters are on; the attacks run there.</param>
+    /// <param name="data">The training set (its first image gives the class count).</param>
+    /// <param name="options">The training options naming the attack.</param>
+    public static AdversarialExamples? Create(nn.Module<Tensor, Tensor> model, Device device, LabeledImages data, TrainingOptions options)
     {
         if (options.AdversarialTraining == AdversarialTraining.None) return null;
-        int classes = ClassCount(model, data);
-        var classifier = new TorchSharpClassifier(model, new ImageShape(data.Channels, data.Height, data.Width), classes);
+        int classes = ClassCount(model, device, data);
+        var classifier = new TorchSharpClassifier(model, new ImageShape(data.Channels, data.Height, data.Width), classes, device);
         if (options.AdversarialTraining == AdversarialTraining.Adef) _ = new AdefAttack(classifier, options.Adef); // validates against L
         return new AdversarialExamples(model, classifier, options);
     }
@@ -61,13 +65,13 @@ internal sealed class AdversarialExamples : IDisposable
         return wrong;
     }
 
-    private static int ClassCount(nn.Module<Tensor, Tensor> model, LabeledImages data)
+    private static int ClassCount(nn.Module<Tensor, Tensor> model, Device device, LabeledImages data)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         bool training = model.training;
         model.eval();
-        Tensor output = model.forward(tensor(data.Image(0).ToArray(), new long[] { 1, data.Channels, data.Height, data.Width }));
+        Tensor output = model.forward(tensor(data.Image(0).ToArray(), new long[] { 1, data.Channels, data.Height, data.Width }, device: device));
         if (training) model.train();
         if (output.ndim != 2 || output.shape[0] != 1 || output.shape[1] < 2)
             throw new ArgumentException(

@@ -15,7 +15,10 @@ public static class ClassifierTrainer
     /// Trains <paramref name="model"/> for epochs <paramref name="firstEpoch"/> … <c>Epochs − 1</c>,
     /// calling <paramref name="epochCompleted"/> after each (e.g. to save a checkpoint).
     /// </summary>
-    /// <param name="model">Maps N×C×H×W to N×L logits; trained in place and left in evaluation mode.</param>
+    /// <param name="model">
+    /// Maps N×C×H×W to N×L logits; trained in place on the device its parameters are on (move it with <c>to(device)</c>
+    /// first to train on CUDA) and left in evaluation mode.
+    /// </param>
     /// <param name="data">Training images and labels.</param>
     /// <param name="options">Epochs, batch size, learning rate, seed, images per epoch, adversarial training.</param>
     /// <param name="firstEpoch">Epoch to start from when resuming (Adam's moments start afresh).</param>
@@ -41,9 +44,10 @@ public static class ClassifierTrainer
         options.Validate();
         if (data.Count == 0) throw new ArgumentException("The training set is empty.", nameof(data));
 
+        Device device = ParameterDevice(model);
         int imagesPerEpoch = Math.Min(options.ImagesPerEpoch ?? data.Count, data.Count);
         int stepsPerEpoch = (imagesPerEpoch + options.BatchSize - 1) / options.BatchSize;
-        using AdversarialExamples? adversary = AdversarialExamples.Create(model, data, options);
+        using AdversarialExamples? adversary = AdversarialExamples.Create(model, device, data, options);
         var intLabels = adversary is null ? null : new int[options.BatchSize];
         optim.Optimizer? optimizer = null;
         double optimizerRate = double.NaN;
@@ -83,8 +87,8 @@ public static class ClassifierTrainer
                     }
                     using var scope = NewDisposeScope();
                     Tensor x = tensor(batchPixels.AsSpan(0, size * data.ImageSize).ToArray(),
-                        new long[] { size, data.Channels, data.Height, data.Width });
-                    Tensor y = tensor(batchLabels.AsSpan(0, size).ToArray());
+                        new long[] { size, data.Channels, data.Height, data.Width }, device: device);
+                    Tensor y = tensor(batchLabels.AsSpan(0, size).ToArray(), device: device);
                     optimizer!.zero_grad();
                     Tensor loss = nn.functional.cross_entropy(model.forward(x), y);
                     loss.backward();
@@ -100,6 +104,13 @@ public static class ClassifierTrainer
             optimizer?.Dispose();
             model.eval();
         }
+    }
+
+    /// <summary>The device of the model's parameters (the CPU for a model without any).</summary>
+    internal static Device ParameterDevice(nn.Module model)
+    {
+        foreach (Tensor parameter in model.parameters()) return parameter.device;
+        return CPU;
     }
 
     private static int[] Permutation(int count, int seed)
