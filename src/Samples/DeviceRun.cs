@@ -24,7 +24,7 @@ internal static class DeviceRun
 {
     /// <param name="cpuImages">How many of the images (the first ones) the CPU side attacks; agreement covers those.</param>
     public static ModelReport Compare(string name, nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, float[] images,
-        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, int bestBatchSize, Device? gpu, int? cpuImages = null)
+        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, IReadOnlyList<int> bestBatchSizes, Device? gpu, int? cpuImages = null)
     {
         var timings = new List<Timing>();
         var agreements = new List<AttackAgreement>();
@@ -54,7 +54,7 @@ internal static class DeviceRun
                 (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress));
             DeepFoolResult[] deepFoolGpu = Time($"{name}: DeepFool, {device}", "DeepFool ℓ2", device, cuda, images, labels, batchSize, timings,
                 (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress));
-            if (bestBatchSize > 0 && bestBatchSize != batchSize)
+            foreach (int bestBatchSize in bestBatchSizes.Where(b => b != batchSize).Distinct())
                 Time($"{name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, images, labels, bestBatchSize, timings,
                     (c, progress) => new AdefAttack(c, adef with { BatchSize = bestBatchSize }).Run(images, labels, progress));
             agreements.Add(new AttackAgreement("ADef", DeviceAgreement.Compare(adefCpu, adefGpu[..cpuCount], r => r.TNorm)));

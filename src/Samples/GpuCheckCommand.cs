@@ -26,7 +26,16 @@ internal static class GpuCheckCommand
     {
         var images = new Option<int>("--images") { Description = "MNIST test digits (1–10000).", DefaultValueFactory = _ => 10000 };
         var batchSize = new Option<int>("--batch-size") { Description = "MNIST batch size on both devices.", DefaultValueFactory = _ => 1000 };
-        var bestBatch = new Option<int>("--best-batch-size") { Description = "Also time MNIST ADef on CUDA at this batch size (0 = skip).", DefaultValueFactory = _ => 10000 };
+        var bestBatch = new Option<int[]>("--best-batch-sizes")
+        {
+            Description = "Also time MNIST ADef on CUDA at these batch sizes, to find the best one.", DefaultValueFactory = _ => [10000],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var cpuImages = new Option<int?>("--cpu-images") { Description = "MNIST digits attacked on the CPU too (the first ones; agreement covers them). Default: all." };
+        var resnetBest = new Option<int[]>("--resnet-best-batch-sizes")
+        {
+            Description = "Also time ResNet-50 ADef on CUDA at these batch sizes.", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true,
+        };
         var resnetImages = new Option<int>("--resnet-images") { Description = "ResNet-50 images, 3×224×224 (0 = skip ResNet-50).", DefaultValueFactory = _ => 256 };
         var resnetCpuImages = new Option<int>("--resnet-cpu-images") { Description = "ResNet-50 images attacked on the CPU too (the first ones; agreement covers them).", DefaultValueFactory = _ => 64 };
         var resnetBatch = new Option<int>("--resnet-batch-size") { Description = "ResNet-50 batch size on both devices.", DefaultValueFactory = _ => 128 };
@@ -34,21 +43,21 @@ internal static class GpuCheckCommand
         var device = new Option<string>("--device") { Description = "The CUDA device: cuda or cuda:N.", DefaultValueFactory = _ => "cuda" };
         var output = new Option<string>("--out") { Description = "Folder for gpu-check.json.", DefaultValueFactory = _ => Path.Combine("out", "gpu-check") };
         var command = new Command("gpu-check", "Run ADef and DeepFool on the CPU and on CUDA with the same models and images; print agreement and images/s.");
-        foreach (Option option in new Option[] { images, batchSize, bestBatch, resnetImages, resnetCpuImages, resnetBatch, seed, device, output }) command.Options.Add(option);
-        command.SetAction(parse => Run(new Settings(parse.GetValue(images), parse.GetValue(batchSize), parse.GetValue(bestBatch),
+        foreach (Option option in new Option[] { images, batchSize, bestBatch, cpuImages, resnetImages, resnetCpuImages, resnetBatch, resnetBest, seed, device, output }) command.Options.Add(option);
+        command.SetAction(parse => Run(new Settings(parse.GetValue(images), parse.GetValue(batchSize), parse.GetValue(bestBatch)!,
             parse.GetValue(resnetImages), parse.GetValue(resnetBatch), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(output)!,
-            parse.GetValue(resnetCpuImages))));
+            parse.GetValue(resnetCpuImages), parse.GetValue(cpuImages), parse.GetValue(resnetBest)!)));
         return command;
     }
 
-    internal sealed record Settings(int Images, int BatchSize, int BestBatchSize, int ResNetImages, int ResNetBatchSize, int Seed, string Device, string Out,
-        int ResNetCpuImages = 64);
+    internal sealed record Settings(int Images, int BatchSize, int[] BestBatchSizes, int ResNetImages, int ResNetBatchSize, int Seed, string Device, string Out,
+        int ResNetCpuImages = 64, int? CpuImages = null, int[]? ResNetBestBatchSizes = null);
 
     private static int Run(Settings s)
     {
-        if (s.Images is < 1 or > 10000 || s.BatchSize < 1 || s.BestBatchSize < 0 || s.ResNetImages < 0 || s.ResNetBatchSize < 1 || s.ResNetCpuImages < 1)
+        if (s.Images is < 1 or > 10000 || s.BatchSize < 1 || s.BestBatchSizes.Any(b => b < 1) || s.CpuImages < 1 || (s.ResNetBestBatchSizes ?? []).Any(b => b < 1) || s.ResNetImages < 0 || s.ResNetBatchSize < 1 || s.ResNetCpuImages < 1)
         {
-            AnsiConsole.MarkupLine("[red]--images must lie in 1–10000, batch sizes be ≥ 1 (--best-batch-size ≥ 0), --resnet-images ≥ 0, --resnet-cpu-images ≥ 1.[/]");
+            AnsiConsole.MarkupLine("[red]--images must lie in 1–10000, batch sizes and --cpu-images be ≥ 1, --resnet-images ≥ 0, --resnet-cpu-images ≥ 1.[/]");
             return 2;
         }
         if (!AttackDevice.TryParse(s.Device, out AttackDevice wanted) || wanted.Kind != AttackDeviceKind.Cuda)
@@ -77,14 +86,14 @@ internal static class GpuCheckCommand
                             ?? MnistModelCache.GetOrTrain("MNIST-A", trainingOptions, Mnist.LoadTrain()))
         {
             reports.Add(DeviceRun.Compare("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
-                AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSize, gpu));
+                AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSizes, gpu, s.CpuImages));
         }
         if (s.ResNetImages > 0)
         {
             using var resnet = new ResNet50(classes: 1000, seed: s.Seed);
             float[] photos = SyntheticPhotos.Generate(s.ResNetImages, 224, s.Seed);
             reports.Add(DeviceRun.Compare($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
-                AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, 0, gpu, s.ResNetCpuImages));
+                AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, s.ResNetBestBatchSizes ?? [], gpu, s.ResNetCpuImages));
         }
 
         Print(reports, gpu);
