@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Adef.MLNet.Data;
 using Adef.MLNet.Tests.TestSupport;
+using Adef.MLNet.Training;
 using Adef.Samples;
 
 namespace Adef.MLNet.Tests.Samples;
@@ -73,6 +74,25 @@ public class AdvTrainCommandTests
         string models = Path.Combine(cache.Path, "models");
         Assert.True(File.Exists(Path.Combine(models, "mnist-a-seed0.weights")));
         Assert.Empty(Directory.GetFiles(models, "mnist-a-*-seed0.*"));
+    }
+
+    [Fact]
+    public void MethodsRestrictTheAdversarialModelsTrained()
+    {
+        using var cache = new TempFolder();
+        using var output = new TempFolder();
+        using var environment = new EnvironmentVariableScope(DataCache.EnvironmentVariable, cache.Path);
+        var settings = new AdvTrainCommand.Settings(Epochs: 1, TrainImages: 10, TestImages: 4, Output: output.Path, CleanEpochs: 1,
+            CleanImagesPerEpoch: 10, Architectures: new[] { "MNIST-A" }, Methods: new[] { AdversarialTraining.Pgd });
+
+        IReadOnlyList<AdvTrainCommand.Row> rows = AdvTrainCommand.Run(settings, Squares(20, seed: 1), Squares(4, seed: 2));
+
+        Assert.Equal(new[] { "None", "Pgd" }, rows.Select(r => r.AdversarialTraining));
+        string models = Path.Combine(cache.Path, "models");
+        Assert.True(File.Exists(Path.Combine(models, "mnist-a-pgd-seed0.weights")));
+        Assert.False(File.Exists(Path.Combine(models, "mnist-a-adef-seed0.weights")));
+        using JsonDocument results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
+        Assert.Equal("cpu", results.RootElement.GetProperty("device").GetString());
     }
 
     /// <summary>28×28 images of one bright 6×6 square whose position (a 5×2 grid) is the class, plus faint noise.</summary>

@@ -1,4 +1,5 @@
 using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
 using Adef.Samples;
 using static TorchSharp.torch;
 
@@ -56,6 +57,21 @@ public class GpuCheckPiecesTests
         Assert.False(agreement.Agrees);
         Assert.True(DeviceAgreement.Compare(a, a, r => r.TNorm).Agrees);
         Assert.Throws<ArgumentException>(() => DeviceAgreement.Compare(a, b.Reverse().ToArray(), r => r.TNorm));
+    }
+
+    [Fact]
+    public void CpuSideAttacksOnlyTheFirstCpuImagesAndWithoutCudaComparesNothing()
+    {
+        manual_seed(5);
+        using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
+        float[] images = Enumerable.Range(0, 6 * 16).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
+
+        ModelReport report = DeviceRun.Compare("tiny", model, new ImageShape(1, 4, 4), 3, images, null, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } },
+            new DeepFoolOptions { Candidates = 3 }, batchSize: 4, bestBatchSizes: new[] { 2 }, gpu: null, cpuImages: 4);
+
+        Assert.Equal(new[] { ("ADef", 4), ("DeepFool ℓ2", 4) }, report.Timings.Select(t => (t.Attack, t.Images)));
+        Assert.All(report.Timings, t => Assert.Equal("cpu", t.Device));
+        Assert.Empty(report.Agreements);
     }
 
     private static AdefResult Result(int index, AttackOutcome outcome, int iterations, double tNorm) => new()
