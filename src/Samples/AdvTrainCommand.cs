@@ -239,7 +239,8 @@ internal static class AdvTrainCommand
     /// <summary>Times <paramref name="steps"/> training steps of clean, PGD and ADef training for each architecture.</summary>
     private static void MeasureSteps(LabeledImages train, int steps, Settings settings)
     {
-        var table = new Table().Title($"Training time per step (batch 50, {steps} steps each after one warm-up step, {Environment.ProcessorCount} threads)");
+        Device device = TorchSharpDevices.Resolve(settings.Device);
+        var table = new Table().Title($"Training time per step on {device} (batch 50, {steps} steps each after one warm-up step, {Environment.ProcessorCount} threads)");
         foreach (string column in new[] { "Model", "Training", "Weights", "s/step", "CPU s/step", "Images/hour", "Steps in 1 h" })
             table.AddColumn(new TableColumn(column).RightAligned());
         foreach (string architecture in settings.Architectures ?? Architectures)
@@ -252,6 +253,7 @@ internal static class AdvTrainCommand
             {
                 using var model = MnistModelCache.Create(architecture);
                 model.load_state_dict(start.state_dict());
+                model.to(device);
                 // One untimed warm-up step (first-call allocations), then the timed steps on fresh images.
                 ClassifierTrainer.Train(model, train, new TrainingOptions { Epochs = 1, ImagesPerEpoch = 50, AdversarialTraining = method, Seed = 1 });
                 var options = new TrainingOptions { Epochs = 1, ImagesPerEpoch = steps * 50, AdversarialTraining = method };
