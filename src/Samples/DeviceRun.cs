@@ -19,6 +19,13 @@ internal sealed record ModelReport(string Model, List<Timing> Timings, List<Atta
 /// <summary>One attack's CPU-against-CUDA agreement.</summary>
 internal sealed record AttackAgreement(string Attack, DeviceAgreement Agreement);
 
+/// <summary>How one attack's wall time splits between the model's calls and the attack's own operations.</summary>
+internal sealed record TimeSplit(string Model, string Attack, string Device, int BatchSize, int Images, double Seconds, double ModelSeconds, int ModelCalls)
+{
+    /// <summary>The model's share of the wall time.</summary>
+    public double ModelShare => ModelSeconds / Seconds;
+}
+
 /// <summary>Runs ADef and DeepFool with one module on the CPU and then, when given, on a CUDA device.</summary>
 internal static class DeviceRun
 {
@@ -62,6 +69,32 @@ internal static class DeviceRun
         }
         module.to(CPU);
         return new ModelReport(name, timings, agreements);
+    }
+
+    /// <summary>
+    /// Runs ADef and DeepFool once more on <paramref name="device"/> with the device synchronised around every model call,
+    /// and reports how much of each attack's wall time the model's forward and backward passes took.
+    /// </summary>
+    public static List<TimeSplit> Split(string name, nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, float[] images,
+        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, Device device)
+    {
+        var splits = new List<TimeSplit>();
+        module.to(device);
+        using var classifier = new TorchSharpClassifier(module, shape, classes, device);
+        var attacks = new (string Attack, Func<IDifferentiableClassifier, IProgress<AttackProgress>, AttackResult[]> Run)[]
+        {
+            ("ADef", (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress)),
+            ("DeepFool ℓ2", (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress)),
+        };
+        foreach (var (attack, run) in attacks)
+        {
+            var timed = new TimedClassifier(classifier);
+            int count = images.Length / shape.Size;
+            var (_, seconds) = AttackRunner.Run($"{name}: {attack}, {device}, model time", count, progress => run(timed, progress));
+            splits.Add(new TimeSplit(name, attack, device.ToString(), Math.Min(batchSize, count), count, seconds, timed.InModel.TotalSeconds, timed.Calls));
+        }
+        module.to(CPU);
+        return splits;
     }
 
     private static T[] Time<T>(string title, string attack, string device, IDifferentiableClassifier classifier, float[] images, int[]? labels,

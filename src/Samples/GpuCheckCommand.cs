@@ -32,6 +32,10 @@ internal static class GpuCheckCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var cpuImages = new Option<int?>("--cpu-images") { Description = "MNIST digits attacked on the CPU too (the first ones; agreement covers them). Default: all." };
+        var profile = new Option<bool>("--profile")
+        {
+            Description = "Also run each attack once more with the device synchronised around every model call and print the model's share of the time.",
+        };
         var resnetBest = new Option<int[]>("--resnet-best-batch-sizes")
         {
             Description = "Also time ResNet-50 ADef on CUDA at these batch sizes.", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true,
@@ -43,15 +47,15 @@ internal static class GpuCheckCommand
         var device = new Option<string>("--device") { Description = "The CUDA device: cuda or cuda:N.", DefaultValueFactory = _ => "cuda" };
         var output = new Option<string>("--out") { Description = "Folder for gpu-check.json.", DefaultValueFactory = _ => Path.Combine("out", "gpu-check") };
         var command = new Command("gpu-check", "Run ADef and DeepFool on the CPU and on CUDA with the same models and images; print agreement and images/s.");
-        foreach (Option option in new Option[] { images, batchSize, bestBatch, cpuImages, resnetImages, resnetCpuImages, resnetBatch, resnetBest, seed, device, output }) command.Options.Add(option);
+        foreach (Option option in new Option[] { images, batchSize, bestBatch, cpuImages, resnetImages, resnetCpuImages, resnetBatch, resnetBest, profile, seed, device, output }) command.Options.Add(option);
         command.SetAction(parse => Run(new Settings(parse.GetValue(images), parse.GetValue(batchSize), parse.GetValue(bestBatch)!,
             parse.GetValue(resnetImages), parse.GetValue(resnetBatch), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(output)!,
-            parse.GetValue(resnetCpuImages), parse.GetValue(cpuImages), parse.GetValue(resnetBest)!)));
+            parse.GetValue(resnetCpuImages), parse.GetValue(cpuImages), parse.GetValue(resnetBest)!, parse.GetValue(profile))));
         return command;
     }
 
     internal sealed record Settings(int Images, int BatchSize, int[] BestBatchSizes, int ResNetImages, int ResNetBatchSize, int Seed, string Device, string Out,
-        int ResNetCpuImages = 64, int? CpuImages = null, int[]? ResNetBestBatchSizes = null);
+        int ResNetCpuImages = 64, int? CpuImages = null, int[]? ResNetBestBatchSizes = null, bool Profile = false);
 
     private static int Run(Settings s)
     {
@@ -79,6 +83,7 @@ internal static class GpuCheckCommand
         }
 
         var reports = new List<ModelReport>();
+        var splits = new List<TimeSplit>();
         LabeledImages test = Mnist.LoadTest().Take(s.Images);
         // The mnist command's MNIST-A; a machine given only the cached weights and the test set needs no training data.
         var trainingOptions = new TrainingOptions { Epochs = 22, FinalEpochsAtTenthRate = 2 };
@@ -87,6 +92,9 @@ internal static class GpuCheckCommand
         {
             reports.Add(DeviceRun.Compare("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
                 AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSizes, gpu, s.CpuImages));
+            if (s.Profile)
+                splits.AddRange(DeviceRun.Split("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
+                    AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, gpu ?? CPU));
         }
         if (s.ResNetImages > 0)
         {
@@ -94,9 +102,14 @@ internal static class GpuCheckCommand
             float[] photos = SyntheticPhotos.Generate(s.ResNetImages, 224, s.Seed);
             reports.Add(DeviceRun.Compare($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
                 AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, s.ResNetBestBatchSizes ?? [], gpu, s.ResNetCpuImages));
+            if (s.Profile)
+                splits.AddRange(DeviceRun.Split($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000,
+                    gpu is null ? photos[..(Math.Min(s.ResNetCpuImages, s.ResNetImages) * 3 * 224 * 224)] : photos, null,
+                    AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, gpu ?? CPU));
         }
 
         Print(reports, gpu);
+        if (splits.Count > 0) PrintSplits(splits);
         Directory.CreateDirectory(s.Out);
         string path = Path.Combine(s.Out, "gpu-check.json");
         File.WriteAllText(path, JsonSerializer.Serialize(new
@@ -107,6 +120,7 @@ internal static class GpuCheckCommand
             tf32 = false,
             settings = s,
             models = reports,
+            modelTimeSplits = splits,
         }, SampleJson.Options));
         AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Path.GetFullPath(path))}.");
 
@@ -116,6 +130,17 @@ internal static class GpuCheckCommand
             return CudaUnavailable;
         }
         return reports.All(r => r.Agreements.All(a => a.Agreement.Agrees)) ? 0 : Disagreement;
+    }
+
+    private static void PrintSplits(List<TimeSplit> splits)
+    {
+        var table = new Table().Title("Where the time goes (device synchronised around every model call)");
+        foreach (string column in new[] { "Model", "Attack", "Device", "Batch", "Seconds", "In the model", "Model calls", "Rest (attack operations, copies)" })
+            table.AddColumn(new TableColumn(column).RightAligned());
+        foreach (TimeSplit t in splits)
+            table.AddRow(Markup.Escape(t.Model), t.Attack, t.Device, t.BatchSize.ToString(), $"{t.Seconds:0.00}", $"{t.ModelSeconds:0.00} ({t.ModelShare:P0})",
+                t.ModelCalls.ToString(), $"{t.Seconds - t.ModelSeconds:0.00}");
+        AnsiConsole.Write(table);
     }
 
     private static void Print(List<ModelReport> reports, Device? gpu)

@@ -74,6 +74,30 @@ public class GpuCheckPiecesTests
         Assert.Empty(report.Agreements);
     }
 
+    [Fact]
+    public void TimedClassifierPassesCallsThroughAndSplitsTheTime()
+    {
+        manual_seed(6);
+        using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
+        using var classifier = new Adef.MLNet.Classifiers.TorchSharp.TorchSharpClassifier(model, new ImageShape(1, 4, 4), 3);
+        float[] images = Enumerable.Range(0, 5 * 16).Select(i => (float)Math.Cos(i * 0.29)).ToArray();
+        var options = AdefOptions.Mnist with { Candidates = new[] { 1, 2 }, BatchSize = 2 };
+        var timed = new TimedClassifier(classifier);
+
+        AdefResult[] direct = new AdefAttack(classifier, options).Run(images);
+        AdefResult[] throughTimer = new AdefAttack(timed, options).Run(images);
+
+        Assert.Equal(direct.Select(r => (r.Outcome, r.Iterations, r.AdversarialLabel)), throughTimer.Select(r => (r.Outcome, r.Iterations, r.AdversarialLabel)));
+        Assert.Equal(direct.SelectMany(r => r.AdversarialImage), throughTimer.SelectMany(r => r.AdversarialImage));
+        // Admission (3 batches) plus at least one gradient call per iteration.
+        Assert.True(timed.Calls >= 3 + direct.Max(r => r.Iterations), $"{timed.Calls} calls");
+        Assert.True(timed.InModel > TimeSpan.Zero);
+
+        TimeSplit split = DeviceRun.Split("tiny", model, new ImageShape(1, 4, 4), 3, images, null, options, new DeepFoolOptions { Candidates = 3 }, 2, CPU)[0];
+        Assert.Equal(("ADef", 5), (split.Attack, split.Images));
+        Assert.InRange(split.ModelSeconds, 0, split.Seconds);
+    }
+
     private static AdefResult Result(int index, AttackOutcome outcome, int iterations, double tNorm) => new()
     {
         Index = index, OriginalLabel = 0, AdversarialLabel = outcome == AttackOutcome.Fooled ? 1 : 0, Outcome = outcome, Iterations = iterations,

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Adef.MLNet.Classifiers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Adef.Samples;
+
+/// <summary>
+/// Passes every call through to a tensor classifier and adds up the wall time spent in it, waiting for the device
+/// before and after each call (so, on CUDA, the time is the model's and not the attack's queued operations). Used by
+/// gpu-check's <c>--profile</c> to split an attack's time between the model and the attack's own operations.
+/// </summary>
+internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifier
+{
+    private readonly Stopwatch _inModel = new();
+
+    /// <summary>Wall time spent in the classifier's calls so far.</summary>
+    public TimeSpan InModel => _inModel.Elapsed;
+
+    /// <summary>Number of calls so far.</summary>
+    public int Calls { get; private set; }
+
+    public ImageShape InputShape => inner.InputShape;
+
+    public int ClassCount => inner.ClassCount;
+
+    public Device Device => inner.Device;
+
+    public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits)
+    {
+        Start();
+        inner.ComputeLogits(images, count, logits);
+        Stop();
+    }
+
+    public void ComputeLogitsAndMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
+        Span<float> logits, Span<float> gradients)
+    {
+        Start();
+        inner.ComputeLogitsAndMarginGradients(images, count, targetLabels, targetsPerImage, logits, gradients);
+        Stop();
+    }
+
+    public void ComputeLogitsAndLossGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> labels, Span<float> logits, Span<float> gradients)
+    {
+        Start();
+        inner.ComputeLogitsAndLossGradients(images, count, labels, logits, gradients);
+        Stop();
+    }
+
+    public Tensor Logits(Tensor images) => Timed(() => inner.Logits(images));
+
+    public (Tensor Logits, Tensor Gradients) LogitsAndMarginGradients(Tensor images, Tensor targets) =>
+        Timed(() => inner.LogitsAndMarginGradients(images, targets));
+
+    public (Tensor Logits, Tensor Gradients) LogitsAndLossGradients(Tensor images, Tensor labels) =>
+        Timed(() => inner.LogitsAndLossGradients(images, labels));
+
+    private T Timed<T>(Func<T> call)
+    {
+        Start();
+        T result = call();
+        Stop();
+        return result;
+    }
+
+    private void Start()
+    {
+        Synchronize();
+        Calls++;
+        _inModel.Start();
+    }
+
+    private void Stop()
+    {
+        Synchronize();
+        _inModel.Stop();
+    }
+
+    private void Synchronize()
+    {
+        if (inner.Device.type == DeviceType.CUDA) cuda.synchronize(inner.Device);
+    }
+}
