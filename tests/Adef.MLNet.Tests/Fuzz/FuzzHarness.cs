@@ -11,7 +11,11 @@ internal static class FuzzHarness
     /// <summary>Total cases across all fuzz tests in CI.</summary>
     public const int DefaultTotalCases = 2000;
 
-    public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// A hang detector, not a speed bound: cases take milliseconds, but a loaded 2-core CI machine once pushed 3 of
+    /// 1240 ONNX cases past an earlier 5 s bound, so the bound leaves a wide margin.
+    /// </summary>
+    public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>This test's share of the run: <paramref name="ciCases"/> by default, scaled when ADEF_FUZZ_CASES is set.</summary>
     public static int Cases(int ciCases) =>
