@@ -65,10 +65,7 @@ public class AdvTrainCommandTests
         using var cache = new TempFolder();
         using var output = new TempFolder();
         using var environment = new EnvironmentVariableScope(DataCache.EnvironmentVariable, cache.Path);
-        var settings = new AdvTrainCommand.Settings(Epochs: 1, TrainImages: 10, TestImages: 4, Output: output.Path, CleanEpochs: 1,
-            CleanImagesPerEpoch: 10, Architectures: new[] { "MNIST-A" }, CleanOnly: true);
-
-        IReadOnlyList<AdvTrainCommand.Row> rows = AdvTrainCommand.Run(settings, Squares(20, seed: 1), Squares(4, seed: 2));
+        IReadOnlyList<AdvTrainCommand.Row> rows = RunTiny(TinyMnistA(output.Path) with { CleanOnly = true });
 
         Assert.Equal("None", Assert.Single(rows).AdversarialTraining);
         string models = Path.Combine(cache.Path, "models");
@@ -82,10 +79,7 @@ public class AdvTrainCommandTests
         using var cache = new TempFolder();
         using var output = new TempFolder();
         using var environment = new EnvironmentVariableScope(DataCache.EnvironmentVariable, cache.Path);
-        var settings = new AdvTrainCommand.Settings(Epochs: 1, TrainImages: 10, TestImages: 4, Output: output.Path, CleanEpochs: 1,
-            CleanImagesPerEpoch: 10, Architectures: new[] { "MNIST-A" }, Methods: new[] { AdversarialTraining.Pgd });
-
-        IReadOnlyList<AdvTrainCommand.Row> rows = AdvTrainCommand.Run(settings, Squares(20, seed: 1), Squares(4, seed: 2));
+        IReadOnlyList<AdvTrainCommand.Row> rows = RunTiny(TinyMnistA(output.Path) with { Methods = new[] { AdversarialTraining.Pgd } });
 
         Assert.Equal(new[] { "None", "Pgd" }, rows.Select(r => r.AdversarialTraining));
         string models = Path.Combine(cache.Path, "models");
@@ -94,6 +88,13 @@ public class AdvTrainCommandTests
         using JsonDocument results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
         Assert.Equal("cpu", results.RootElement.GetProperty("device").GetString());
     }
+
+    /// <summary>MNIST-A only, one epoch of 10 images for every model, 4 test digits.</summary>
+    private static AdvTrainCommand.Settings TinyMnistA(string output) => new(Epochs: 1, TrainImages: 10, TestImages: 4, Output: output,
+        CleanEpochs: 1, CleanImagesPerEpoch: 10, Architectures: new[] { "MNIST-A" });
+
+    private static IReadOnlyList<AdvTrainCommand.Row> RunTiny(AdvTrainCommand.Settings settings) =>
+        AdvTrainCommand.Run(settings, Squares(20, seed: 1), Squares(4, seed: 2));
 
     /// <summary>28×28 images of one bright 6×6 square whose position (a 5×2 grid) is the class, plus faint noise.</summary>
     private static LabeledImages Squares(int count, int seed)
