@@ -2,35 +2,12 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Evaluation;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using static Adef.MLNet.Tests.TestSupport.FixedAttackResults;
 
 namespace Adef.MLNet.Tests.Evaluation;
 
 public sealed class RobustnessReportTests
 {
-    // Five images: three fooled (‖τ‖_T 1, 2, 4; pixel ℓ2 0.5, 1.5, 2.5; iterations 3, 5, 7), one not fooled, one already misclassified.
-    private static readonly (int Original, AttackOutcome Outcome, int Iterations, double TNorm, double PixelL2)[] Fixed =
-    [
-        (1, AttackOutcome.Fooled, 3, 1.0, 0.5),
-        (1, AttackOutcome.Fooled, 7, 4.0, 2.5),
-        (1, AttackOutcome.MaxIterationsReached, 50, 9.0, 9.0),
-        (1, AttackOutcome.Fooled, 5, 2.0, 1.5),
-        (2, AttackOutcome.AlreadyMisclassified, 0, 0.0, 0.0),
-    ];
-    private static readonly int[] TrueLabels = [1, 1, 1, 1, 7];
-
-    private static AdefResult[] AdefResults() => Fixed.Select((f, i) => new AdefResult
-    {
-        Index = i, OriginalLabel = f.Original, AdversarialLabel = f.Outcome == AttackOutcome.Fooled ? 0 : f.Original,
-        Outcome = f.Outcome, Iterations = f.Iterations, AdversarialImage = [], PixelL2 = f.PixelL2, PixelLInf = 0,
-        VectorField = [], TNorm = f.TNorm, FieldL2 = 0, Overshot = false,
-    }).ToArray();
-
-    private static DeepFoolResult[] DeepFoolResults() => Fixed.Select((f, i) => new DeepFoolResult
-    {
-        Index = i, OriginalLabel = f.Original, AdversarialLabel = f.Outcome == AttackOutcome.Fooled ? 0 : f.Original,
-        Outcome = f.Outcome, Iterations = f.Iterations, AdversarialImage = [], PixelL2 = f.PixelL2, PixelLInf = 0, Perturbation = [],
-    }).ToArray();
-
     [Fact]
     public void AdefNumbersEqualHandComputedOnes()
     {

@@ -3,23 +3,13 @@ using System.Net;
 using System.Text.Json;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Evaluation;
+using static Adef.MLNet.Tests.TestSupport.FixedAttackResults;
 
 namespace Adef.MLNet.Tests.Evaluation;
 
 public sealed class RobustnessReportWriterTests : IDisposable
 {
     private static readonly ImageLayout Small = new(Channels: 1, Height: 8, Width: 8);
-
-    // Five images: three fooled (‖τ‖_T 1, 4, 2; pixel ℓ2 0.5, 2.5, 1.5; iterations 3, 7, 5), one not fooled, one already misclassified.
-    private static readonly (int Original, AttackOutcome Outcome, int Iterations, double TNorm, double PixelL2)[] Fixed =
-    [
-        (1, AttackOutcome.Fooled, 3, 1.0, 0.5),
-        (1, AttackOutcome.Fooled, 7, 4.0, 2.5),
-        (1, AttackOutcome.MaxIterationsReached, 50, 9.0, 9.0),
-        (1, AttackOutcome.Fooled, 5, 2.0, 1.5),
-        (2, AttackOutcome.AlreadyMisclassified, 0, 0.0, 0.0),
-    ];
-    private static readonly int[] TrueLabels = [1, 1, 1, 1, 7];
 
     private readonly string folder = Path.Combine(Path.GetTempPath(), "adef-report-" + Guid.NewGuid().ToString("N"));
 
@@ -31,18 +21,9 @@ public sealed class RobustnessReportWriterTests : IDisposable
         }
     }
 
-    private static RobustnessReport AdefReport(int[]? trueLabels = null) => RobustnessReport.From(Fixed.Select((f, i) => (AttackResult)new AdefResult
-    {
-        Index = i, OriginalLabel = f.Original, AdversarialLabel = f.Outcome == AttackOutcome.Fooled ? 0 : f.Original,
-        Outcome = f.Outcome, Iterations = f.Iterations, AdversarialImage = [], PixelL2 = f.PixelL2, PixelLInf = 0,
-        VectorField = [], TNorm = f.TNorm, FieldL2 = 0, Overshot = false,
-    }).ToArray(), trueLabels ?? TrueLabels);
+    private static RobustnessReport AdefReport(int[]? trueLabels = null) => RobustnessReport.From(AdefResults(), trueLabels ?? TrueLabels);
 
-    private static RobustnessReport DeepFoolReport(int take = 5) => RobustnessReport.From(Fixed.Take(take).Select((f, i) => (AttackResult)new DeepFoolResult
-    {
-        Index = i, OriginalLabel = f.Original, AdversarialLabel = f.Outcome == AttackOutcome.Fooled ? 0 : f.Original,
-        Outcome = f.Outcome, Iterations = f.Iterations, AdversarialImage = [], PixelL2 = f.PixelL2, PixelLInf = 0, Perturbation = [],
-    }).ToArray(), TrueLabels.Take(take).ToArray());
+    private static RobustnessReport DeepFoolReport(int take = 5) => RobustnessReport.From(DeepFoolResults(take), TrueLabels.Take(take).ToArray());
 
     /// <summary>A bright column moved one pixel right, with the constant field that does it.</summary>
     private static ExampleRow Example(string label)
