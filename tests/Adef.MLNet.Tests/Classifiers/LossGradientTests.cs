@@ -102,7 +102,7 @@ public class LossGradientTests
     public void AClassifierWithoutTheOverrideGetsTheDefaultThroughTheInterface()
     {
         var inner = Float64Network(seed: 5, classes: 4);
-        IDifferentiableClassifier marginsOnly = new MarginsOnly(inner);
+        IDifferentiableClassifier marginsOnly = new MarginsOnlyClassifier(inner);
         float[] images = Enumerable.Range(0, 2 * 40).Select(i => MathF.Sin(i)).ToArray();
         int[] labels = { 1, 3 };
         var expected = new float[80];
@@ -116,7 +116,7 @@ public class LossGradientTests
     public void WrongLengthsAndLabelsAreRejected()
     {
         IDifferentiableClassifier tiny = QuadrantBlobs.Classifier;
-        IDifferentiableClassifier marginsOnly = new MarginsOnly(QuadrantBlobs.Classifier);
+        IDifferentiableClassifier marginsOnly = new MarginsOnlyClassifier(QuadrantBlobs.Classifier);
         foreach (IDifferentiableClassifier classifier in new[] { tiny, marginsOnly })
         {
             Assert.Throws<ArgumentException>(() => classifier.ComputeLogitsAndLossGradients(new float[144], 1, new[] { 0, 1 }, new float[4], new float[144]));
@@ -157,17 +157,6 @@ public class LossGradientTests
         private readonly nn.Module<Tensor, Tensor> _inner = inner;
 
         public override Tensor forward(Tensor input) => _inner.forward(input.to(float64)).to(float32);
-    }
-
-    /// <summary>An implementer written before the loss gradient existed: only the two original methods.</summary>
-    private sealed class MarginsOnly(IDifferentiableClassifier inner) : IDifferentiableClassifier
-    {
-        public ImageShape InputShape => inner.InputShape;
-        public int ClassCount => inner.ClassCount;
-        public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits) => inner.ComputeLogits(images, count, logits);
-        public void ComputeLogitsAndMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
-            Span<float> logits, Span<float> gradients) =>
-            inner.ComputeLogitsAndMarginGradients(images, count, targetLabels, targetsPerImage, logits, gradients);
     }
 
     private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>

@@ -111,7 +111,7 @@ public class ClassifierTensorsExecutionTests
     [Fact]
     public void ClassifierTensorsNeedsATensorClassifier()
     {
-        var spansOnly = new SpanOnlyClassifier(QuadrantBlobs.Classifier);
+        var spansOnly = new MarginsOnlyClassifier(QuadrantBlobs.Classifier);
         var attack = new AdefAttack(spansOnly, new AdefOptions { Execution = AttackExecution.ClassifierTensors });
         var error = Assert.Throws<ArgumentException>(() => attack.Run(Blobs.AsMemory(0, 144)));
         Assert.Contains("ITensorClassifier", error.Message);
@@ -141,15 +141,5 @@ public class ClassifierTensorsExecutionTests
         Assert.Equal(host.OriginalLabel, torch.OriginalLabel);
         Assert.Equal(host.AdversarialLabel, torch.AdversarialLabel);
         if (sameIterations) Assert.Equal(host.Iterations, torch.Iterations);
-    }
-
-    private sealed class SpanOnlyClassifier(IDifferentiableClassifier inner) : IDifferentiableClassifier
-    {
-        public ImageShape InputShape => inner.InputShape;
-        public int ClassCount => inner.ClassCount;
-        public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits) => inner.ComputeLogits(images, count, logits);
-        public void ComputeLogitsAndMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
-            Span<float> logits, Span<float> gradients) =>
-            inner.ComputeLogitsAndMarginGradients(images, count, targetLabels, targetsPerImage, logits, gradients);
     }
 }
