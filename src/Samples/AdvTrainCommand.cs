@@ -108,9 +108,10 @@ internal static class AdvTrainCommand
                 AnsiConsole.MarkupLine($"[red]--device takes cpu, cuda or cuda:N, not '{Markup.Escape(settings.Device)}'.[/]");
                 return 2;
             }
+            Device resolved;
             try
             {
-                TorchSharpDevices.Resolve(settings.Device);
+                resolved = TorchSharpDevices.Resolve(settings.Device);
             }
             catch (AdefDeviceException e)
             {
@@ -121,7 +122,7 @@ internal static class AdvTrainCommand
             LabeledImages train = Mnist.LoadTrain();
             if (steps > 0)
             {
-                MeasureSteps(train, steps, settings);
+                MeasureSteps(train, steps, settings, resolved);
                 return 0;
             }
             Run(settings, train, Mnist.LoadTest().Take(settings.TestImages));
@@ -184,6 +185,7 @@ internal static class AdvTrainCommand
         Epochs = settings.Epochs, ImagesPerEpoch = settings.TrainImages, AdversarialTraining = method,
     };
 
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="device"/>, leaving it on the CPU as the model cache keeps it.</summary>
     private static Row Evaluate(nn.Module<Tensor, Tensor> model, string architecture, AdversarialTraining method, string training, LabeledImages test,
         Device device)
     {
@@ -191,29 +193,23 @@ internal static class AdvTrainCommand
         model.to(device);
         try
         {
-            return EvaluateOnDevice(model, architecture, method, training, test, device, title);
+            using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10, device);
+            double accuracy = ClassifierAccuracy.Accuracy(classifier, test);
+            var (pgd, pgdSeconds) = AttackRunner.Run($"{title}: PGD", test.Count,
+                progress => new PgdAttack(classifier, new PgdOptions()).Run(test.Pixels, test.Labels, progress));
+            var (adef, adefSeconds) = AttackRunner.Run($"{title}: ADef", test.Count,
+                progress => new AdefAttack(classifier, AdefOptions.AdversarialTraining).Run(test.Pixels, test.Labels, progress));
+            var pgdSummary = AttackSummary.From(pgd);
+            var adefSummary = AttackSummary.From(adef);
+            (double Accuracy, double Pgd, double Adef)? seed = Seed.TryGetValue((architecture, method), out var s) ? s : null;
+            AnsiConsole.MarkupLine($"{Markup.Escape(title)}: accuracy {accuracy:P2}, PGD success {pgdSummary.SuccessRate:P2}, ADef success {adefSummary.SuccessRate:P2}.");
+            return new Row(architecture, method.ToString(), training, accuracy, pgdSummary.SuccessRate, adefSummary.SuccessRate,
+                pgdSummary, adefSummary, pgdSeconds, adefSeconds, seed?.Accuracy, seed?.Pgd, seed?.Adef);
         }
         finally
         {
             model.to(CPU);
         }
-    }
-
-    private static Row EvaluateOnDevice(nn.Module<Tensor, Tensor> model, string architecture, AdversarialTraining method, string training,
-        LabeledImages test, Device device, string title)
-    {
-        using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10, device);
-        double accuracy = ClassifierAccuracy.Accuracy(classifier, test);
-        var (pgd, pgdSeconds) = AttackRunner.Run($"{title}: PGD", test.Count,
-            progress => new PgdAttack(classifier, new PgdOptions()).Run(test.Pixels, test.Labels, progress));
-        var (adef, adefSeconds) = AttackRunner.Run($"{title}: ADef", test.Count,
-            progress => new AdefAttack(classifier, AdefOptions.AdversarialTraining).Run(test.Pixels, test.Labels, progress));
-        var pgdSummary = AttackSummary.From(pgd);
-        var adefSummary = AttackSummary.From(adef);
-        (double Accuracy, double Pgd, double Adef)? seed = Seed.TryGetValue((architecture, method), out var s) ? s : null;
-        AnsiConsole.MarkupLine($"{Markup.Escape(title)}: accuracy {accuracy:P2}, PGD success {pgdSummary.SuccessRate:P2}, ADef success {adefSummary.SuccessRate:P2}.");
-        return new Row(architecture, method.ToString(), training, accuracy, pgdSummary.SuccessRate, adefSummary.SuccessRate,
-            pgdSummary, adefSummary, pgdSeconds, adefSeconds, seed?.Accuracy, seed?.Pgd, seed?.Adef);
     }
 
     private static void PrintTable(IReadOnlyList<Row> rows, Settings settings, int testImages)
@@ -237,9 +233,8 @@ internal static class AdvTrainCommand
     private static string Cell(double value, double? seed) => (double.IsNaN(value) ? "–" : $"{value:0.00%}") + (seed is { } s ? $" ({s:0.00%})" : "");
 
     /// <summary>Times <paramref name="steps"/> training steps of clean, PGD and ADef training for each architecture.</summary>
-    private static void MeasureSteps(LabeledImages train, int steps, Settings settings)
+    private static void MeasureSteps(LabeledImages train, int steps, Settings settings, Device device)
     {
-        Device device = TorchSharpDevices.Resolve(settings.Device);
         var table = new Table().Title($"Training time per step on {device} (batch 50, {steps} steps each after one warm-up step, {Environment.ProcessorCount} threads)");
         foreach (string column in new[] { "Model", "Training", "Weights", "s/step", "CPU s/step", "Images/hour", "Steps in 1 h" })
             table.AddColumn(new TableColumn(column).RightAligned());
