@@ -75,9 +75,17 @@ internal static class DeviceRun
     /// Runs ADef and DeepFool once more on <paramref name="device"/> with the device synchronised around every model call,
     /// and reports how much of each attack's wall time the model's forward and backward passes took.
     /// </summary>
+    /// <param name="cpuImages">On the CPU, only the first this many images are attacked (as in <see cref="Compare"/>).</param>
     public static List<TimeSplit> Split(string name, nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, float[] images,
-        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, Device device)
+        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, Device device, int? cpuImages = null)
     {
+        int count = images.Length / shape.Size;
+        if (device.type == DeviceType.CPU && cpuImages < count)
+        {
+            count = cpuImages.Value;
+            images = images[..(count * shape.Size)];
+            labels = labels?[..count];
+        }
         var splits = new List<TimeSplit>();
         module.to(device);
         using var classifier = new TorchSharpClassifier(module, shape, classes, device);
@@ -89,7 +97,6 @@ internal static class DeviceRun
         foreach (var (attack, run) in attacks)
         {
             var timed = new TimedClassifier(classifier);
-            int count = images.Length / shape.Size;
             var (_, seconds) = AttackRunner.Run($"{name}: {attack}, {device}, model time", count, progress => run(timed, progress));
             splits.Add(new TimeSplit(name, attack, device.ToString(), Math.Min(batchSize, count), count, seconds, timed.InModel.TotalSeconds, timed.Calls));
         }

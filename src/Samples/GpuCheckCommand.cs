@@ -94,7 +94,7 @@ internal static class GpuCheckCommand
                 AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSizes, gpu, s.CpuImages));
             if (s.Profile)
                 splits.AddRange(DeviceRun.Split("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
-                    AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, gpu ?? CPU));
+                    AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, gpu ?? CPU, s.CpuImages));
         }
         if (s.ResNetImages > 0)
         {
@@ -103,9 +103,8 @@ internal static class GpuCheckCommand
             reports.Add(DeviceRun.Compare($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
                 AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, s.ResNetBestBatchSizes ?? [], gpu, s.ResNetCpuImages));
             if (s.Profile)
-                splits.AddRange(DeviceRun.Split($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000,
-                    gpu is null ? photos[..(Math.Min(s.ResNetCpuImages, s.ResNetImages) * 3 * 224 * 224)] : photos, null,
-                    AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, gpu ?? CPU));
+                splits.AddRange(DeviceRun.Split($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
+                    AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, gpu ?? CPU, s.ResNetCpuImages));
         }
 
         Print(reports, gpu);

@@ -96,6 +96,8 @@ public class GpuCheckPiecesTests
         TimeSplit split = DeviceRun.Split("tiny", model, new ImageShape(1, 4, 4), 3, images, null, options, new DeepFoolOptions { Candidates = 3 }, 2, CPU)[0];
         Assert.Equal(("ADef", 5), (split.Attack, split.Images));
         Assert.InRange(split.ModelSeconds, 0, split.Seconds);
+        Assert.All(DeviceRun.Split("tiny", model, new ImageShape(1, 4, 4), 3, images, null, options, new DeepFoolOptions { Candidates = 3 }, 2, CPU,
+            cpuImages: 3), s => Assert.Equal(3, s.Images));
     }
 
     private static AdefResult Result(int index, AttackOutcome outcome, int iterations, double tNorm) => new()
