@@ -107,7 +107,7 @@ public static class ClassifierTrainer
     }
 
     /// <summary>The device of the model's parameters (the CPU for a model without any).</summary>
-    internal static Device ParameterDevice(nn.Module model)
+    private static Device ParameterDevice(nn.Module model)
     {
         foreach (Tensor parameter in model.parameters()) return parameter.device;
         return CPU;
