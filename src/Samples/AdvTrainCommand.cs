@@ -21,11 +21,26 @@ namespace Adef.Samples;
 /// </summary>
 internal static class AdvTrainCommand
 {
-    /// <summary>Default adversarial fine-tuning epochs (a checkpoint after each, so an interrupted run loses at most one).</summary>
-    public const int DefaultEpochs = 4;
+    /// <summary>Default ADef fine-tuning epochs (a checkpoint after each, so an interrupted run loses at most one).</summary>
+    public const int DefaultAdefEpochs = 4;
 
-    /// <summary>Default training images per adversarial epoch (chosen so each model trains in under an hour on 2 cores).</summary>
-    public const int DefaultTrainImages = 5000;
+    /// <summary>Default training images per ADef epoch (chosen so each model trains in under an hour on 2 cores).</summary>
+    public const int DefaultAdefTrainImages = 5000;
+
+    /// <summary>Default PGD fine-tuning epochs; the last runs at a tenth of <see cref="PgdLearningRate"/>.</summary>
+    public const int DefaultPgdEpochs = 10;
+
+    /// <summary>Default training images per PGD epoch (chosen so MNIST-A trains in under an hour on 2 cores).</summary>
+    public const int DefaultPgdTrainImages = 20000;
+
+    /// <summary>
+    /// Default PGD iterations per crafted training batch. Each step is 4ε/3 divided by the iterations (0.04 at 10), so 40
+    /// iterations give Madry et al.'s 0.01; ten cost a quarter as much and robustness per crafted image was the same here.
+    /// </summary>
+    public const int DefaultPgdTrainSteps = 10;
+
+    /// <summary>Adam's rate for PGD fine-tuning: ten times the paper's, which on this budget barely moves PGD success.</summary>
+    private const double PgdLearningRate = 1e-3;
 
     private static readonly string[] Architectures = { "MNIST-A", "MNIST-B" };
     private static readonly AdversarialTraining[] Methods = { AdversarialTraining.Pgd, AdversarialTraining.Adef };
@@ -40,8 +55,8 @@ internal static class AdvTrainCommand
     };
 
     /// <summary>What the command runs.</summary>
-    /// <param name="Epochs">Adversarial fine-tuning epochs.</param>
-    /// <param name="TrainImages">Training images per adversarial epoch.</param>
+    /// <param name="Epochs">Adversarial fine-tuning epochs of both methods; null = each method's default.</param>
+    /// <param name="TrainImages">Training images per adversarial epoch of both methods; null = each method's default.</param>
     /// <param name="TestImages">Test digits evaluated (the first ones).</param>
     /// <param name="Output">Folder for results.json.</param>
     /// <param name="CleanEpochs">Epochs of the clean models (the last two at a tenth of the rate, as in <c>mnist</c>).</param>
@@ -50,8 +65,10 @@ internal static class AdvTrainCommand
     /// <param name="CleanOnly">Only get (or train) and evaluate the clean models, e.g. to prepare the cache.</param>
     /// <param name="Device">Where models are trained and attacked: cpu, cuda or cuda:N.</param>
     /// <param name="Methods">The adversarial trainings to run; null = PGD and ADef.</param>
-    internal sealed record Settings(int Epochs, int TrainImages, int TestImages, string Output, int CleanEpochs, int? CleanImagesPerEpoch = null,
-        IReadOnlyList<string>? Architectures = null, bool CleanOnly = false, string Device = "cpu", IReadOnlyList<AdversarialTraining>? Methods = null);
+    /// <param name="PgdTrainSteps">PGD iterations per crafted training batch (<see cref="TrainingPgd"/>).</param>
+    internal sealed record Settings(int? Epochs, int? TrainImages, int TestImages, string Output, int CleanEpochs, int? CleanImagesPerEpoch = null,
+        IReadOnlyList<string>? Architectures = null, bool CleanOnly = false, string Device = "cpu", IReadOnlyList<AdversarialTraining>? Methods = null,
+        int PgdTrainSteps = DefaultPgdTrainSteps);
 
     /// <summary>One evaluated model.</summary>
     internal sealed record Row(string Model, string AdversarialTraining, string Training, double Accuracy, double PgdSuccess, double AdefSuccess,
@@ -60,8 +77,19 @@ internal static class AdvTrainCommand
 
     public static Command Create()
     {
-        var epochs = new Option<int>("--epochs") { Description = "Adversarial fine-tuning epochs per model (cached; asking for more resumes).", DefaultValueFactory = _ => DefaultEpochs };
-        var trainImages = new Option<int>("--train-images") { Description = "Training images per adversarial epoch (a fresh shuffle each epoch).", DefaultValueFactory = _ => DefaultTrainImages };
+        var epochs = new Option<int?>("--epochs")
+        {
+            Description = $"Adversarial fine-tuning epochs per model (default {DefaultPgdEpochs} for PGD, {DefaultAdefEpochs} for ADef; cached, asking for more resumes).",
+        };
+        var trainImages = new Option<int?>("--train-images")
+        {
+            Description = $"Training images per adversarial epoch, a fresh shuffle each (default {DefaultPgdTrainImages} for PGD, {DefaultAdefTrainImages} for ADef).",
+        };
+        var pgdTrainSteps = new Option<int>("--pgd-train-steps")
+        {
+            Description = "PGD iterations per crafted training batch, each of 0.4/steps (40: Madry et al.'s 0.01; the evaluation always uses 40 × 0.01).",
+            DefaultValueFactory = _ => DefaultPgdTrainSteps,
+        };
         var testImages = new Option<int>("--test-images") { Description = "Test digits to evaluate (the first ones, 1–10000).", DefaultValueFactory = _ => 1000 };
         var cleanEpochs = new Option<int>("--clean-epochs") { Description = "Epochs of the clean MNIST-A/B (as the mnist command: the last two at lr 1e-5).", DefaultValueFactory = _ => 22 };
         var cleanImages = new Option<int?>("--clean-train-images") { Description = "Images per clean epoch (default: all 60000; a smaller number names a different cached model)." };
@@ -79,12 +107,13 @@ internal static class AdvTrainCommand
         var device = new Option<string>("--device") { Description = "Where to train and attack: cpu, cuda or cuda:N (TF32 off in the attacks).", DefaultValueFactory = _ => "cpu" };
         var command = new Command("advtrain",
             "Clean, PGD- and ADef-trained MNIST-A/B (adversarial ones fine-tuned from the clean weights; all cached): accuracy, PGD and ADef success, the paper's table.");
-        foreach (Option option in new Option[] { epochs, trainImages, testImages, cleanEpochs, cleanImages, architectures, measure, output, cleanOnly, methods, device }) command.Options.Add(option);
+        foreach (Option option in new Option[] { epochs, trainImages, pgdTrainSteps, testImages, cleanEpochs, cleanImages, architectures, measure, output, cleanOnly, methods, device })
+            command.Options.Add(option);
         command.SetAction(parse =>
         {
             var settings = new Settings(parse.GetValue(epochs), parse.GetValue(trainImages), parse.GetValue(testImages), parse.GetValue(output)!,
                 parse.GetValue(cleanEpochs), parse.GetValue(cleanImages), parse.GetValue(architectures), parse.GetValue(cleanOnly), parse.GetValue(device)!,
-                parse.GetValue(methods));
+                parse.GetValue(methods), parse.GetValue(pgdTrainSteps));
             int steps = parse.GetValue(measure);
             string[] unknown = settings.Architectures!.Except(Architectures).ToArray();
             if (unknown.Length > 0 || settings.Architectures!.Count == 0)
@@ -98,9 +127,10 @@ internal static class AdvTrainCommand
                 return 2;
             }
             if (settings.Epochs < 1 || settings.TrainImages < 1 || settings.TestImages is < 1 or > 10000 || settings.CleanEpochs < 1
-                || settings.CleanImagesPerEpoch < 1 || steps < 0)
+                || settings.CleanImagesPerEpoch < 1 || settings.PgdTrainSteps < 1 || steps < 0)
             {
-                AnsiConsole.MarkupLine("[red]--epochs, --train-images, --clean-epochs and --clean-train-images must be ≥ 1, --test-images lie in 1–10000, --measure-steps be ≥ 0.[/]");
+                AnsiConsole.MarkupLine("[red]--epochs, --train-images, --pgd-train-steps, --clean-epochs and --clean-train-images must be ≥ 1, " +
+                    "--test-images lie in 1–10000, --measure-steps be ≥ 0.[/]");
                 return 2;
             }
             if (!AttackDevice.TryParse(settings.Device, out _))
@@ -148,22 +178,22 @@ internal static class AdvTrainCommand
                 TrainingOptions options = AdversarialOptions(settings, method);
                 using var model = MnistModelCache.GetOrTrain(architecture, options, train, (clean, cleanDescription), device);
                 string training = $"fine-tuned from {cleanDescription}: {MnistModelCache.EpochsCompleted(architecture, options)} epoch(s) × " +
-                    $"{Math.Min(settings.TrainImages, train.Count)} images";
+                    $"{Math.Min(options.ImagesPerEpoch!.Value, train.Count)} images, {Recipe(options)}";
                 rows.Add(Evaluate(model, architecture, method, training, test, device));
             }
         }
 
-        PrintTable(rows, settings, test.Count);
+        PrintTable(rows, settings, test.Count, train.Count);
         Directory.CreateDirectory(settings.Output);
         string path = Path.Combine(settings.Output, "results.json");
         File.WriteAllText(path, JsonSerializer.Serialize(new
         {
             testImages = test.Count,
-            adversarialEpochs = settings.Epochs,
-            adversarialImagesPerEpoch = Math.Min(settings.TrainImages, train.Count),
             fineTuned = "Adversarial models start from the clean model's weights (fine-tuning), unlike the paper's training from scratch.",
             cleanEpochs = settings.CleanEpochs,
-            trainingPgd = new PgdOptions(),
+            pgdTraining = RecipeJson(AdversarialOptions(settings, AdversarialTraining.Pgd), train.Count),
+            adefTraining = RecipeJson(AdversarialOptions(settings, AdversarialTraining.Adef), train.Count),
+            trainingPgd = TrainingPgd(settings.PgdTrainSteps),
             trainingAdef = AdefOptions.AdversarialTraining,
             evaluationPgd = new PgdOptions(),
             evaluationAdef = AdefOptions.AdversarialTraining,
@@ -180,9 +210,42 @@ internal static class AdvTrainCommand
         Epochs = settings.CleanEpochs, FinalEpochsAtTenthRate = Math.Min(2, settings.CleanEpochs), ImagesPerEpoch = settings.CleanImagesPerEpoch,
     };
 
-    private static TrainingOptions AdversarialOptions(Settings settings, AdversarialTraining method) => new()
+    /// <summary>
+    /// The fine-tuning recipe of <paramref name="method"/>. PGD: Adam <see cref="PgdLearningRate"/> (the last epoch at a
+    /// tenth of it) against <see cref="TrainingPgd"/>; ADef: the paper's Adam 1e-4 against the adversarial-training preset.
+    /// </summary>
+    private static TrainingOptions AdversarialOptions(Settings settings, AdversarialTraining method)
     {
-        Epochs = settings.Epochs, ImagesPerEpoch = settings.TrainImages, AdversarialTraining = method,
+        bool pgd = method == AdversarialTraining.Pgd;
+        int epochs = settings.Epochs ?? (pgd ? DefaultPgdEpochs : DefaultAdefEpochs);
+        return new TrainingOptions
+        {
+            Epochs = epochs,
+            ImagesPerEpoch = settings.TrainImages ?? (pgd ? DefaultPgdTrainImages : DefaultAdefTrainImages),
+            LearningRate = pgd ? PgdLearningRate : new TrainingOptions().LearningRate,
+            FinalEpochsAtTenthRate = pgd && epochs > 1 ? 1 : 0,
+            AdversarialTraining = method,
+            Pgd = TrainingPgd(settings.PgdTrainSteps),
+        };
+    }
+
+    /// <summary>PGD of PGD training: ε 0.3 with a random start, <paramref name="steps"/> steps of 0.4/<paramref name="steps"/>.</summary>
+    internal static PgdOptions TrainingPgd(int steps) => new() { Steps = steps, StepSize = 0.4 / steps };
+
+    /// <summary>"Adam 0.001 (last epoch 0.0001), PGD 10 × 0.04" and the like.</summary>
+    private static string Recipe(TrainingOptions options) => FormattableString.Invariant(
+        $"Adam {options.LearningRate}{(options.FinalEpochsAtTenthRate > 0 ? $" (last {options.FinalEpochsAtTenthRate} epoch(s) {options.LearningRate / 10})" : "")}, ") +
+        (options.AdversarialTraining == AdversarialTraining.Pgd
+            ? FormattableString.Invariant($"PGD ε {options.Pgd.Epsilon}, {options.Pgd.Steps} × {options.Pgd.StepSize}")
+            : "ADef ‖τ‖_T ≤ 3 px, σ 1, candidates {1}, 40 iterations");
+
+    private static object RecipeJson(TrainingOptions options, int trainCount) => new
+    {
+        epochs = options.Epochs,
+        imagesPerEpoch = Math.Min(options.ImagesPerEpoch!.Value, trainCount),
+        learningRate = options.LearningRate,
+        finalEpochsAtTenthRate = options.FinalEpochsAtTenthRate,
+        batchSize = options.BatchSize,
     };
 
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="device"/>, leaving it on the CPU as the model cache keeps it.</summary>
@@ -212,7 +275,7 @@ internal static class AdvTrainCommand
         }
     }
 
-    private static void PrintTable(IReadOnlyList<Row> rows, Settings settings, int testImages)
+    private static void PrintTable(IReadOnlyList<Row> rows, Settings settings, int testImages, int trainCount)
     {
         var table = new Table().Title($"Adversarially trained MNIST models: this run on {testImages} test digits (seed paper in parentheses)");
         foreach (string column in new[] { "Model", "Adv. training", "Accuracy", "PGD success", "ADef success" })
@@ -223,10 +286,17 @@ internal static class AdvTrainCommand
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape(
             $"Clean models: {settings.CleanEpochs} epochs of {(settings.CleanImagesPerEpoch is { } clean ? clean.ToString() : "all")} training images. " +
-            $"Adversarial models: fine-tuned from the clean weights for {settings.Epochs} epoch(s) of {settings.TrainImages} training images " +
-            "(the paper trains from scratch), Adam 1e-4, batch 50, each batch replaced by PGD (ε 0.3, 40 × 0.01, random start) " +
-            "or ADef (candidates {1}, 40 iterations, ‖τ‖_T ≤ 3 px, σ 1) examples. Evaluation: PGD with the same settings; ADef with the " +
+            "Adversarial models: fine-tuned from the clean weights (the paper trains from scratch), batch 50, each batch replaced by " +
+            $"examples crafted against the current weights; PGD-trained: {Budget(settings, AdversarialTraining.Pgd, trainCount)}; " +
+            $"ADef-trained: {Budget(settings, AdversarialTraining.Adef, trainCount)}. Evaluation: PGD ε 0.3, 40 × 0.01, random start; ADef with the " +
             "adversarial-training settings (‖τ‖_T ≤ 3 px, σ 1, candidates {1}, 40 iterations). Success rates count the correctly classified digits."));
+    }
+
+    /// <summary>"10 epoch(s) × 20000 images, Adam 0.001 (…), PGD ε 0.3, 10 × 0.04".</summary>
+    private static string Budget(Settings settings, AdversarialTraining method, int trainCount)
+    {
+        TrainingOptions options = AdversarialOptions(settings, method);
+        return $"{options.Epochs} epoch(s) × {Math.Min(options.ImagesPerEpoch!.Value, trainCount)} images, {Recipe(options)}";
     }
 
     /// <summary>"12.34% (56.78%)": this run, then the paper's number; "–" for a rate over no attacked digits.</summary>
@@ -250,11 +320,10 @@ internal static class AdvTrainCommand
                 model.load_state_dict(start.state_dict());
                 model.to(device);
                 // One untimed warm-up step (first-call allocations), then the timed steps on fresh images.
-                ClassifierTrainer.Train(model, train, new TrainingOptions { Epochs = 1, ImagesPerEpoch = 50, AdversarialTraining = method, Seed = 1 });
-                var options = new TrainingOptions { Epochs = 1, ImagesPerEpoch = steps * 50, AdversarialTraining = method };
+                ClassifierTrainer.Train(model, train, OneEpoch(settings, method, images: 50, seed: 1));
                 TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var stopwatch = Stopwatch.StartNew();
-                ClassifierTrainer.Train(model, train, options);
+                ClassifierTrainer.Train(model, train, OneEpoch(settings, method, images: steps * 50, seed: 0));
                 double perStep = stopwatch.Elapsed.TotalSeconds / steps;
                 double cpuPerStep = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / steps;
                 table.AddRow(architecture, method.ToString(), cached ? "clean (cached)" : "random init", $"{perStep:0.000}", $"{cpuPerStep:0.000}",
@@ -262,5 +331,16 @@ internal static class AdvTrainCommand
             }
         }
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>One epoch of <paramref name="images"/> images with <paramref name="method"/>'s recipe (clean training for None).</summary>
+    private static TrainingOptions OneEpoch(Settings settings, AdversarialTraining method, int images, int seed)
+    {
+        TrainingOptions options = method == AdversarialTraining.None ? new TrainingOptions() : AdversarialOptions(settings, method);
+        options.Epochs = 1;
+        options.FinalEpochsAtTenthRate = 0;
+        options.ImagesPerEpoch = images;
+        options.Seed = seed;
+        return options;
     }
 }

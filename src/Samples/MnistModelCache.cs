@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Data;
@@ -17,7 +18,7 @@ namespace Adef.Samples;
 internal static class MnistModelCache
 {
     private sealed record Checkpoint(string Architecture, int Seed, int EpochsCompleted, int BatchSize, double LearningRate,
-        string Method = nameof(AdversarialTraining.None), int? ImagesPerEpoch = null, string? StartedFrom = null);
+        string Method = nameof(AdversarialTraining.None), int? ImagesPerEpoch = null, string? StartedFrom = null, string? TrainingPgd = null);
 
     /// <summary>Epochs behind the cached weights of <paramref name="architecture"/>, 0 when none are cached.</summary>
     public static int EpochsCompleted(string architecture, TrainingOptions options)
@@ -39,10 +40,7 @@ internal static class MnistModelCache
         string stem = Stem(architecture, options);
         if (!File.Exists(stem + ".weights") || EpochsCompleted(architecture, options) < options.Epochs) return null;
         var checkpoint = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(stem + ".json"));
-        if (checkpoint is null || checkpoint.BatchSize != options.BatchSize || checkpoint.LearningRate != options.LearningRate
-            || checkpoint.Method != options.AdversarialTraining.ToString() || checkpoint.ImagesPerEpoch != options.ImagesPerEpoch
-            || checkpoint.StartedFrom is not null)
-            return null;
+        if (!Matches(checkpoint, options, startedFrom: null)) return null;
         manual_seed(options.Seed);
         nn.Module<Tensor, Tensor> model = Create(architecture);
         model.load(stem + ".weights");
@@ -56,7 +54,7 @@ internal static class MnistModelCache
         options.AdversarialTraining == AdversarialTraining.None ? architecture : $"{architecture} ({options.AdversarialTraining.ToString().ToUpperInvariant()})";
 
     /// <param name="architecture">"MNIST-A" or "MNIST-B".</param>
-    /// <param name="options">Training options; their method, seed, batch size, rate and images per epoch name the checkpoint.</param>
+    /// <param name="options">Training options; their method, seed, batch size, rate, images per epoch and training PGD name the checkpoint.</param>
     /// <param name="train">The training set.</param>
     /// <param name="startFrom">Weights to start from when no checkpoint is cached (fine-tuning), with a description for the checkpoint.</param>
     /// <param name="device">Where to train (the returned model is on the CPU either way); null = the CPU.</param>
@@ -75,9 +73,7 @@ internal static class MnistModelCache
         if (File.Exists(weightsPath) && File.Exists(metaPath))
         {
             var checkpoint = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(metaPath));
-            if (checkpoint is not null && checkpoint.BatchSize == options.BatchSize && checkpoint.LearningRate == options.LearningRate
-                && checkpoint.Method == method && checkpoint.ImagesPerEpoch == options.ImagesPerEpoch
-                && checkpoint.StartedFrom == startFrom?.Description)
+            if (Matches(checkpoint, options, startFrom?.Description))
             {
                 model.load(weightsPath);
                 done = checkpoint.EpochsCompleted;
@@ -99,7 +95,8 @@ internal static class MnistModelCache
         AnsiConsole.MarkupLine($"Training {Markup.Escape(title)} on {device} from epoch {done + 1} to {options.Epochs} (Adam, lr {options.LearningRate}" +
             (options.FinalEpochsAtTenthRate > 0 ? $", {options.LearningRate / 10} for the last {options.FinalEpochsAtTenthRate}" : "") +
             $", batch {options.BatchSize}" + (options.ImagesPerEpoch is { } perEpoch ? $", {perEpoch} images per epoch" : "") +
-            (options.AdversarialTraining == AdversarialTraining.None ? "" : $", each batch replaced by {method} examples") + ").");
+            (options.AdversarialTraining == AdversarialTraining.None ? ""
+                : $", each batch replaced by {method} examples" + (TrainingPgd(options) is { } pgd ? $" ({pgd})" : "")) + ").");
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -119,7 +116,7 @@ internal static class MnistModelCache
                     File.Move(weightsPath + ".tmp", weightsPath, overwrite: true);
                     File.WriteAllText(metaPath, JsonSerializer.Serialize(
                         new Checkpoint(architecture, options.Seed, epoch + 1, options.BatchSize, options.LearningRate,
-                            method, options.ImagesPerEpoch, startFrom?.Description)));
+                            method, options.ImagesPerEpoch, startFrom?.Description, TrainingPgd(options))));
                     if (epoch + 1 < options.Epochs)
                     {
                         task.StopTask();
@@ -131,6 +128,16 @@ internal static class MnistModelCache
         model.to(CPU);
         return model;
     }
+
+    /// <summary>Whether <paramref name="checkpoint"/> was trained with <paramref name="options"/>' recipe from <paramref name="startedFrom"/>.</summary>
+    private static bool Matches([NotNullWhen(true)] Checkpoint? checkpoint, TrainingOptions options, string? startedFrom) =>
+        checkpoint is not null && checkpoint.BatchSize == options.BatchSize && checkpoint.LearningRate == options.LearningRate
+        && checkpoint.Method == options.AdversarialTraining.ToString() && checkpoint.ImagesPerEpoch == options.ImagesPerEpoch
+        && checkpoint.StartedFrom == startedFrom && checkpoint.TrainingPgd == TrainingPgd(options);
+
+    /// <summary>PGD training's crafting attack, e.g. "ε 0.3, 10 × 0.04"; null for other methods (so their older checkpoints still match).</summary>
+    private static string? TrainingPgd(TrainingOptions options) => options.AdversarialTraining == AdversarialTraining.Pgd
+        ? FormattableString.Invariant($"ε {options.Pgd.Epsilon}, {options.Pgd.Steps} × {options.Pgd.StepSize}") : null;
 
     /// <summary>A freshly initialised MNIST-A or MNIST-B.</summary>
     public static nn.Module<Tensor, Tensor> Create(string architecture) => architecture switch

@@ -42,11 +42,19 @@ public class AdvTrainCommandTests
             Assert.Equal("Pgd", checkpoint.RootElement.GetProperty("Method").GetString());
             Assert.Equal(1, checkpoint.RootElement.GetProperty("EpochsCompleted").GetInt32());
             Assert.Equal("mnist-a-seed0 after 1 epochs", checkpoint.RootElement.GetProperty("StartedFrom").GetString());
+            Assert.Equal(0.001, checkpoint.RootElement.GetProperty("LearningRate").GetDouble());
+            Assert.Equal("ε 0.3, 10 × 0.04", checkpoint.RootElement.GetProperty("TrainingPgd").GetString());
+        }
+        using (JsonDocument checkpoint = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "mnist-a-adef-seed0.json"))))
+        {
+            Assert.Equal(0.0001, checkpoint.RootElement.GetProperty("LearningRate").GetDouble());
+            Assert.Equal(JsonValueKind.Null, checkpoint.RootElement.GetProperty("TrainingPgd").ValueKind);
         }
         using (JsonDocument results = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json"))))
         {
             Assert.Equal(3, results.RootElement.GetProperty("models").GetArrayLength());
-            Assert.Equal(10, results.RootElement.GetProperty("adversarialImagesPerEpoch").GetInt32());
+            Assert.Equal(10, results.RootElement.GetProperty("pgdTraining").GetProperty("imagesPerEpoch").GetInt32());
+            Assert.Equal(10, results.RootElement.GetProperty("trainingPgd").GetProperty("Steps").GetInt32());
         }
 
         // The same budget again reuses every cached model; one more epoch resumes the adversarial ones from their checkpoints.
@@ -57,6 +65,25 @@ public class AdvTrainCommandTests
         Assert.NotEqual(pgd, File.ReadAllBytes(Path.Combine(models, "mnist-a-pgd-seed0.weights")));
         using JsonDocument resumed = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "mnist-a-pgd-seed0.json")));
         Assert.Equal(2, resumed.RootElement.GetProperty("EpochsCompleted").GetInt32());
+    }
+
+    [Fact]
+    public void AnotherTrainingPgdRetrainsThePgdModelInsteadOfReusingIt()
+    {
+        using var cache = new TempFolder();
+        using var output = new TempFolder();
+        using var environment = new EnvironmentVariableScope(DataCache.EnvironmentVariable, cache.Path);
+        AdvTrainCommand.Settings settings = TinyMnistA(output.Path) with { Methods = new[] { AdversarialTraining.Pgd } };
+        string checkpointPath = Path.Combine(cache.Path, "models", "mnist-a-pgd-seed0.json");
+
+        RunTiny(settings);
+        byte[] tenSteps = File.ReadAllBytes(Path.ChangeExtension(checkpointPath, ".weights"));
+        RunTiny(settings with { PgdTrainSteps = 40 });
+
+        Assert.NotEqual(tenSteps, File.ReadAllBytes(Path.ChangeExtension(checkpointPath, ".weights")));
+        using JsonDocument checkpoint = JsonDocument.Parse(File.ReadAllText(checkpointPath));
+        Assert.Equal("ε 0.3, 40 × 0.01", checkpoint.RootElement.GetProperty("TrainingPgd").GetString());
+        Assert.Equal(1, checkpoint.RootElement.GetProperty("EpochsCompleted").GetInt32());
     }
 
     [Fact]
