@@ -28,18 +28,22 @@ internal static class AdvTrainCommand
     public const int DefaultAdefTrainImages = 5000;
 
     /// <summary>Default PGD fine-tuning epochs; the last runs at a tenth of <see cref="PgdLearningRate"/>.</summary>
-    public const int DefaultPgdEpochs = 10;
+    public const int DefaultPgdEpochs = 8;
 
-    /// <summary>Default training images per PGD epoch (chosen so MNIST-A trains in under an hour on 2 cores).</summary>
+    /// <summary>Default training images per PGD epoch (chosen so each model trains in under an hour on 2 cores).</summary>
     public const int DefaultPgdTrainImages = 20000;
 
     /// <summary>
     /// Default PGD iterations per crafted training batch. Each step is 4ε/3 divided by the iterations (0.04 at 10), so 40
-    /// iterations give Madry et al.'s 0.01; ten cost a quarter as much and robustness per crafted image was the same here.
+    /// iterations give Madry et al.'s 0.01. Ten cost about a quarter as much; after 10000 crafted images both left the same
+    /// PGD-40 success (63 %) here.
     /// </summary>
     public const int DefaultPgdTrainSteps = 10;
 
-    /// <summary>Adam's rate for PGD fine-tuning: ten times the paper's, which on this budget barely moves PGD success.</summary>
+    /// <summary>
+    /// Adam's rate for PGD fine-tuning: ten times the paper's, whose 1e-4 left PGD success at 60 % after 100000 crafted
+    /// images (this rate: about 17 %).
+    /// </summary>
     private const double PgdLearningRate = 1e-3;
 
     private static readonly string[] Architectures = { "MNIST-A", "MNIST-B" };
