@@ -236,11 +236,11 @@ internal static class AdvTrainCommand
     /// <summary>PGD of PGD training: ε 0.3 with a random start, <paramref name="steps"/> steps of 0.4/<paramref name="steps"/>.</summary>
     internal static PgdOptions TrainingPgd(int steps) => new() { Steps = steps, StepSize = 0.4 / steps };
 
-    /// <summary>"Adam 0.001 (last epoch 0.0001), PGD 10 × 0.04" and the like.</summary>
+    /// <summary>"Adam 0.001 (last 1 epoch(s) 0.0001), PGD ε 0.3, 10 × 0.04" and the like.</summary>
     private static string Recipe(TrainingOptions options) => FormattableString.Invariant(
         $"Adam {options.LearningRate}{(options.FinalEpochsAtTenthRate > 0 ? $" (last {options.FinalEpochsAtTenthRate} epoch(s) {options.LearningRate / 10})" : "")}, ") +
         (options.AdversarialTraining == AdversarialTraining.Pgd
-            ? FormattableString.Invariant($"PGD ε {options.Pgd.Epsilon}, {options.Pgd.Steps} × {options.Pgd.StepSize}")
+            ? $"PGD {MnistModelCache.TrainingPgd(options)}"
             : "ADef ‖τ‖_T ≤ 3 px, σ 1, candidates {1}, 40 iterations");
 
     private static object RecipeJson(TrainingOptions options, int trainCount) => new
@@ -296,7 +296,7 @@ internal static class AdvTrainCommand
             "adversarial-training settings (‖τ‖_T ≤ 3 px, σ 1, candidates {1}, 40 iterations). Success rates count the correctly classified digits."));
     }
 
-    /// <summary>"10 epoch(s) × 20000 images, Adam 0.001 (…), PGD ε 0.3, 10 × 0.04".</summary>
+    /// <summary>"8 epoch(s) × 20000 images, Adam 0.001 (…), PGD ε 0.3, 10 × 0.04" and the like.</summary>
     private static string Budget(Settings settings, AdversarialTraining method, int trainCount)
     {
         TrainingOptions options = AdversarialOptions(settings, method);

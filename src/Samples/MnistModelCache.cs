@@ -136,7 +136,7 @@ internal static class MnistModelCache
         && checkpoint.StartedFrom == startedFrom && checkpoint.TrainingPgd == TrainingPgd(options);
 
     /// <summary>PGD training's crafting attack, e.g. "ε 0.3, 10 × 0.04"; null for other methods (so their older checkpoints still match).</summary>
-    private static string? TrainingPgd(TrainingOptions options) => options.AdversarialTraining == AdversarialTraining.Pgd
+    internal static string? TrainingPgd(TrainingOptions options) => options.AdversarialTraining == AdversarialTraining.Pgd
         ? FormattableString.Invariant($"ε {options.Pgd.Epsilon}, {options.Pgd.Steps} × {options.Pgd.StepSize}") : null;
 
     /// <summary>A freshly initialised MNIST-A or MNIST-B.</summary>
