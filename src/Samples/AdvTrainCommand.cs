@@ -30,7 +30,7 @@ internal static class AdvTrainCommand
     /// <summary>Default PGD fine-tuning epochs; the last runs at a tenth of <see cref="PgdLearningRate"/>.</summary>
     public const int DefaultPgdEpochs = 8;
 
-    /// <summary>Default training images per PGD epoch (chosen so each model trains in under an hour on 2 cores).</summary>
+    /// <summary>Default training images per PGD epoch (on 2 cores MNIST-A trains in about 20 minutes, MNIST-B in about an hour).</summary>
     public const int DefaultPgdTrainImages = 20000;
 
     /// <summary>
