@@ -65,6 +65,9 @@ public class AdvTrainCommandTests
         Assert.NotEqual(pgd, File.ReadAllBytes(Path.Combine(models, "mnist-a-pgd-seed0.weights")));
         using JsonDocument resumed = JsonDocument.Parse(File.ReadAllText(Path.Combine(models, "mnist-a-pgd-seed0.json")));
         Assert.Equal(2, resumed.RootElement.GetProperty("EpochsCompleted").GetInt32());
+        using JsonDocument twoEpochs = JsonDocument.Parse(File.ReadAllText(Path.Combine(output.Path, "results.json")));
+        Assert.Equal(1, twoEpochs.RootElement.GetProperty("pgdTraining").GetProperty("finalEpochsAtTenthRate").GetInt32()); // PGD's last epoch at 1e-4
+        Assert.Equal(0, twoEpochs.RootElement.GetProperty("adefTraining").GetProperty("finalEpochsAtTenthRate").GetInt32());
     }
 
     [Fact]
