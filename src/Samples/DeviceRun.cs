@@ -36,9 +36,7 @@ internal static class DeviceRun
         var timings = new List<Timing>();
         var agreements = new List<AttackAgreement>();
         int count = images.Length / shape.Size;
-        int cpuCount = Math.Min(cpuImages ?? count, count);
-        float[] cpuPixels = cpuCount == count ? images : images[..(cpuCount * shape.Size)];
-        int[]? cpuLabels = labels is null || cpuCount == count ? labels : labels[..cpuCount];
+        var (cpuPixels, cpuLabels, cpuCount) = FirstImages(images, labels, shape, cpuImages);
         module.to(CPU);
         AdefResult[] adefCpu;
         DeepFoolResult[] deepFoolCpu;
@@ -80,12 +78,7 @@ internal static class DeviceRun
         int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, Device device, int? cpuImages = null)
     {
         int count = images.Length / shape.Size;
-        if (device.type == DeviceType.CPU && cpuImages < count)
-        {
-            count = cpuImages.Value;
-            images = images[..(count * shape.Size)];
-            labels = labels?[..count];
-        }
+        if (device.type == DeviceType.CPU) (images, labels, count) = FirstImages(images, labels, shape, cpuImages);
         var splits = new List<TimeSplit>();
         module.to(device);
         using var classifier = new TorchSharpClassifier(module, shape, classes, device);
@@ -102,6 +95,14 @@ internal static class DeviceRun
         }
         module.to(CPU);
         return splits;
+    }
+
+    /// <summary>The first <paramref name="limit"/> images and labels (all of them when null or larger), and their count.</summary>
+    private static (float[] Images, int[]? Labels, int Count) FirstImages(float[] images, int[]? labels, ImageShape shape, int? limit)
+    {
+        int count = images.Length / shape.Size;
+        int first = Math.Min(limit ?? count, count);
+        return first == count ? (images, labels, count) : (images[..(first * shape.Size)], labels?[..first], first);
     }
 
     private static T[] Time<T>(string title, string attack, string device, IDifferentiableClassifier classifier, float[] images, int[]? labels,
