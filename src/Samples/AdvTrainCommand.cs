@@ -181,8 +181,8 @@ internal static class AdvTrainCommand
             {
                 TrainingOptions options = AdversarialOptions(settings, method);
                 using var model = MnistModelCache.GetOrTrain(architecture, options, train, (clean, cleanDescription), device);
-                string training = $"fine-tuned from {cleanDescription}: {MnistModelCache.EpochsCompleted(architecture, options)} epoch(s) × " +
-                    $"{Math.Min(options.ImagesPerEpoch!.Value, train.Count)} images, {Recipe(options)}";
+                string training = $"fine-tuned from {cleanDescription}: " +
+                    Budget(options, MnistModelCache.EpochsCompleted(architecture, options), train.Count);
                 rows.Add(Evaluate(model, architecture, method, training, test, device));
             }
         }
@@ -246,7 +246,7 @@ internal static class AdvTrainCommand
     private static object RecipeJson(TrainingOptions options, int trainCount) => new
     {
         epochs = options.Epochs,
-        imagesPerEpoch = Math.Min(options.ImagesPerEpoch!.Value, trainCount),
+        imagesPerEpoch = ImagesPerEpoch(options, trainCount),
         learningRate = options.LearningRate,
         finalEpochsAtTenthRate = options.FinalEpochsAtTenthRate,
         batchSize = options.BatchSize,
@@ -291,17 +291,24 @@ internal static class AdvTrainCommand
         AnsiConsole.MarkupLine(Markup.Escape(
             $"Clean models: {settings.CleanEpochs} epochs of {(settings.CleanImagesPerEpoch is { } clean ? clean.ToString() : "all")} training images. " +
             "Adversarial models: fine-tuned from the clean weights (the paper trains from scratch), batch 50, each batch replaced by " +
-            $"examples crafted against the current weights; PGD-trained: {Budget(settings, AdversarialTraining.Pgd, trainCount)}; " +
-            $"ADef-trained: {Budget(settings, AdversarialTraining.Adef, trainCount)}. Evaluation: PGD ε 0.3, 40 × 0.01, random start; ADef with the " +
+            $"examples crafted against the current weights; PGD-trained: {PlannedBudget(settings, AdversarialTraining.Pgd, trainCount)}; " +
+            $"ADef-trained: {PlannedBudget(settings, AdversarialTraining.Adef, trainCount)}. Evaluation: PGD ε 0.3, 40 × 0.01, random start; ADef with the " +
             "adversarial-training settings (‖τ‖_T ≤ 3 px, σ 1, candidates {1}, 40 iterations). Success rates count the correctly classified digits."));
     }
 
-    /// <summary>"8 epoch(s) × 20000 images, Adam 0.001 (…), PGD ε 0.3, 10 × 0.04" and the like.</summary>
-    private static string Budget(Settings settings, AdversarialTraining method, int trainCount)
+    /// <summary>The budget <paramref name="settings"/> ask of <paramref name="method"/>.</summary>
+    private static string PlannedBudget(Settings settings, AdversarialTraining method, int trainCount)
     {
         TrainingOptions options = AdversarialOptions(settings, method);
-        return $"{options.Epochs} epoch(s) × {Math.Min(options.ImagesPerEpoch!.Value, trainCount)} images, {Recipe(options)}";
+        return Budget(options, options.Epochs, trainCount);
     }
+
+    /// <summary>"8 epoch(s) × 20000 images, Adam 0.001 (…), PGD ε 0.3, 10 × 0.04" and the like.</summary>
+    private static string Budget(TrainingOptions options, int epochs, int trainCount) =>
+        $"{epochs} epoch(s) × {ImagesPerEpoch(options, trainCount)} images, {Recipe(options)}";
+
+    /// <summary>Images an adversarial epoch draws: the option, capped by the training set.</summary>
+    private static int ImagesPerEpoch(TrainingOptions options, int trainCount) => Math.Min(options.ImagesPerEpoch!.Value, trainCount);
 
     /// <summary>"12.34% (56.78%)": this run, then the paper's number; "–" for a rate over no attacked digits.</summary>
     private static string Cell(double value, double? seed) => (double.IsNaN(value) ? "–" : $"{value:0.00%}") + (seed is { } s ? $" ({s:0.00%})" : "");
