@@ -2,6 +2,7 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Evaluation;
+using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,7 +32,7 @@ internal static class DeviceRun
 {
     /// <param name="cpuImages">How many of the images (the first ones) the CPU side attacks; agreement covers those.</param>
     public static ModelReport Compare(string name, nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, float[] images,
-        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, IReadOnlyList<int> bestBatchSizes, Device? gpu, int? cpuImages = null)
+        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, IReadOnlyList<int> bestBatchSizes, Device? gpu, int? cpuImages = null, bool cudnnBenchmark = false)
     {
         var timings = new List<Timing>();
         var agreements = new List<AttackAgreement>();
@@ -62,6 +63,7 @@ internal static class DeviceRun
             foreach (int bestBatchSize in bestBatchSizes.Where(b => b != batchSize).Distinct())
                 Time($"{name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, images, labels, bestBatchSize, timings,
                     (c, progress) => new AdefAttack(c, adef with { BatchSize = bestBatchSize }).Run(images, labels, progress));
+            if (cudnnBenchmark) TimeWithCudnnBenchmark(name, cuda, images, labels, adef, bestBatchSizes.Prepend(batchSize).Distinct(), timings);
             agreements.Add(new AttackAgreement("ADef", DeviceAgreement.Compare(adefCpu, adefGpu[..cpuCount], r => r.TNorm)));
             agreements.Add(new AttackAgreement("DeepFool ℓ2", DeviceAgreement.Compare(deepFoolCpu, deepFoolGpu[..cpuCount], r => r.PixelL2)));
         }
@@ -95,6 +97,33 @@ internal static class DeviceRun
         }
         module.to(CPU);
         return splits;
+    }
+
+    /// <summary>
+    /// Times ADef on CUDA again with cuDNN's benchmark mode on, twice per batch size: the first run also pays for timing the
+    /// convolution algorithms of every new shape (each count of still-active images is one), the second finds them chosen.
+    /// </summary>
+    private static void TimeWithCudnnBenchmark(string name, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
+        IEnumerable<int> batchSizes, List<Timing> timings)
+    {
+        if (!CudnnBenchmark.TrySet(true, out string? error))
+        {
+            AnsiConsole.MarkupLine($"[yellow]cudnn.benchmark unavailable: {Markup.Escape(error!)}[/]");
+            return;
+        }
+        try
+        {
+            string device = $"{((ITensorClassifier)cuda).Device}";
+            foreach (int batchSize in batchSizes)
+                for (int run = 1; run <= 2; run++)
+                    Time($"{name}: ADef, {device}, cudnn.benchmark, batch {batchSize}, run {run}", "ADef", $"{device}, cudnn.benchmark run {run}",
+                        cuda, images, labels, batchSize, timings,
+                        (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress));
+        }
+        finally
+        {
+            CudnnBenchmark.TrySet(false, out _);
+        }
     }
 
     /// <summary>The first <paramref name="limit"/> images and labels (all of them when null or larger), and their count.</summary>

@@ -36,6 +36,10 @@ internal static class GpuCheckCommand
         {
             Description = "Also run each attack once more with the device synchronised around every model call and print the model's share of the time.",
         };
+        var cudnnBenchmark = new Option<bool>("--cudnn-benchmark")
+        {
+            Description = "Also time ADef on CUDA (every batch size above) with cuDNN's benchmark mode on, twice each.",
+        };
         var resnetBest = new Option<int[]>("--resnet-best-batch-sizes")
         {
             Description = "Also time ResNet-50 ADef on CUDA at these batch sizes.", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true,
@@ -47,15 +51,16 @@ internal static class GpuCheckCommand
         var device = new Option<string>("--device") { Description = "The CUDA device: cuda or cuda:N.", DefaultValueFactory = _ => "cuda" };
         var output = new Option<string>("--out") { Description = "Folder for gpu-check.json.", DefaultValueFactory = _ => Path.Combine("out", "gpu-check") };
         var command = new Command("gpu-check", "Run ADef and DeepFool on the CPU and on CUDA with the same models and images; print agreement and images/s.");
-        foreach (Option option in new Option[] { images, batchSize, bestBatch, cpuImages, resnetImages, resnetCpuImages, resnetBatch, resnetBest, profile, seed, device, output }) command.Options.Add(option);
+        foreach (Option option in new Option[] { images, batchSize, bestBatch, cpuImages, resnetImages, resnetCpuImages, resnetBatch, resnetBest, profile, cudnnBenchmark, seed, device, output }) command.Options.Add(option);
         command.SetAction(parse => Run(new Settings(parse.GetValue(images), parse.GetValue(batchSize), parse.GetValue(bestBatch)!,
             parse.GetValue(resnetImages), parse.GetValue(resnetBatch), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(output)!,
-            parse.GetValue(resnetCpuImages), parse.GetValue(cpuImages), parse.GetValue(resnetBest)!, parse.GetValue(profile))));
+            parse.GetValue(resnetCpuImages), parse.GetValue(cpuImages), parse.GetValue(resnetBest)!, parse.GetValue(profile),
+            parse.GetValue(cudnnBenchmark))));
         return command;
     }
 
     internal sealed record Settings(int Images, int BatchSize, int[] BestBatchSizes, int ResNetImages, int ResNetBatchSize, int Seed, string Device, string Out,
-        int ResNetCpuImages = 64, int? CpuImages = null, int[]? ResNetBestBatchSizes = null, bool Profile = false);
+        int ResNetCpuImages = 64, int? CpuImages = null, int[]? ResNetBestBatchSizes = null, bool Profile = false, bool CudnnBenchmark = false);
 
     private static int Run(Settings s)
     {
@@ -91,7 +96,7 @@ internal static class GpuCheckCommand
                             ?? MnistModelCache.GetOrTrain("MNIST-A", trainingOptions, Mnist.LoadTrain()))
         {
             reports.Add(DeviceRun.Compare("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
-                AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSizes, gpu, s.CpuImages));
+                AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSizes, gpu, s.CpuImages, s.CudnnBenchmark));
             if (s.Profile)
                 splits.AddRange(DeviceRun.Split("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
                     AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, gpu ?? CPU, s.CpuImages));
@@ -101,7 +106,8 @@ internal static class GpuCheckCommand
             using var resnet = new ResNet50(classes: 1000, seed: s.Seed);
             float[] photos = SyntheticPhotos.Generate(s.ResNetImages, 224, s.Seed);
             reports.Add(DeviceRun.Compare($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
-                AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, s.ResNetBestBatchSizes ?? [], gpu, s.ResNetCpuImages));
+                AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, s.ResNetBestBatchSizes ?? [], gpu, s.ResNetCpuImages,
+                s.CudnnBenchmark));
             if (s.Profile)
                 splits.AddRange(DeviceRun.Split($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
                     AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, gpu ?? CPU, s.ResNetCpuImages));

@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using Adef.MLNet.Tests.Attacks.Operations;
+using Adef.Samples;
+using static TorchSharp.torch;
+
+namespace Adef.MLNet.Tests.Samples;
+
+[Collection(TensorCountCollection.Name)] // the flags are process-wide libtorch settings
+public class CudnnBenchmarkTests
+{
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void SetFlag(IntPtr context, [MarshalAs(UnmanagedType.U1)] bool value);
+
+    [Fact]
+    public void SwitchesLibtorchsBenchmarkFlagAndReadsItBack()
+    {
+        bool? before = CudnnBenchmark.Get(out string? error);
+        Assert.True(before.HasValue, error);
+        try
+        {
+            Assert.True(CudnnBenchmark.TrySet(true, out error), error);
+            Assert.True(CudnnBenchmark.Get(out _));
+            Assert.True(CudnnBenchmark.TrySet(false, out error), error);
+            Assert.False(CudnnBenchmark.Get(out _));
+        }
+        finally
+        {
+            CudnnBenchmark.TrySet(before!.Value, out _);
+        }
+    }
+
+    [Fact]
+    public void ReachesTheSameLibtorchContextAsTorchSharp()
+    {
+        // A second copy of libtorch would have its own context: a flag set through ours must show in TorchSharp's.
+        const string setAllowTf32CuDnn = "_ZN2at7Context17setAllowTF32CuDNNEb";
+        Assert.True(CudnnBenchmark.TryGetContext(out IntPtr library, out IntPtr context, out string? error, setAllowTf32CuDnn), error);
+        var set = Marshal.GetDelegateForFunctionPointer<SetFlag>(NativeLibrary.GetExport(library, setAllowTf32CuDnn));
+        bool before = backends.cudnn.allow_tf32;
+        try
+        {
+            set(context, !before);
+            Assert.Equal(!before, backends.cudnn.allow_tf32);
+            set(context, before);
+            Assert.Equal(before, backends.cudnn.allow_tf32);
+        }
+        finally
+        {
+            backends.cudnn.allow_tf32 = before;
+        }
+    }
+
+    [Fact]
+    public void NamesAMissingExport()
+    {
+        Assert.False(CudnnBenchmark.TryGetContext(out _, out _, out string? error, "no_such_symbol"));
+        Assert.Equal("libtorch_cpu.so does not export no_such_symbol", error);
+    }
+}
