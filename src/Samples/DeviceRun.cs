@@ -103,7 +103,7 @@ internal static class DeviceRun
     /// Times ADef on CUDA again with cuDNN's benchmark mode on, twice per batch size: the first run also pays for timing the
     /// convolution algorithms of every new shape (each count of still-active images is one), the second finds them chosen.
     /// </summary>
-    private static void TimeWithCudnnBenchmark(string name, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
+    internal static void TimeWithCudnnBenchmark(string name, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
         IEnumerable<int> batchSizes, List<Timing> timings)
     {
         if (!CudnnBenchmark.TrySet(true, out string? error))

@@ -1,4 +1,7 @@
 using System.Runtime.InteropServices;
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Tests.Attacks.Operations;
 using Adef.Samples;
 using static TorchSharp.torch;
@@ -55,5 +58,23 @@ public class CudnnBenchmarkTests
     {
         Assert.False(CudnnBenchmark.TryGetContext(out _, out _, out string? error, "no_such_symbol"));
         Assert.Equal("libtorch_cpu.so does not export no_such_symbol", error);
+    }
+
+    [Fact]
+    public void GpuCheckTimesAdefTwicePerBatchSizeWithTheSwitchOnAndTurnsItOffAfterwards()
+    {
+        // The timing loop needs no GPU: a CPU classifier exercises it (cuDNN then has nothing to choose).
+        manual_seed(7);
+        using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
+        using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 4, 4), 3);
+        float[] images = Enumerable.Range(0, 5 * 16).Select(i => (float)Math.Cos(i * 0.29)).ToArray();
+        var timings = new List<Timing>();
+
+        DeviceRun.TimeWithCudnnBenchmark("tiny", classifier, images, null, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } }, new[] { 4, 2 }, timings);
+
+        Assert.Equal(new[] { (4, "cpu, cudnn.benchmark run 1"), (4, "cpu, cudnn.benchmark run 2"), (2, "cpu, cudnn.benchmark run 1"), (2, "cpu, cudnn.benchmark run 2") },
+            timings.Select(t => (t.BatchSize, t.Device)));
+        Assert.All(timings, t => Assert.Equal(5, t.Images));
+        Assert.False(CudnnBenchmark.Get(out _));
     }
 }
