@@ -102,11 +102,13 @@ internal static class DeviceRun
     /// <summary>
     /// Times ADef on CUDA again with cuDNN's benchmark mode on, twice per batch size: the first run also pays for timing the
     /// convolution algorithms of every new shape (each count of still-active images is one), the second finds them chosen.
+    /// The switch is restored afterwards.
     /// </summary>
     internal static void TimeWithCudnnBenchmark(string name, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
         IEnumerable<int> batchSizes, List<Timing> timings)
     {
-        if (!CudnnBenchmark.TrySet(true, out string? error))
+        bool? before = CudnnBenchmark.Get(out string? error);
+        if (before is null || !CudnnBenchmark.TrySet(true, out error))
         {
             AnsiConsole.MarkupLine($"[yellow]cudnn.benchmark unavailable: {Markup.Escape(error!)}[/]");
             return;
@@ -122,7 +124,7 @@ internal static class DeviceRun
         }
         finally
         {
-            CudnnBenchmark.TrySet(false, out _);
+            CudnnBenchmark.TrySet(before.Value, out _);
         }
     }
 

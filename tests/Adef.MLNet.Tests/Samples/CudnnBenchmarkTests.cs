@@ -61,7 +61,7 @@ public class CudnnBenchmarkTests
     }
 
     [Fact]
-    public void GpuCheckTimesAdefTwicePerBatchSizeWithTheSwitchOnAndTurnsItOffAfterwards()
+    public void GpuCheckTimesAdefTwicePerBatchSizeWithTheSwitchOnAndRestoresItAfterwards()
     {
         // The timing loop needs no GPU: a CPU classifier exercises it (cuDNN then has nothing to choose).
         manual_seed(7);
