@@ -44,7 +44,7 @@ internal static class DeviceRun
         using (var cpu = new TorchSharpClassifier(module, shape, classes))
         {
             adefCpu = Time($"{name}: ADef, cpu", "ADef", "cpu", cpu, cpuPixels, cpuLabels, batchSize, timings,
-                (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(cpuPixels, cpuLabels, progress));
+                RunAdef(adef, batchSize, cpuPixels, cpuLabels));
             deepFoolCpu = Time($"{name}: DeepFool, cpu", "DeepFool ℓ2", "cpu", cpu, cpuPixels, cpuLabels, batchSize, timings,
                 (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(cpuPixels, cpuLabels, progress));
         }
@@ -57,13 +57,13 @@ internal static class DeviceRun
             // Warm-up: CUDA context, cuDNN algorithm choice and the caching allocator, outside the timings.
             new AdefAttack(cuda, adef with { BatchSize = batchSize, MaxIterations = 2 }).Run(images.AsMemory(0, Math.Min(count, batchSize) * shape.Size));
             AdefResult[] adefGpu = Time($"{name}: ADef, {device}", "ADef", device, cuda, images, labels, batchSize, timings,
-                (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress));
+                RunAdef(adef, batchSize, images, labels));
             DeepFoolResult[] deepFoolGpu = Time($"{name}: DeepFool, {device}", "DeepFool ℓ2", device, cuda, images, labels, batchSize, timings,
                 (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress));
             foreach (int bestBatchSize in bestBatchSizes.Where(b => b != batchSize).Distinct())
                 Time($"{name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, images, labels, bestBatchSize, timings,
-                    (c, progress) => new AdefAttack(c, adef with { BatchSize = bestBatchSize }).Run(images, labels, progress));
-            if (cudnnBenchmark) TimeWithCudnnBenchmark(name, cuda, images, labels, adef, bestBatchSizes.Prepend(batchSize).Distinct(), timings);
+                    RunAdef(adef, bestBatchSize, images, labels));
+            if (cudnnBenchmark) TimeWithCudnnBenchmark(name, device, cuda, images, labels, adef, bestBatchSizes.Prepend(batchSize).Distinct(), timings);
             agreements.Add(new AttackAgreement("ADef", DeviceAgreement.Compare(adefCpu, adefGpu[..cpuCount], r => r.TNorm)));
             agreements.Add(new AttackAgreement("DeepFool ℓ2", DeviceAgreement.Compare(deepFoolCpu, deepFoolGpu[..cpuCount], r => r.PixelL2)));
         }
@@ -86,7 +86,7 @@ internal static class DeviceRun
         using var classifier = new TorchSharpClassifier(module, shape, classes, device);
         var attacks = new (string Attack, Func<IDifferentiableClassifier, IProgress<AttackProgress>, AttackResult[]> Run)[]
         {
-            ("ADef", (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress)),
+            ("ADef", RunAdef(adef, batchSize, images, labels)),
             ("DeepFool ℓ2", (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress)),
         };
         foreach (var (attack, run) in attacks)
@@ -104,7 +104,7 @@ internal static class DeviceRun
     /// convolution algorithms of every new shape (each count of still-active images is one), the second finds them chosen.
     /// The switch is restored afterwards.
     /// </summary>
-    internal static void TimeWithCudnnBenchmark(string name, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
+    internal static void TimeWithCudnnBenchmark(string name, string device, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
         IEnumerable<int> batchSizes, List<Timing> timings)
     {
         bool? before = CudnnBenchmark.Get(out string? error);
@@ -115,18 +115,20 @@ internal static class DeviceRun
         }
         try
         {
-            string device = $"{((ITensorClassifier)cuda).Device}";
             foreach (int batchSize in batchSizes)
                 for (int run = 1; run <= 2; run++)
                     Time($"{name}: ADef, {device}, cudnn.benchmark, batch {batchSize}, run {run}", "ADef", $"{device}, cudnn.benchmark run {run}",
-                        cuda, images, labels, batchSize, timings,
-                        (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress));
+                        cuda, images, labels, batchSize, timings, RunAdef(adef, batchSize, images, labels));
         }
         finally
         {
             CudnnBenchmark.TrySet(before.Value, out _);
         }
     }
+
+    /// <summary>ADef with <paramref name="adef"/> in batches of <paramref name="batchSize"/> over the images, as <see cref="Time{T}"/> runs it.</summary>
+    private static Func<IDifferentiableClassifier, IProgress<AttackProgress>, AdefResult[]> RunAdef(AdefOptions adef, int batchSize, float[] images,
+        int[]? labels) => (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress);
 
     /// <summary>The first <paramref name="limit"/> images and labels (all of them when null or larger), and their count.</summary>
     private static (float[] Images, int[]? Labels, int Count) FirstImages(float[] images, int[]? labels, ImageShape shape, int? limit)

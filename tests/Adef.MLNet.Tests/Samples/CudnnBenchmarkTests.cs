@@ -70,7 +70,7 @@ public class CudnnBenchmarkTests
         float[] images = Enumerable.Range(0, 5 * 16).Select(i => (float)Math.Cos(i * 0.29)).ToArray();
         var timings = new List<Timing>();
 
-        DeviceRun.TimeWithCudnnBenchmark("tiny", classifier, images, null, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } }, new[] { 4, 2 }, timings);
+        DeviceRun.TimeWithCudnnBenchmark("tiny", "cpu", classifier, images, null, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } }, new[] { 4, 2 }, timings);
 
         Assert.Equal(new[] { (4, "cpu, cudnn.benchmark run 1"), (4, "cpu, cudnn.benchmark run 2"), (2, "cpu, cudnn.benchmark run 1"), (2, "cpu, cudnn.benchmark run 2") },
             timings.Select(t => (t.BatchSize, t.Device)));
