@@ -25,25 +25,31 @@ internal static class CudnnBenchmark
     [return: MarshalAs(UnmanagedType.U1)]
     private delegate bool GetFunction(IntPtr context);
 
+    private sealed record Binding(IntPtr Context, SetFunction Set, GetFunction Get);
+
+    // Bound once: the exports and the context do not change while the process runs.
+    private static readonly Lazy<(Binding? Binding, string? Error)> Bound = new(Bind);
+
     /// <summary>Turns the switch on or off; returns the reason when libtorch's exports cannot be reached.</summary>
     public static bool TrySet(bool enabled, out string? error)
     {
-        if (!TryBind(out var context, out var set, out _, out error)) return false;
-        set!(context, enabled);
-        return true;
+        (Binding? binding, error) = Bound.Value;
+        binding?.Set(binding.Context, enabled);
+        return binding is not null;
     }
 
     /// <summary>The switch's current value, or null (with the reason) when libtorch's exports cannot be reached.</summary>
-    public static bool? Get(out string? error) =>
-        TryBind(out var context, out _, out var get, out error) ? get!(context) : null;
-
-    private static bool TryBind(out IntPtr context, out SetFunction? set, out GetFunction? get, out string? error)
+    public static bool? Get(out string? error)
     {
-        (set, get) = (null, null);
-        if (!TryGetContext(out IntPtr library, out context, out error, Setter, Getter)) return false;
-        set = Marshal.GetDelegateForFunctionPointer<SetFunction>(NativeLibrary.GetExport(library, Setter));
-        get = Marshal.GetDelegateForFunctionPointer<GetFunction>(NativeLibrary.GetExport(library, Getter));
-        return true;
+        (Binding? binding, error) = Bound.Value;
+        return binding?.Get(binding.Context);
+    }
+
+    private static (Binding?, string?) Bind()
+    {
+        if (!TryGetContext(out IntPtr library, out IntPtr context, out string? error, Setter, Getter)) return (null, error);
+        return (new Binding(context, Marshal.GetDelegateForFunctionPointer<SetFunction>(NativeLibrary.GetExport(library, Setter)),
+            Marshal.GetDelegateForFunctionPointer<GetFunction>(NativeLibrary.GetExport(library, Getter))), null);
     }
 
     /// <summary>
