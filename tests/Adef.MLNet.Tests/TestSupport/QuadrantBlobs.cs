@@ -50,10 +50,29 @@ public static class QuadrantBlobs
     public static Module<Tensor, Tensor> CreateNetwork() => Sequential(
         Conv2d(1, 16, 3, padding: 1), Tanh(), MaxPool2d(2), Flatten(), Linear(16 * 6 * 6, 4));
 
+    /// <summary>
+    /// The network with weights that depend only on <paramref name="seed"/>: drawn from a private generator, as libtorch's default
+    /// layer initialisation draws them (uniform within ±1/√fan-in), because the global generator is shared with tests running in
+    /// parallel, which may seed it or draw from it between a <c>manual_seed</c> and the layers' initialisation.
+    /// </summary>
+    public static Module<Tensor, Tensor> CreateNetwork(int seed)
+    {
+        Module<Tensor, Tensor> network = CreateNetwork();
+        using var generator = new Generator((ulong)seed);
+        using var noGrad = no_grad();
+        long fanIn = 1;
+        foreach (Tensor parameter in network.parameters()) // each layer's weight, then its bias
+        {
+            if (parameter.ndim > 1) fanIn = parameter.numel() / parameter.shape[0];
+            double bound = 1 / Math.Sqrt(fanIn);
+            parameter.uniform_(-bound, bound, generator);
+        }
+        return network;
+    }
+
     private static (TorchSharpClassifier, Module<Tensor, Tensor>) Train()
     {
-        manual_seed(1234);
-        Module<Tensor, Tensor> network = CreateNetwork();
+        Module<Tensor, Tensor> network = CreateNetwork(seed: 1234);
         ClassifierTrainer.Train(network, Generate(2000, seed: 1),
             new TrainingOptions { Epochs = 4, BatchSize = 50, LearningRate = 3e-3, Seed = 7 });
         return (new TorchSharpClassifier(network, Shape, 4), network);

@@ -94,8 +94,7 @@ public class AdversarialTrainingTests
         var attack = new PgdOptions { Epsilon = 0.25, StepSize = 0.05, Steps = 8 };
         double PgdSuccess(AdversarialTraining method)
         {
-            manual_seed(5);
-            var network = QuadrantBlobs.CreateNetwork();
+            var network = QuadrantBlobs.CreateNetwork(seed: 5);
             ClassifierTrainer.Train(network, train, new TrainingOptions
             {
                 Epochs = 8, BatchSize = 50, LearningRate = 3e-3, AdversarialTraining = method, Pgd = attack with { Steps = 3, StepSize = 0.1 },
@@ -211,11 +210,7 @@ public class AdversarialTrainingTests
             RegisterComponents();
         }
 
-        public static Recorder Create(int seed)
-        {
-            manual_seed(seed);
-            return new Recorder(QuadrantBlobs.CreateNetwork());
-        }
+        public static Recorder Create(int seed) => new(QuadrantBlobs.CreateNetwork(seed));
 
         public List<float[]> TrainingInputs { get; } = new();
 
