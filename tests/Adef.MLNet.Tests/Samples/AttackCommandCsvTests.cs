@@ -4,6 +4,7 @@ using Adef.Samples;
 namespace Adef.MLNet.Tests.Samples;
 
 /// <summary>The attack command's results.csv reading, used by --resume and for summary.json.</summary>
+[Collection(ConsoleDisplayCollection.Name)]
 public class AttackCommandCsvTests
 {
     private const string Header =

@@ -1,8 +1,10 @@
+using Adef.MLNet.Tests.TestSupport;
 using Adef.Samples;
 
 namespace Adef.MLNet.Tests.Samples;
 
 /// <summary>The attack command's preprocessing, label CSV reading and PNG round trip.</summary>
+[Collection(ConsoleDisplayCollection.Name)]
 public class AttackCommandPiecesTests
 {
     public static TheoryData<string, double, string, string> Settings => new()

@@ -1,10 +1,12 @@
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
+using Adef.MLNet.Tests.TestSupport;
 using Adef.Samples;
 using static TorchSharp.torch;
 
 namespace Adef.MLNet.Tests.Samples;
 
+[Collection(ConsoleDisplayCollection.Name)]
 public class GpuCheckPiecesTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Adef.Samples;
 namespace Adef.MLNet.Tests.Samples;
 
 /// <summary>The imagenet command on the first photos of the shared data (skipped where ../shared is absent).</summary>
+[Collection(ConsoleDisplayCollection.Name)]
 public class ImageNetCommandTests
 {
     [SkippableFact]

@@ -1,10 +1,12 @@
 using Adef.MLNet.Data;
+using Adef.MLNet.Tests.TestSupport;
 using Adef.Samples;
 using Microsoft.ML;
 
 namespace Adef.MLNet.Tests.Samples;
 
 /// <summary>The mlnet command's PNG digits through ML.NET's image front end: every grey byte and the label in the file name survive the round trip.</summary>
+[Collection(ConsoleDisplayCollection.Name)]
 public class MlNetCommandPiecesTests
 {
     [Fact]
