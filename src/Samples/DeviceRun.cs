@@ -32,7 +32,7 @@ internal static class DeviceRun
 {
     /// <param name="cpuImages">How many of the images (the first ones) the CPU side attacks; agreement covers those.</param>
     public static ModelReport Compare(string name, nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, float[] images,
-        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, IReadOnlyList<int> bestBatchSizes, Device? gpu, int? cpuImages = null, bool cudnnBenchmark = false)
+        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, IReadOnlyList<int> bestBatchSizes, Device? gpu, int? cpuImages = null, bool cudnnBenchmark = false, bool tf32 = false)
     {
         var timings = new List<Timing>();
         var agreements = new List<AttackAgreement>();
@@ -63,7 +63,9 @@ internal static class DeviceRun
             foreach (int bestBatchSize in bestBatchSizes.Where(b => b != batchSize).Distinct())
                 Time($"{name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, images, labels, bestBatchSize, timings,
                     RunAdef(adef, bestBatchSize, images, labels));
-            if (cudnnBenchmark) TimeWithCudnnBenchmark(name, device, cuda, images, labels, adef, bestBatchSizes.Prepend(batchSize).Distinct(), timings);
+            int[] allBatchSizes = bestBatchSizes.Prepend(batchSize).Distinct().ToArray();
+            if (tf32) TimeWithTf32(name, device, cuda, images, labels, adef, allBatchSizes, timings);
+            if (cudnnBenchmark) TimeWithCudnnBenchmark(name, device, cuda, images, labels, adef, allBatchSizes, timings, tf32);
             agreements.Add(new AttackAgreement("ADef", DeviceAgreement.Compare(adefCpu, adefGpu[..cpuCount], r => r.TNorm)));
             agreements.Add(new AttackAgreement("DeepFool ℓ2", DeviceAgreement.Compare(deepFoolCpu, deepFoolGpu[..cpuCount], r => r.PixelL2)));
         }
@@ -100,12 +102,24 @@ internal static class DeviceRun
     }
 
     /// <summary>
-    /// Times ADef on CUDA again with cuDNN's benchmark mode on, twice per batch size: the first run also pays for timing the
-    /// convolution algorithms of every new shape (each count of still-active images is one), the second finds them chosen.
-    /// The switch is restored afterwards.
+    /// Times ADef on CUDA again at every batch size with TF32 allowed (<see cref="AdefOptions.AllowTf32"/>, the user's opt-in):
+    /// what the opt-in buys, and how far its rounding moves success and mean iterations.
+    /// </summary>
+    internal static void TimeWithTf32(string name, string device, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
+        IEnumerable<int> batchSizes, List<Timing> timings)
+    {
+        foreach (int batchSize in batchSizes)
+            Time($"{name}: ADef, {device}, TF32, batch {batchSize}", "ADef", $"{device}, TF32", cuda, images, labels, batchSize, timings,
+                RunAdef(adef with { AllowTf32 = true }, batchSize, images, labels));
+    }
+
+    /// <summary>
+    /// Times ADef on CUDA again with cuDNN's benchmark mode on, twice per batch size (and, with <paramref name="tf32"/>, twice more
+    /// with TF32 allowed): the first run also pays for timing the convolution algorithms of every new shape (each count of
+    /// still-active images is one), the second finds them chosen. The switch is restored afterwards.
     /// </summary>
     internal static void TimeWithCudnnBenchmark(string name, string device, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
-        IEnumerable<int> batchSizes, List<Timing> timings)
+        IEnumerable<int> batchSizes, List<Timing> timings, bool tf32 = false)
     {
         bool? before = CudnnBenchmark.Get(out string? error);
         if (before is null || !CudnnBenchmark.TrySet(true, out error))
@@ -116,9 +130,13 @@ internal static class DeviceRun
         try
         {
             foreach (int batchSize in batchSizes)
-                for (int run = 1; run <= 2; run++)
-                    Time($"{name}: ADef, {device}, cudnn.benchmark, batch {batchSize}, run {run}", "ADef", $"{device}, cudnn.benchmark run {run}",
-                        cuda, images, labels, batchSize, timings, RunAdef(adef, batchSize, images, labels));
+                foreach (bool allowTf32 in tf32 ? new[] { false, true } : new[] { false })
+                    for (int run = 1; run <= 2; run++)
+                    {
+                        string variant = allowTf32 ? "TF32, cudnn.benchmark" : "cudnn.benchmark";
+                        Time($"{name}: ADef, {device}, {variant}, batch {batchSize}, run {run}", "ADef", $"{device}, {variant} run {run}",
+                            cuda, images, labels, batchSize, timings, RunAdef(adef with { AllowTf32 = allowTf32 }, batchSize, images, labels));
+                    }
         }
         finally
         {
@@ -144,7 +162,11 @@ internal static class DeviceRun
         int count = images.Length / classifier.InputShape.Size;
         var (results, seconds) = AttackRunner.Run(title, count, progress => run(classifier, progress));
         AttackSummary summary = AttackSummary.From(results);
-        timings.Add(new Timing(attack, device, Math.Min(batchSize, count), count, seconds, summary.SuccessRate, results.Average(r => r.Iterations)));
+        var timing = new Timing(attack, device, Math.Min(batchSize, count), count, seconds, summary.SuccessRate, results.Average(r => r.Iterations));
+        timings.Add(timing);
+        // One line per timing, so a run cut off before the tables still shows what it measured.
+        Console.WriteLine($"{title}: {count} images in {seconds:0.00} s, {timing.ImagesPerSecond:0.0} img/s, " +
+            $"success {timing.SuccessRate:P2}, mean iterations {timing.MeanIterations:0.000}");
         return results;
     }
 }

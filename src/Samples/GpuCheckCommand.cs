@@ -40,6 +40,10 @@ internal static class GpuCheckCommand
         {
             Description = "Also time ADef on CUDA (every batch size above) with cuDNN's benchmark mode on, twice each.",
         };
+        var tf32 = new Option<bool>("--tf32")
+        {
+            Description = "Also time ADef on CUDA (every batch size above) with TF32 allowed, the attacks' opt-in (with --cudnn-benchmark, that way too).",
+        };
         var resnetBest = new Option<int[]>("--resnet-best-batch-sizes")
         {
             Description = "Also time ResNet-50 ADef on CUDA at these batch sizes.", DefaultValueFactory = _ => [], AllowMultipleArgumentsPerToken = true,
@@ -51,16 +55,16 @@ internal static class GpuCheckCommand
         var device = new Option<string>("--device") { Description = "The CUDA device: cuda or cuda:N.", DefaultValueFactory = _ => "cuda" };
         var output = new Option<string>("--out") { Description = "Folder for gpu-check.json.", DefaultValueFactory = _ => Path.Combine("out", "gpu-check") };
         var command = new Command("gpu-check", "Run ADef and DeepFool on the CPU and on CUDA with the same models and images; print agreement and images/s.");
-        foreach (Option option in new Option[] { images, batchSize, bestBatch, cpuImages, resnetImages, resnetCpuImages, resnetBatch, resnetBest, profile, cudnnBenchmark, seed, device, output }) command.Options.Add(option);
+        foreach (Option option in new Option[] { images, batchSize, bestBatch, cpuImages, resnetImages, resnetCpuImages, resnetBatch, resnetBest, profile, cudnnBenchmark, tf32, seed, device, output }) command.Options.Add(option);
         command.SetAction(parse => Run(new Settings(parse.GetValue(images), parse.GetValue(batchSize), parse.GetValue(bestBatch)!,
             parse.GetValue(resnetImages), parse.GetValue(resnetBatch), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(output)!,
             parse.GetValue(resnetCpuImages), parse.GetValue(cpuImages), parse.GetValue(resnetBest)!, parse.GetValue(profile),
-            parse.GetValue(cudnnBenchmark))));
+            parse.GetValue(cudnnBenchmark), parse.GetValue(tf32))));
         return command;
     }
 
     internal sealed record Settings(int Images, int BatchSize, int[] BestBatchSizes, int ResNetImages, int ResNetBatchSize, int Seed, string Device, string Out,
-        int ResNetCpuImages = 64, int? CpuImages = null, int[]? ResNetBestBatchSizes = null, bool Profile = false, bool CudnnBenchmark = false);
+        int ResNetCpuImages = 64, int? CpuImages = null, int[]? ResNetBestBatchSizes = null, bool Profile = false, bool CudnnBenchmark = false, bool Tf32 = false);
 
     private static int Run(Settings s)
     {
@@ -96,7 +100,7 @@ internal static class GpuCheckCommand
                             ?? MnistModelCache.GetOrTrain("MNIST-A", trainingOptions, Mnist.LoadTrain()))
         {
             reports.Add(DeviceRun.Compare("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
-                AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSizes, gpu, s.CpuImages, s.CudnnBenchmark));
+                AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSizes, gpu, s.CpuImages, s.CudnnBenchmark, s.Tf32));
             if (s.Profile)
                 splits.AddRange(DeviceRun.Split("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
                     AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, gpu ?? CPU, s.CpuImages));
@@ -107,7 +111,7 @@ internal static class GpuCheckCommand
             float[] photos = SyntheticPhotos.Generate(s.ResNetImages, 224, s.Seed);
             reports.Add(DeviceRun.Compare($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
                 AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, s.ResNetBestBatchSizes ?? [], gpu, s.ResNetCpuImages,
-                s.CudnnBenchmark));
+                s.CudnnBenchmark, s.Tf32));
             if (s.Profile)
                 splits.AddRange(DeviceRun.Split($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
                     AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, gpu ?? CPU, s.ResNetCpuImages));
@@ -122,7 +126,7 @@ internal static class GpuCheckCommand
             device = gpu is null ? null : wanted.ToString(),
             cudaUnavailable = unavailable,
             cpuThreads = Environment.ProcessorCount,
-            tf32 = false,
+            tf32 = "off, except in the timings whose device names TF32",
             settings = s,
             models = reports,
             modelTimeSplits = splits,
@@ -150,7 +154,7 @@ internal static class GpuCheckCommand
 
     private static void Print(List<ModelReport> reports, Device? gpu)
     {
-        var speed = new Table().Title("Images per second (TF32 off; wall clock, results on the host)");
+        var speed = new Table().Title("Images per second (TF32 off unless the device says so; wall clock, results on the host)");
         foreach (string column in new[] { "Model", "Attack", "Device", "Batch", "Success", "Mean iterations", "Images/s" })
             speed.AddColumn(new TableColumn(column).RightAligned());
         foreach (ModelReport report in reports)

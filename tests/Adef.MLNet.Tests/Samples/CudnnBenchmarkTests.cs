@@ -63,18 +63,42 @@ public class CudnnBenchmarkTests
     [Fact]
     public void GpuCheckTimesAdefTwicePerBatchSizeWithTheSwitchOnAndRestoresItAfterwards()
     {
-        // The timing loop needs no GPU: a CPU classifier exercises it (cuDNN then has nothing to choose).
-        manual_seed(7);
-        using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
-        using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 4, 4), 3);
-        float[] images = Enumerable.Range(0, 5 * 16).Select(i => (float)Math.Cos(i * 0.29)).ToArray();
         var timings = new List<Timing>();
 
-        DeviceRun.TimeWithCudnnBenchmark("tiny", "cpu", classifier, images, null, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } }, new[] { 4, 2 }, timings);
+        TimeTinyModel((classifier, images, options) =>
+            DeviceRun.TimeWithCudnnBenchmark("tiny", "cpu", classifier, images, null, options, new[] { 4, 2 }, timings));
 
         Assert.Equal(new[] { (4, "cpu, cudnn.benchmark run 1"), (4, "cpu, cudnn.benchmark run 2"), (2, "cpu, cudnn.benchmark run 1"), (2, "cpu, cudnn.benchmark run 2") },
             timings.Select(t => (t.BatchSize, t.Device)));
         Assert.All(timings, t => Assert.Equal(5, t.Images));
         Assert.False(CudnnBenchmark.Get(out _));
+    }
+
+    [Fact]
+    public void WithTf32GpuCheckAlsoTimesTheOptInOncePerBatchSizeAndTwiceUnderTheBenchmarkSwitch()
+    {
+        var tf32 = new List<Timing>();
+        var both = new List<Timing>();
+
+        TimeTinyModel((classifier, images, options) =>
+        {
+            DeviceRun.TimeWithTf32("tiny", "cpu", classifier, images, null, options, new[] { 4, 2 }, tf32);
+            DeviceRun.TimeWithCudnnBenchmark("tiny", "cpu", classifier, images, null, options, new[] { 4 }, both, tf32: true);
+        });
+
+        Assert.Equal(new[] { (4, "cpu, TF32"), (2, "cpu, TF32") }, tf32.Select(t => (t.BatchSize, t.Device)));
+        Assert.Equal(new[] { "cpu, cudnn.benchmark run 1", "cpu, cudnn.benchmark run 2", "cpu, TF32, cudnn.benchmark run 1", "cpu, TF32, cudnn.benchmark run 2" },
+            both.Select(t => t.Device));
+        Assert.All(tf32.Concat(both), t => Assert.Equal(5, t.Images));
+        Assert.False(CudnnBenchmark.Get(out _));
+    }
+
+    /// <summary>The timing loops need no GPU: a CPU classifier exercises them (cuDNN and TF32 then change nothing).</summary>
+    private static void TimeTinyModel(Action<TorchSharpClassifier, float[], AdefOptions> time)
+    {
+        using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
+        using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 4, 4), 3);
+        float[] images = Enumerable.Range(0, 5 * 16).Select(i => (float)Math.Cos(i * 0.29)).ToArray();
+        time(classifier, images, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } });
     }
 }
