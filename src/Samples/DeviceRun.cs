@@ -102,7 +102,7 @@ internal static class DeviceRun
     }
 
     /// <summary>
-    /// Times ADef on CUDA again at every batch size with TF32 allowed (<see cref="AdefOptions.AllowTf32"/>, the user's opt-in):
+    /// Times ADef on CUDA again at every batch size with TF32 allowed (<see cref="AttackOptions.AllowTf32"/>, the user's opt-in):
     /// what the opt-in buys, and how far its rounding moves success and mean iterations.
     /// </summary>
     internal static void TimeWithTf32(string name, string device, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,

@@ -15,52 +15,18 @@ namespace Adef.MLNet.Attacks;
 /// AdefResult[] results = attack.Run(images);
 /// </code>
 /// </example>
-public sealed class AdefAttack
+public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
 {
-    private readonly IDifferentiableClassifier _classifier;
-
     /// <summary>Creates the attack; the options are checked against the classifier's class count.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="classifier"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the exception names it).</exception>
     public AdefAttack(IDifferentiableClassifier classifier, AdefOptions? options = null)
+        : base(classifier, options ?? new AdefOptions())
     {
-        _classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
-        Options = options ?? new AdefOptions();
-        Options.Validate(classifier.ClassCount);
+        Options.Validate(Classifier.ClassCount);
     }
 
-    /// <summary>The options in use.</summary>
-    public AdefOptions Options { get; }
-
-    /// <summary>Attacks a batch of images.</summary>
-    /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
-    /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
-    /// <param name="progress">Receives a report after every iteration.</param>
-    /// <param name="cancellationToken">Checked once per iteration.</param>
-    /// <returns>One result per image, in input order.</returns>
-    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
-    /// <exception cref="AttackCanceledException{TResult}">
-    /// <paramref name="cancellationToken"/> was canceled; the exception (an <see cref="OperationCanceledException"/>)
-    /// carries the results of the images finished so far. Typed <c>AttackCanceledException&lt;AdefResult&gt;</c>.
-    /// </exception>
-    public AdefResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels = null,
-        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        new Engine(_classifier, Options).Run(images, trueLabels, Options.BatchSize, progress, cancellationToken);
-
-    /// <summary>
-    /// Attacks a batch of images, handing each image's result to <paramref name="onResult"/> as soon as that image
-    /// finishes, so long runs need not hold every result. The attack keeps no reference to a delivered result.
-    /// </summary>
-    /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
-    /// <param name="onResult">Called once per image, in finishing order (<see cref="AttackResult.Index"/> names the image), on the calling thread.</param>
-    /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
-    /// <param name="progress">Receives a report after every iteration.</param>
-    /// <param name="cancellationToken">Checked once per iteration.</param>
-    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
-    /// <exception cref="OperationCanceledException">
-    /// <paramref name="cancellationToken"/> was canceled; the results of the images finished so far were already delivered.
-    /// </exception>
-    public void Run(ReadOnlyMemory<float> images, Action<AdefResult> onResult, IReadOnlyList<int>? trueLabels = null,
-        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        new Engine(_classifier, Options).Run(images, onResult, trueLabels, Options.BatchSize, progress, cancellationToken);
+    private protected override IAttackEngine<AdefResult> CreateEngine() => new Engine(Classifier, Options);
 
     private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
         : AttackImageState(index, original, originalLabel)

@@ -5,7 +5,7 @@ namespace Adef.MLNet.Attacks;
 /// algorithm; <see cref="Mnist"/>, <see cref="ImageNet"/> and <see cref="AdversarialTraining"/> are
 /// the presets of its experiments. Lengths are in pixels.
 /// </summary>
-public sealed record AdefOptions
+public sealed record AdefOptions : AttackOptions
 {
     /// <summary>
     /// Candidate labels given as ranks in the clean logits sorted in descending order (1 = runner-up,
@@ -30,22 +30,6 @@ public sealed record AdefOptions
 
     /// <summary>When set, success means the label lands in the candidate set, not merely changes. Default false.</summary>
     public bool Targeted { get; init; }
-
-    /// <summary>Most images sent to the classifier in one call; finished images are replaced by waiting ones. Default 256.</summary>
-    public int BatchSize { get; init; } = 256;
-
-    /// <summary>
-    /// Where the per-iteration work runs. Default <see cref="AttackExecution.Auto"/>: on the classifier's GPU for a
-    /// CUDA <see cref="Classifiers.ITensorClassifier"/> (images, fields and gradients stay there), host spans otherwise.
-    /// </summary>
-    public AttackExecution Execution { get; init; } = AttackExecution.Auto;
-
-    /// <summary>
-    /// Let cuBLAS and cuDNN use TF32 (a 10-bit mantissa) while attacking a CUDA TorchSharp classifier. Default
-    /// <see langword="false"/>: attacks run in full fp32, because TF32 changes ADef's trajectories (on an H200, mean
-    /// iterations 7.8 against 6.43 in fp32 on MNIST-A). The previous settings are restored when the attack returns.
-    /// </summary>
-    public bool AllowTf32 { get; init; }
 
     /// <summary>The paper's MNIST preset: candidates 1…9, 100 iterations, σ 0.5, overshoot 1.2.</summary>
     public static AdefOptions Mnist { get; } = new()
@@ -88,8 +72,6 @@ public sealed record AdefOptions
         if (Sigma > MaxSigma)
             throw new ArgumentOutOfRangeException(nameof(Sigma), Sigma,
                 $"Sigma must be at most {MaxSigma} pixels (its kernel spans 8σ + 1 pixels; a larger one smooths any image to a constant).");
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
-        if (!Enum.IsDefined(Execution))
-            throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Unknown AttackExecution.");
+        ValidateBatching();
     }
 }

@@ -11,7 +11,7 @@ namespace Adef.MLNet.Attacks;
 /// gradients the step needs; only per-image labels, flags and norms come back to the host. An image that finishes
 /// is replaced by the next waiting one.
 /// </summary>
-internal abstract class BatchedAttack<TState, TResult>
+internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
     where TState : AttackImageState
     where TResult : AttackResult
 {

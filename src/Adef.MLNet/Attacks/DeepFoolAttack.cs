@@ -9,53 +9,20 @@ namespace Adef.MLNet.Attacks;
 /// ℓ2 or ℓ∞, found by linearising the classifier around the current image. Batched, with per-image
 /// early stop; see <c>ALGORITHMS.md</c> for the exact iteration.
 /// </summary>
-public sealed class DeepFoolAttack
+public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, DeepFoolResult>
 {
     private const double Epsilon = 1e-4;
-    private readonly IDifferentiableClassifier _classifier;
 
     /// <summary>Creates the attack.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="classifier"/> is null.</exception>
+    /// <exception cref="ArgumentException">An option is out of range (the exception names it).</exception>
     public DeepFoolAttack(IDifferentiableClassifier classifier, DeepFoolOptions? options = null)
+        : base(classifier, options ?? new DeepFoolOptions())
     {
-        _classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
-        Options = options ?? new DeepFoolOptions();
         Options.Validate();
     }
 
-    /// <summary>The options in use.</summary>
-    public DeepFoolOptions Options { get; }
-
-    /// <summary>Attacks a batch of images.</summary>
-    /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
-    /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
-    /// <param name="progress">Receives a report after every iteration.</param>
-    /// <param name="cancellationToken">Checked once per iteration.</param>
-    /// <returns>One result per image, in input order.</returns>
-    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
-    /// <exception cref="AttackCanceledException{TResult}">
-    /// <paramref name="cancellationToken"/> was canceled; the exception (an <see cref="OperationCanceledException"/>)
-    /// carries the results of the images finished so far. Typed <c>AttackCanceledException&lt;DeepFoolResult&gt;</c>.
-    /// </exception>
-    public DeepFoolResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels = null,
-        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        new Engine(_classifier, Options).Run(images, trueLabels, Options.BatchSize, progress, cancellationToken);
-
-    /// <summary>
-    /// Attacks a batch of images, handing each image's result to <paramref name="onResult"/> as soon as that image
-    /// finishes, so long runs need not hold every result. The attack keeps no reference to a delivered result.
-    /// </summary>
-    /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
-    /// <param name="onResult">Called once per image, in finishing order (<see cref="AttackResult.Index"/> names the image), on the calling thread.</param>
-    /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
-    /// <param name="progress">Receives a report after every iteration.</param>
-    /// <param name="cancellationToken">Checked once per iteration.</param>
-    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
-    /// <exception cref="OperationCanceledException">
-    /// <paramref name="cancellationToken"/> was canceled; the results of the images finished so far were already delivered.
-    /// </exception>
-    public void Run(ReadOnlyMemory<float> images, Action<DeepFoolResult> onResult, IReadOnlyList<int>? trueLabels = null,
-        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        new Engine(_classifier, Options).Run(images, onResult, trueLabels, Options.BatchSize, progress, cancellationToken);
+    private protected override IAttackEngine<DeepFoolResult> CreateEngine() => new Engine(Classifier, Options);
 
     private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
         : AttackImageState(index, original, originalLabel);

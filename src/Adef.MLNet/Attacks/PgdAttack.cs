@@ -8,7 +8,8 @@ namespace Adef.MLNet.Attacks;
 /// Projected gradient descent in ℓ∞ (Madry, Makelov, Schmidt, Tsipras, Vladu, ICLR 2018): from a random point of the
 /// ε ball around x, <see cref="PgdOptions.Steps"/> steps <c>x ← clip(Π_ε(x + α·sign ∇ₓ CE(F(x), l)))</c>, where
 /// <c>l</c> is the label attacked (the classifier's label of the clean image), Π_ε projects onto the ball and clip onto
-/// the valid range. Every step is taken; success is decided at the end by re-running the classifier on the result.
+/// the valid range. Every step is taken; success is decided at the end by re-running the classifier on the result, and
+/// <see cref="AttackResult.Iterations"/> is the number of steps taken.
 /// Batched through <see cref="IDifferentiableClassifier.ComputeLogitsAndLossGradients"/>.
 /// </summary>
 /// <example>
@@ -16,54 +17,18 @@ namespace Adef.MLNet.Attacks;
 /// PgdResult[] results = new PgdAttack(classifier, new PgdOptions { Epsilon = 0.3 }).Run(images, trueLabels);
 /// </code>
 /// </example>
-public sealed class PgdAttack
+public sealed class PgdAttack : ImageAttack<PgdOptions, PgdResult>
 {
-    private readonly IDifferentiableClassifier _classifier;
-
     /// <summary>Creates the attack.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="classifier"/> is null.</exception>
     /// <exception cref="ArgumentException">An option is out of range (the exception names it).</exception>
     public PgdAttack(IDifferentiableClassifier classifier, PgdOptions? options = null)
+        : base(classifier, options ?? new PgdOptions())
     {
-        _classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
-        Options = options ?? new PgdOptions();
         Options.Validate();
     }
 
-    /// <summary>The options in use.</summary>
-    public PgdOptions Options { get; }
-
-    /// <summary>Attacks a batch of images.</summary>
-    /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
-    /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
-    /// <param name="progress">Receives a report after every step.</param>
-    /// <param name="cancellationToken">Checked once per step.</param>
-    /// <returns>One result per image, in input order; <see cref="AttackResult.Iterations"/> is the number of steps taken.</returns>
-    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
-    /// <exception cref="AttackCanceledException{TResult}">
-    /// <paramref name="cancellationToken"/> was canceled; the exception (an <see cref="OperationCanceledException"/>)
-    /// carries the results of the images finished so far. Typed <c>AttackCanceledException&lt;PgdResult&gt;</c>.
-    /// </exception>
-    public PgdResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels = null,
-        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        new Engine(_classifier, Options).Run(images, trueLabels, Options.BatchSize, progress, cancellationToken);
-
-    /// <summary>
-    /// Attacks a batch of images, handing each image's result to <paramref name="onResult"/> as soon as that image
-    /// finishes, so long runs need not hold every result. The attack keeps no reference to a delivered result.
-    /// </summary>
-    /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
-    /// <param name="onResult">Called once per image, in finishing order (<see cref="AttackResult.Index"/> names the image), on the calling thread.</param>
-    /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
-    /// <param name="progress">Receives a report after every step.</param>
-    /// <param name="cancellationToken">Checked once per step.</param>
-    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
-    /// <exception cref="OperationCanceledException">
-    /// <paramref name="cancellationToken"/> was canceled; the results of the images finished so far were already delivered.
-    /// </exception>
-    public void Run(ReadOnlyMemory<float> images, Action<PgdResult> onResult, IReadOnlyList<int>? trueLabels = null,
-        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        new Engine(_classifier, Options).Run(images, onResult, trueLabels, Options.BatchSize, progress, cancellationToken);
+    private protected override IAttackEngine<PgdResult> CreateEngine() => new Engine(Classifier, Options);
 
     private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
         : AttackImageState(index, original, originalLabel);

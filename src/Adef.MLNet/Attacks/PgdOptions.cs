@@ -6,7 +6,7 @@ namespace Adef.MLNet.Attacks;
 /// projection onto the ball and clipping to the valid range. Defaults are the MNIST settings of the ADef paper's
 /// adversarial-training comparison (ε 0.3, 40 steps of 0.01). Values are in the classifier's input units.
 /// </summary>
-public sealed record PgdOptions
+public sealed record PgdOptions : AttackOptions
 {
     /// <summary>Radius ε of the ℓ∞ ball around the clean image, in input units (pixels in [0, 1] for MNIST). Default 0.3; 0 returns the image.</summary>
     public double Epsilon { get; init; } = 0.3;
@@ -22,7 +22,7 @@ public sealed record PgdOptions
 
     /// <summary>
     /// Seed of the random start. Image <c>i</c> of a run draws from its own generator seeded with (Seed, i), so the
-    /// result does not depend on <see cref="BatchSize"/>. Default 0.
+    /// result does not depend on <see cref="AttackOptions.BatchSize"/>. Default 0.
     /// </summary>
     public int Seed { get; init; }
 
@@ -31,18 +31,6 @@ public sealed record PgdOptions
 
     /// <summary>Upper bound of valid input values, applied after every step, or <see langword="null"/> for none (normalised inputs). Default 1.</summary>
     public float? ClipMax { get; init; } = 1;
-
-    /// <summary>Most images sent to the classifier in one call; finished images are replaced by waiting ones. Default 256.</summary>
-    public int BatchSize { get; init; } = 256;
-
-    /// <summary>
-    /// Where the per-step work runs. Default <see cref="AttackExecution.Auto"/>: on the classifier's GPU for a CUDA
-    /// <see cref="Classifiers.ITensorClassifier"/>, host spans otherwise.
-    /// </summary>
-    public AttackExecution Execution { get; init; } = AttackExecution.Auto;
-
-    /// <summary>Let cuBLAS and cuDNN use TF32 on a CUDA TorchSharp classifier. Default <see langword="false"/>: full fp32 (see <see cref="AdefOptions.AllowTf32"/>).</summary>
-    public bool AllowTf32 { get; init; }
 
     internal void Validate()
     {
@@ -57,8 +45,6 @@ public sealed record PgdOptions
             throw new ArgumentOutOfRangeException(nameof(ClipMax), high, "ClipMax must be a finite number (or null for no bound).");
         if (ClipMin is { } min && ClipMax is { } max && !(min < max))
             throw new ArgumentException($"ClipMin ({min}) must be smaller than ClipMax ({max}).", nameof(ClipMin));
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
-        if (!Enum.IsDefined(Execution))
-            throw new ArgumentOutOfRangeException(nameof(Execution), Execution, "Unknown AttackExecution.");
+        ValidateBatching();
     }
 }

@@ -53,7 +53,7 @@ public abstract class AttackTransformOptions
     /// ONNX-model overloads of <c>Transforms.Adef</c>/<c>DeepFool</c> it chooses ONNX Runtime's execution provider (overriding
     /// <see cref="OnnxClassifierOptions.Device"/>, and saved with the pipeline); with a classifier instance it is checked against
     /// the classifier's own device (a TorchSharp classifier's <see cref="ITensorClassifier.Device"/>, an ONNX classifier's
-    /// provider). Where the attack's per-iteration work runs is the attack options' <see cref="AdefOptions.Execution"/>.
+    /// provider). Where the attack's per-iteration work runs is the attack options' <see cref="AttackOptions.Execution"/>.
     /// Default <see langword="null"/>: as the classifier is.
     /// </summary>
     public AttackDevice? Device { get; set; }

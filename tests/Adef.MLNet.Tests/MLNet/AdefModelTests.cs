@@ -49,7 +49,11 @@ public class AdefModelTests
         IDataView data = ml.Data.LoadFromEnumerable(Rows(5));
         var adef = new AdefTransformOptions
         {
-            Attack = new AdefOptions { Candidates = [1, 2], MaxIterations = 20, MaxNorm = double.PositiveInfinity, Sigma = 0.5 },
+            Attack = new AdefOptions
+            {
+                Candidates = [1, 2], MaxIterations = 20, MaxNorm = double.PositiveInfinity, Sigma = 0.5,
+                BatchSize = 2, Execution = AttackExecution.HostSpans, AllowTf32 = true,
+            },
             AdversarialPixelsColumnName = "input",
             BatchSize = 3,
         };
@@ -77,6 +81,8 @@ public class AdefModelTests
         Assert.Equal(adef.Attack.Candidates, adefLoaded.Options.Attack.Candidates);
         Assert.Equal(double.PositiveInfinity, adefLoaded.Options.Attack.MaxNorm);
         Assert.Equal(3, adefLoaded.Options.BatchSize);
+        Assert.Equal((2, AttackExecution.HostSpans, true), // the options all attacks share (AttackOptions) travel too
+            (adefLoaded.Options.Attack.BatchSize, adefLoaded.Options.Attack.Execution, adefLoaded.Options.Attack.AllowTf32));
         Assert.Equal(DeepFoolNorm.LInf, Assert.IsType<DeepFoolTransformer>(loaded.ElementAt(2)).Options.Attack.Norm);
         Assert.Equal(deepFool.ClassNames, Assert.IsType<DeepFoolTransformer>(loaded.ElementAt(2)).Options.ClassNames);
         Assert.Equal(new KeyDataViewType(typeof(uint), 10), loaded.GetOutputSchema(inputSchema)["DeepFoolLabel"].Type);

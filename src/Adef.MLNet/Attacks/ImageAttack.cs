@@ -1,0 +1,62 @@
+using Adef.MLNet.Classifiers;
+
+namespace Adef.MLNet.Attacks;
+
+/// <summary>
+/// What <see cref="AdefAttack"/>, <see cref="DeepFoolAttack"/> and <see cref="PgdAttack"/> share: a classifier and
+/// options fixed at construction, and two ways to run over N images — collecting every result, or handing each image's
+/// result over as soon as that image finishes. Images are attacked in batches of <see cref="AttackOptions.BatchSize"/>,
+/// each image stopping on its own.
+/// </summary>
+/// <typeparam name="TOptions">The attack's options.</typeparam>
+/// <typeparam name="TResult">What the attack returns for one image.</typeparam>
+public abstract class ImageAttack<TOptions, TResult>
+    where TOptions : AttackOptions
+    where TResult : AttackResult
+{
+    private protected ImageAttack(IDifferentiableClassifier classifier, TOptions options)
+    {
+        Classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
+        Options = options;
+    }
+
+    /// <summary>The options in use.</summary>
+    public TOptions Options { get; }
+
+    private protected IDifferentiableClassifier Classifier { get; }
+
+    /// <summary>A fresh engine for one run (engines hold the run's state).</summary>
+    private protected abstract IAttackEngine<TResult> CreateEngine();
+
+    /// <summary>Attacks a batch of images.</summary>
+    /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
+    /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
+    /// <param name="progress">Receives a report after every iteration (PGD: every step).</param>
+    /// <param name="cancellationToken">Checked once per iteration.</param>
+    /// <returns>One result per image, in input order.</returns>
+    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
+    /// <exception cref="AttackCanceledException{TResult}">
+    /// <paramref name="cancellationToken"/> was canceled; the exception (an <see cref="OperationCanceledException"/>)
+    /// carries the results of the images finished so far.
+    /// </exception>
+    public TResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels = null,
+        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        CreateEngine().Run(images, trueLabels, Options.BatchSize, progress, cancellationToken);
+
+    /// <summary>
+    /// Attacks a batch of images, handing each image's result to <paramref name="onResult"/> as soon as that image
+    /// finishes, so long runs need not hold every result. The attack keeps no reference to a delivered result.
+    /// </summary>
+    /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
+    /// <param name="onResult">Called once per image, in finishing order (<see cref="AttackResult.Index"/> names the image), on the calling thread.</param>
+    /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
+    /// <param name="progress">Receives a report after every iteration (PGD: every step).</param>
+    /// <param name="cancellationToken">Checked once per iteration.</param>
+    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was canceled; the results of the images finished so far were already delivered.
+    /// </exception>
+    public void Run(ReadOnlyMemory<float> images, Action<TResult> onResult, IReadOnlyList<int>? trueLabels = null,
+        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        CreateEngine().Run(images, onResult, trueLabels, Options.BatchSize, progress, cancellationToken);
+}
