@@ -1,3 +1,4 @@
+using Adef.MLNet.Classifiers.Onnx.Gradients;
 using static Adef.MLNet.Tests.Onnx.Gradients.TestGraph;
 
 namespace Adef.MLNet.Tests.Onnx.Gradients;
@@ -18,7 +19,9 @@ public class OnnxGradientPoolingTests
     [InlineData(3, 1, 0, 0, 7, 7)]   // overlapping windows
     [InlineData(3, 2, 1, 0, 7, 8)]   // overlapping, padded
     [InlineData(2, 2, 0, 1, 7, 7)]   // ceil_mode
-    [InlineData(2, 2, 0, 0, 6, 6)]   // disjoint windows
+    [InlineData(2, 2, 0, 0, 6, 6)]   // disjoint windows tiling the input (the tiled rule)
+    [InlineData(2, 2, 0, 0, 7, 7)]   // tiled, a last row and column left out (floor mode)
+    [InlineData(3, 3, 0, 0, 8, 7)]   // tiled 3×3, two rows and one column left out
     public void MaxPoolMatchesFiniteDifferences(long kernel, long stride, long pad, long ceil, long height, long width)
     {
         var g = new TestGraph(elementType: Float32);
@@ -34,6 +37,31 @@ public class OnnxGradientPoolingTests
         var g = new TestGraph(elementType: Float32);
         var outputs = g.Nodes("MaxPool", [X], 2, Ints("kernel_shape", 3, 3), Ints("strides", 2, 2));
         GradientCheck.AssertMatchesFiniteDifferences(g.Model(SmoothHead(g, outputs[0], 2, 3), 2, 7, 7), height: 7, width: 7, h: 1e-3);
+    }
+
+    [Fact]
+    public void TiledMaxPoolSendsATiedWindowsCotangentToItsFirstMaximumAsTheIndicesRuleDoes()
+    {
+        // SAME_UPPER on a 6×6 input pads nothing, so both models pool alike, but only NOTSET takes the tiled rule; the
+        // other goes through MaxPool's Indices and ScatterElements. Exact zeros make windows with tied maxima.
+        double[] x = [.. Enumerable.Range(0, 2 * 2 * 36).Select(i => i % 5 == 0 || i % 7 < 3 ? 0.0 : Math.Sin(i))];
+        long[] targets = [1, 2, 3, 0];
+        var gradients = new List<double[]>();
+        foreach (var autoPad in new[] { "NOTSET", "SAME_UPPER" })
+        {
+            var g = new TestGraph(elementType: Float32);
+            var pool = g.Node("MaxPool", [X], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), String("auto_pad", autoPad));
+            var model = g.Model(g.Head(pool, 2 * 3 * 3), 2, 6, 6);
+            Assert.Equal(autoPad == "NOTSET", !MarginGradientGraph.Build(model, X, "logits").Graph.Node.Any(n => n.OpType == "ScatterElements"));
+            gradients.Add(GradientCheck.RunAugmented(model, x, [2, 2, 6, 6], targets, 2).Gradients);
+        }
+
+        Assert.Equal(gradients[1], gradients[0]);
+        // The first window of image 0, channel 0 (rows 0–1, columns 0–1) holds 0, 0, −0.28, 0: its cotangent goes to (0, 0)
+        // alone. Gradients are [N, K, C, H, W]; a target equal to the image's label has a zero margin, hence the choice of k.
+        int k = gradients[0].AsSpan(0, 72).ContainsAnyExcept(0.0) ? 0 : 1;
+        Assert.NotEqual(0.0, gradients[0][72 * k]);
+        Assert.Equal([0.0, 0.0, 0.0], new[] { gradients[0][72 * k + 1], gradients[0][72 * k + 6], gradients[0][72 * k + 7] });
     }
 
     [Theory]
