@@ -20,7 +20,8 @@ namespace Adef.MLNet.Classifiers.TorchSharp;
 /// It changes the whole process's allocator, which is why the library never does it by itself: an application calls
 /// it once at start-up (the samples do). Up to the trim threshold of freed memory then stays with each malloc arena.
 /// Blocks above the mmap threshold are still mapped and unmapped each time; on a ResNet-50 at 224 px (batches of 4,
-/// first convolution's output 51 MB) thresholds of 256 MiB / 1 GiB measured no faster than the defaults. The same settings can be given without code through the environment:
+/// first convolution's output 51 MB) thresholds of 256 MiB / 1 GiB measured no faster than the defaults. The same
+/// settings can be given without code through the environment:
 /// <c>GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456</c>.
 /// </para>
 /// </remarks>
