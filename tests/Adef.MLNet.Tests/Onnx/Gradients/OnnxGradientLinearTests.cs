@@ -1,3 +1,4 @@
+using Adef.MLNet.Classifiers.Onnx.Gradients;
 using static Adef.MLNet.Tests.Onnx.Gradients.TestGraph;
 
 namespace Adef.MLNet.Tests.Onnx.Gradients;
@@ -85,5 +86,24 @@ public class OnnxGradientLinearTests
         var pooled = g.Node("ReduceMean", [g.Node("Tanh", [conv]), g.Ints(3)], Int("keepdims", 0));   // [N, 4, H']
         var logits = g.Node("MatMul", [g.Node("Flatten", [g.Node("ReduceSum", [pooled, g.Ints(2)])], Int("axis", 1)), g.Random([outputs, 3])]);
         GradientCheck.AssertMatchesFiniteDifferences(g.Model(logits, channels, height, width), channels: channels, height: height, width: width, h: 1e-2);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1, 0, 2, 1)]   // stride 1: the adjoint is a Conv with the flipped kernel
+    [InlineData(1, 2, 2, 1, 0, 3)]   // stride 1, dilated
+    [InlineData(2, 1, 1, 1, 1, 1)]   // stride 2: ConvTranspose, as for other convolutions
+    public void DepthwiseConvMatchesFiniteDifferences(long stride, long dilation, long top, long left, long bottom, long right)
+    {
+        var g = new TestGraph(elementType: global::Onnx.TensorProto.Types.DataType.Float);
+        const long channels = 3;
+        var conv = g.Node("Conv", [X, g.Random([channels, 1, 3, 3]), g.Random([channels])], Ints("strides", stride, stride),
+            Ints("dilations", dilation, dilation), Int("group", channels), Ints("pads", top, left, bottom, right));
+        var pooled = g.Node("ReduceMean", [g.Node("Tanh", [conv]), g.Ints(3)], Int("keepdims", 0));
+        var logits = g.Node("MatMul", [g.Node("Flatten", [g.Node("ReduceSum", [pooled, g.Ints(2)])], Int("axis", 1)), g.Random([channels, 4])]);
+        var model = g.Model(logits, channels, 8, 7);
+
+        var augmented = MarginGradientGraph.Build(model, X, "logits");
+        Assert.Equal(stride == 1 ? 0 : 1, augmented.Graph.Node.Count(n => n.OpType == "ConvTranspose"));
+        GradientCheck.AssertMatchesFiniteDifferences(model, channels: channels, height: 8, width: 7, h: 1e-2);
     }
 }
