@@ -19,7 +19,7 @@ namespace Adef.MLNet.Classifiers.TorchSharp;
 /// <para>
 /// It changes the whole process's allocator, which is why the library never does it by itself: an application calls
 /// it once at start-up (the samples do). Up to the trim threshold of freed memory then stays with each malloc arena
-/// (glibc keeps one per thread that allocates, up to eight per core), so the process may hold more memory between calls;
+/// (glibc adds arenas as threads contend for one, up to eight per core), so the process may hold more memory between calls;
 /// measured over a whole run it held less at its peak (above).
 /// Blocks above the mmap threshold are still mapped and unmapped each time; on a ResNet-50 at 224 px (batches of 4,
 /// first convolution's output 51 MB) thresholds of 256 MiB / 1 GiB measured no faster than the defaults. The same
