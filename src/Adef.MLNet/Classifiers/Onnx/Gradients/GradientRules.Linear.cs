@@ -117,7 +117,8 @@ internal static partial class GradientRules
 
     /// <summary>
     /// For a stride-1 convolution with fixed padding p ≤ (k − 1)·d on each side, the padding (k − 1)·d − p under which the
-    /// adjoint is itself a Conv (with <see cref="AdjointWeight"/>) whose output has exactly the input's size; null otherwise.
+    /// adjoint of a depthwise convolution is itself a Conv (with <see cref="FlippedKernel"/>) whose output has exactly the
+    /// input's size; null otherwise.
     /// </summary>
     private static long[]? StrideOneAdjointPads(NodeProto node, long[] kernel, long[] strides, long[] dilations, string autoPad)
     {
@@ -132,19 +133,13 @@ internal static partial class GradientRules
     }
 
     /// <summary>
-    /// The weight of the adjoint Conv: each group's [M/g, C/g] block transposed to [C/g, M/g] and the kernel flipped along
-    /// every spatial axis, [M, C/g, k…] → [C, M/g, k…].
+    /// The weight of a depthwise convolution's adjoint Conv: the kernel flipped along every spatial axis (one input and one
+    /// output channel per group, so nothing to transpose).
     /// </summary>
-    private static string AdjointWeight(GradientGraphBuilder b, string weight, long group, int rank)
+    private static string FlippedKernel(GradientGraphBuilder b, string weight, int rank)
     {
-        var shape = b.ShapeOf(weight);
-        var outputsPerGroup = b.Node("Div", [b.Node("Slice", [shape, b.Int64s(0), b.Int64s(1)]), b.Int64s(group)]);
-        var spatial = b.Node("Slice", [shape, b.Int64s(2), b.Int64s(2 + rank)]);
-        var grouped = b.Node("Reshape", [weight, b.Node("Concat", [b.Int64s(group), outputsPerGroup, b.Int64s(-1), spatial], Int("axis", 0))]);
-        var swapped = b.Node("Transpose", [grouped], Ints("perm", [0, 2, 1, .. Enumerable.Range(3, rank).Select(i => (long)i)]));
-        var transposed = b.Node("Reshape", [swapped, b.Node("Concat", [b.Int64s(-1), outputsPerGroup, spatial], Int("axis", 0))]);
         var axes = Enumerable.Range(2, rank).Select(i => (long)i).ToArray();
-        return b.Node("Slice", [transposed, b.Int64s([.. axes.Select(_ => -1L)]), b.Int64s([.. axes.Select(_ => long.MinValue)]), b.Int64s(axes),
+        return b.Node("Slice", [weight, b.Int64s([.. axes.Select(_ => -1L)]), b.Int64s([.. axes.Select(_ => long.MinValue)]), b.Int64s(axes),
             b.Int64s([.. axes.Select(_ => -1L)])]);
     }
 
@@ -162,7 +157,7 @@ internal static partial class GradientRules
         var autoPad = node.GetString("auto_pad", "NOTSET");
         if (IsDepthwise(b, weight, group) && StrideOneAdjointPads(node, kernel, strides, dilations, autoPad) is { } adjointPads)
         {
-            return b.Node("Conv", [folded, AdjointWeight(b, weight, group, rank)],
+            return b.Node("Conv", [folded, FlippedKernel(b, weight, rank)],
                 Ints("pads", adjointPads), Ints("dilations", dilations), Int("group", group), Ints("kernel_shape", kernel));
         }
         var inputSize = b.Node("Shape", [x], Int("start", 2));
