@@ -53,10 +53,12 @@ internal static partial class GradientRules
 
     /// <summary>
     /// dx of a MaxPool whose s×s windows tile x: each window's cotangent goes to its first maximal element in row-major
-    /// order (the element MaxPool's Indices name). SpaceToDepth lays each window out along the channels, ArgMax picks its
-    /// slot, and DepthToSpace puts the routed cotangents back, so the K-fold work is one broadcast Where and one
-    /// DepthToSpace, where the general rule needs K-fold zeros, K-fold indices and a ScatterElements (ONNX Runtime's is
-    /// single-threaded: with them, MaxPool's adjoint took 60 % of MNIST-A's gradient run).
+    /// order (the element MaxPool's Indices name). SpaceToDepth lays each window out along the channels and ArgMax picks
+    /// its slot, giving (N-fold) a mask of the chosen elements; the cotangent, spread over its windows by a nearest-neighbour
+    /// Resize, passes where the mask is set. The K-fold work is a Resize and a Where; the general rule needs K-fold zeros,
+    /// K-fold indices and a ScatterElements. MNIST-A's gradient call (256 digits × 9 candidates, 2 cores): 1.34 s with the
+    /// general rule, 0.89 s when the routed cotangents went back through DepthToSpace, 0.83 s with Resize; the ONNX zoo's
+    /// smaller MNIST model: 113, 143 and 115–126 ms.
     /// </summary>
     private static string TiledMaxPoolAdjoint(GradientGraphBuilder b, NodeProto node, long side)
     {
@@ -71,12 +73,13 @@ internal static partial class GradientRules
         var windows = b.Node("Reshape", [slotsFirst, b.Node("Concat", [batch, b.Int64s(side * side), channels, outputSize], Int("axis", 0))]);
         var first = b.Node("ArgMax", [windows], Int("axis", 1), Int("keepdims", 1), Int("select_last_index", 0));  // [N, 1, C, Ho, Wo]
         var slots = b.Node("Reshape", [b.Int64s([.. Enumerable.Range(0, (int)(side * side)).Select(i => (long)i)]), b.Int64s(-1, 1, 1, 1)]);
-        var chosen = b.Node("Equal", [first, slots]);                                      // [N, s², C, Ho, Wo]
-        var dy = b.Node("Unsqueeze", [OutputCotangent(b, node), b.Int64s(2)]);            // [K, N, 1, C, Ho, Wo]
-        var routed = b.Node("Where", [chosen, dy, b.Scalar(0)]);                           // [K, N, s², C, Ho, Wo]
-        var folded = b.Node("Reshape", [routed, b.Node("Concat", [b.Int64s(-1), b.Node("Mul", [channels, b.Int64s(side * side)]), outputSize], Int("axis", 0))]);
-        var spread = b.Node("DepthToSpace", [folded], Int("blocksize", side), String("mode", "DCR"));  // [K·N, C, Ho·s, Wo·s]
-        var dxCovered = b.Node("Reshape", [spread, b.Node("Concat", [b.KDim, batch, channels, covered], Int("axis", 0))]);
+        var chosen = b.Node("CastLike", [b.Node("Equal", [first, slots]), x]);             // [N, s², C, Ho, Wo]
+        var chosenInPlace = b.Node("DepthToSpace", [b.Node("Reshape", [chosen, b.ShapeOf(slotsFirst)])], Int("blocksize", side), String("mode", "DCR"));
+        var mask = b.Node("Greater", [chosenInPlace, b.Scalar(0)]);                        // [N, C, Ho·s, Wo·s]
+        var spreadDy = b.Node("Resize", [b.FoldK(OutputCotangent(b, node)), "", b.Node("Constant", [], Tensor("value", OnnxProtos.FloatTensor("", [1, 1, side, side], 4)))],
+            String("mode", "nearest"), String("coordinate_transformation_mode", "asymmetric"), String("nearest_mode", "floor"));
+        var spreadK = b.Node("Reshape", [spreadDy, b.Node("Concat", [b.KDim, batch, channels, covered], Int("axis", 0))]);
+        var dxCovered = b.Node("Where", [mask, spreadK, b.Scalar(0)]);                     // [K, N, C, Ho·s, Wo·s]
         var missing = b.Node("Sub", [b.Node("Shape", [x], Int("start", 2), Int("end", 4)), covered]);
         var pads = b.Node("Concat", [b.Int64s(0, 0, 0, 0, 0, 0, 0, 0), missing], Int("axis", 0));
         return b.Node("Pad", [dxCovered, pads]);
