@@ -37,7 +37,7 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
 
     /// <summary>ADef over <see cref="IBatchOperations"/>: the field τ is each image's aux row (2 planes).</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, AdefOptions options)
-        : BatchedAttack<State, AdefResult>(classifier, options.Execution, options.AllowTf32)
+        : BatchedAttack<State, AdefResult>(classifier, options)
     {
         private readonly float[]? _kernel = options.Sigma > 0 ? GaussianSmoothing.Kernel(options.Sigma) : null;
 

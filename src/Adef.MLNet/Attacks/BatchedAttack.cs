@@ -5,7 +5,7 @@ namespace Adef.MLNet.Attacks;
 
 /// <summary>
 /// The batching shared by the iterative attacks, written once over <see cref="IBatchOperations"/>. Up to
-/// <c>batchSize</c> images are attacked at once; their clean images, current images and the attack's own rows
+/// <see cref="AttackOptions.BatchSize"/> images are attacked at once; their clean images, current images and the attack's own rows
 /// stay where the operations compute (host arrays, or tensors on the classifier's device). Each iteration sends
 /// only the still-active images to the classifier, in one call that returns their logits and all margin
 /// gradients the step needs; only per-image labels, flags and norms come back to the host. An image that finishes
@@ -15,21 +15,19 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
     where TState : AttackImageState
     where TResult : AttackResult
 {
-    protected BatchedAttack(IDifferentiableClassifier classifier, AttackExecution execution, bool allowTf32)
+    protected BatchedAttack(IDifferentiableClassifier classifier, AttackOptions options)
     {
         Classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
         Shape = classifier.InputShape;
-        Execution = execution;
-        AllowTf32 = allowTf32;
+        Batching = options;
     }
 
     protected IDifferentiableClassifier Classifier { get; }
 
     protected ImageShape Shape { get; }
 
-    private AttackExecution Execution { get; }
-
-    private bool AllowTf32 { get; }
+    /// <summary>The shared options: batch size, where the work runs, TF32.</summary>
+    private AttackOptions Batching { get; }
 
     /// <summary>The operations of the run in progress.</summary>
     protected IBatchOperations Ops { get; private set; } = null!;
@@ -95,14 +93,14 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
     protected abstract TResult CreateResult(TState state, ReadOnlySpan<float> current, ReadOnlySpan<float> aux);
 
     /// <summary>Runs the attack, collecting the results in input order (a wrapper over the streaming form).</summary>
-    public TResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels, int batchSize,
+    public TResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels,
         IProgress<AttackProgress>? progress, CancellationToken cancellationToken)
     {
         int count = ValidateAndCount(images, trueLabels);
         var results = new TResult[count];
         try
         {
-            Run(images, result => results[result.Index] = result, trueLabels, batchSize, progress, cancellationToken);
+            Run(images, result => results[result.Index] = result, trueLabels, progress, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -115,7 +113,7 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
     /// Runs the attack, handing each image's result to <paramref name="onResult"/> as soon as it finishes
     /// (finishing order) and keeping no reference to it. Cancellation throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    public void Run(ReadOnlyMemory<float> images, Action<TResult> onResult, IReadOnlyList<int>? trueLabels, int batchSize,
+    public void Run(ReadOnlyMemory<float> images, Action<TResult> onResult, IReadOnlyList<int>? trueLabels,
         IProgress<AttackProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onResult);
@@ -124,9 +122,9 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
         if (count == 0) return;
         CheckFinite(images.Span, imageSize);
 
-        batchSize = Math.Max(1, Math.Min(batchSize, count)); // a large BatchSize must not size the buffers beyond the images given
-        using var precision = Tf32Scope.Enter(Classifier, AllowTf32);
-        using IBatchOperations ops = BatchOperationsFactory.Create(Classifier, Execution);
+        int batchSize = Math.Max(1, Math.Min(Batching.BatchSize, count)); // a large BatchSize must not size the buffers beyond the images given
+        using var precision = Tf32Scope.Enter(Classifier, Batching.AllowTf32);
+        using IBatchOperations ops = BatchOperationsFactory.Create(Classifier, Batching.Execution);
         using var rows = new ResidentRows(ops, Shape.Channels, AuxPlanes);
         Ops = ops;
         Rows = rows;

@@ -29,7 +29,7 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, DeepFoolResult
 
     /// <summary>DeepFool over <see cref="IBatchOperations"/>: the accumulated perturbation r is each image's aux row (C planes).</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, DeepFoolOptions options)
-        : BatchedAttack<State, DeepFoolResult>(classifier, options.Execution, options.AllowTf32)
+        : BatchedAttack<State, DeepFoolResult>(classifier, options)
     {
         private readonly int _candidates = Math.Min(options.Candidates, classifier.ClassCount);
 

@@ -41,7 +41,7 @@ public abstract class ImageAttack<TOptions, TResult>
     /// </exception>
     public TResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels = null,
         IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        CreateEngine().Run(images, trueLabels, Options.BatchSize, progress, cancellationToken);
+        CreateEngine().Run(images, trueLabels, progress, cancellationToken);
 
     /// <summary>
     /// Attacks a batch of images, handing each image's result to <paramref name="onResult"/> as soon as that image
@@ -58,5 +58,5 @@ public abstract class ImageAttack<TOptions, TResult>
     /// </exception>
     public void Run(ReadOnlyMemory<float> images, Action<TResult> onResult, IReadOnlyList<int>? trueLabels = null,
         IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        CreateEngine().Run(images, onResult, trueLabels, Options.BatchSize, progress, cancellationToken);
+        CreateEngine().Run(images, onResult, trueLabels, progress, cancellationToken);
 }

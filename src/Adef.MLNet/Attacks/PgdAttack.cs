@@ -35,7 +35,7 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PgdResult>
 
     /// <summary>PGD over <see cref="IBatchOperations"/>: the current image is the only per-image row it changes.</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, PgdOptions options)
-        : BatchedAttack<State, PgdResult>(classifier, options.Execution, options.AllowTf32)
+        : BatchedAttack<State, PgdResult>(classifier, options)
     {
         private readonly float _epsilon = (float)options.Epsilon;
         private readonly float _step = (float)options.StepSize;
