@@ -46,7 +46,7 @@ internal static class DeviceRun
             adefCpu = Time($"{name}: ADef, cpu", "ADef", "cpu", cpu, cpuPixels, cpuLabels, batchSize, timings,
                 RunAdef(adef, batchSize, cpuPixels, cpuLabels));
             deepFoolCpu = Time($"{name}: DeepFool, cpu", "DeepFool ℓ2", "cpu", cpu, cpuPixels, cpuLabels, batchSize, timings,
-                (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(cpuPixels, cpuLabels, progress));
+                RunDeepFool(deepFool, batchSize, cpuPixels, cpuLabels));
         }
         if (gpu is null) return new ModelReport(name, timings, agreements);
 
@@ -59,7 +59,7 @@ internal static class DeviceRun
             AdefResult[] adefGpu = Time($"{name}: ADef, {device}", "ADef", device, cuda, images, labels, batchSize, timings,
                 RunAdef(adef, batchSize, images, labels));
             DeepFoolResult[] deepFoolGpu = Time($"{name}: DeepFool, {device}", "DeepFool ℓ2", device, cuda, images, labels, batchSize, timings,
-                (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress));
+                RunDeepFool(deepFool, batchSize, images, labels));
             foreach (int bestBatchSize in bestBatchSizes.Where(b => b != batchSize).Distinct())
                 Time($"{name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, images, labels, bestBatchSize, timings,
                     RunAdef(adef, bestBatchSize, images, labels));
@@ -89,7 +89,7 @@ internal static class DeviceRun
         var attacks = new (string Attack, Func<IDifferentiableClassifier, IProgress<AttackProgress>, AttackResult[]> Run)[]
         {
             ("ADef", RunAdef(adef, batchSize, images, labels)),
-            ("DeepFool ℓ2", (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress)),
+            ("DeepFool ℓ2", RunDeepFool(deepFool, batchSize, images, labels)),
         };
         foreach (var (attack, run) in attacks)
         {
@@ -147,6 +147,10 @@ internal static class DeviceRun
     /// <summary>ADef with <paramref name="adef"/> in batches of <paramref name="batchSize"/> over the images, as <see cref="Time{T}"/> runs it.</summary>
     private static Func<IDifferentiableClassifier, IProgress<AttackProgress>, AdefResult[]> RunAdef(AdefOptions adef, int batchSize, float[] images,
         int[]? labels) => (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress);
+
+    /// <summary>DeepFool with <paramref name="deepFool"/> in batches of <paramref name="batchSize"/> over the images, as <see cref="Time{T}"/> runs it.</summary>
+    private static Func<IDifferentiableClassifier, IProgress<AttackProgress>, DeepFoolResult[]> RunDeepFool(DeepFoolOptions deepFool, int batchSize,
+        float[] images, int[]? labels) => (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress);
 
     /// <summary>The first <paramref name="limit"/> images and labels (all of them when null or larger), and their count.</summary>
     private static (float[] Images, int[]? Labels, int Count) FirstImages(float[] images, int[]? labels, ImageShape shape, int? limit)
