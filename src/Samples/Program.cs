@@ -2,8 +2,8 @@ using System.CommandLine;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.Samples;
 
-// Freed CPU tensors stay in the process instead of going back to the system after every model call (1.5–3× faster
-// attacks on a Linux CPU; see CpuTensorMemory). ADEF_MLNET_KEEP_FREED_MEMORY=0 leaves glibc's allocator as it is.
+// Freed CPU tensors stay in the process instead of going back to the system after every model call (attacks on a
+// Linux CPU 1.7–2× faster; see CpuTensorMemory). ADEF_MLNET_KEEP_FREED_MEMORY=0 leaves glibc's allocator as it is.
 if (Environment.GetEnvironmentVariable("ADEF_MLNET_KEEP_FREED_MEMORY") != "0" && OperatingSystem.IsLinux()
     && !CpuTensorMemory.TryKeepFreedMemory(out string? reason))
     Console.Error.WriteLine($"Note: glibc's allocator is left as it is: {reason}.");

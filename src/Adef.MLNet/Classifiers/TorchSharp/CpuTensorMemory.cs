@@ -55,7 +55,7 @@ public static class CpuTensorMemory
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(trimThresholdBytes);
         if (!OperatingSystem.IsLinux() || !NativeLibrary.TryLoad(GlibcSoname, out IntPtr glibc))
         {
-            reason = $"this is not Linux with glibc ({GlibcSoname} could not be loaded): the C library's allocator is left as it is";
+            reason = $"this is not Linux with glibc ({GlibcSoname} could not be loaded)";
             return false;
         }
         if (!NativeLibrary.TryGetExport(glibc, "mallopt", out IntPtr address))
