@@ -47,6 +47,8 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
 
         protected override int AuxPlanes => 2;
 
+        protected override int[] FirstTargetRanks { get; } = options.Candidates.ToArray();
+
         protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
         {
             int[] ranked = Logits.RankDescending(logits);

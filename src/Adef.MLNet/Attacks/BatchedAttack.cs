@@ -56,6 +56,14 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
     {
     }
 
+    /// <summary>
+    /// When an image's targets are the labels at these ranks of its clean logits (in this order), its admission computes
+    /// their margin gradients too and takes its first step from them, saving the forward pass of a second evaluation of the
+    /// clean image. Null (the default) when the targets are not ranks or <see cref="Start(IReadOnlyList{TState}, int[])"/>
+    /// moves the images.
+    /// </summary>
+    protected virtual int[]? FirstTargetRanks => null;
+
     /// <summary>Creates the state of a fresh image from its clean logits (sets the targets).</summary>
     protected abstract TState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits);
 
@@ -228,7 +236,9 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
     {
         int imageSize = Shape.Size, classes = Classifier.ClassCount;
         using IRows originals = Ops.Upload(images.Span.Slice(start * imageSize, admitted * imageSize), admitted, Shape.Channels);
-        float[] logits = Ops.Logits(originals);
+        int[]? ranks = MaxIterations > 0 ? FirstTargetRanks : null;
+        using ClassifierEvaluation? firstEvaluation = ranks is null ? null : Ops.EvaluateRanked(originals, ranks);
+        float[] logits = firstEvaluation?.Logits ?? Ops.Logits(originals);
         for (int i = 0; i < admitted; i++)
         {
             int index = start + i;
@@ -248,6 +258,35 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
         int first = resident.Count - admitted;
         int[] starting = Enumerable.Range(first, admitted).Where(i => resident[i].Outcome is null).ToArray();
         if (starting.Length > 0) Start(starting.Select(i => resident[i]).ToList(), starting);
+        if (firstEvaluation is not null && starting.Length > 0) StepAdmitted(resident, first, starting, firstEvaluation);
+    }
+
+    /// <summary>
+    /// The first step of freshly admitted images, from the evaluation that admitted them (their targets were chosen by
+    /// rank in that call). An image whose targets came out differently from <see cref="Begin"/>'s (only possible with
+    /// NaN logits) is left for the usual evaluation.
+    /// </summary>
+    private void StepAdmitted(List<TState> resident, int first, int[] positions, ClassifierEvaluation evaluation)
+    {
+        int k = TargetsPerImage, classes = Classifier.ClassCount;
+        var stepping = new List<int>(positions.Length);
+        foreach (int position in positions)
+        {
+            int row = position - first;
+            TState state = resident[position];
+            if (!state.Targets.AsSpan().SequenceEqual(evaluation.Targets.AsSpan(row * k, k))) continue;
+            if (evaluation.Finite[row]) stepping.Add(position);
+            else state.Finish(AttackOutcome.NumericalFailure, 0);
+        }
+        if (stepping.Count == 0) return;
+        int[] steppingPositions = stepping.ToArray(), rows = stepping.Select(p => p - first).ToArray();
+        int[]? references = ReferenceLabels(resident, steppingPositions);
+        if (references is not null)
+        {
+            evaluation.ReferenceLogits = new float[evaluation.Count];
+            for (int j = 0; j < rows.Length; j++) evaluation.ReferenceLogits[rows[j]] = evaluation.Logits[rows[j] * classes + references[j]];
+        }
+        Step(new StepBatch(stepping.Select(p => resident[p]).ToList(), steppingPositions, rows, evaluation));
     }
 
     /// <summary>

@@ -39,6 +39,8 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, DeepFoolResult
 
         protected override int AuxPlanes => Shape.Channels;
 
+        protected override int[] FirstTargetRanks => Enumerable.Range(1, _candidates - 1).ToArray();
+
         protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
         {
             int[] ranked = Logits.RankDescending(logits);

@@ -40,6 +40,29 @@ public interface IDifferentiableClassifier
         Span<float> logits, Span<float> gradients);
 
     /// <summary>
+    /// <see cref="ComputeLogitsAndMarginGradients"/> for targets chosen from each image's own logits: target j of image
+    /// i is the label at rank <c>ranks[j]</c> of <c>F(xᵢ)</c> sorted descending (ties: the lower label first; rank 0 is the
+    /// current label, rank 1 the runner-up). Attacks use it for an image's first gradients, whose targets are ranks of its
+    /// clean logits (ADef's candidates, DeepFool's), so that an image's first forward pass also serves its first step.
+    /// </summary>
+    /// <remarks>
+    /// The default needs only <see cref="ComputeLogits"/> and <see cref="ComputeLogitsAndMarginGradients"/> and costs
+    /// their two forward passes; a backend that can pick the targets between its forward and backward passes should
+    /// override it with one (the TorchSharp backend does).
+    /// </remarks>
+    /// <param name="images"><paramref name="count"/>·C·H·W values.</param>
+    /// <param name="count">Number of images N.</param>
+    /// <param name="ranks">K ≥ 1 ranks in [0, L).</param>
+    /// <param name="logits">Receives N·L logits.</param>
+    /// <param name="targets">Receives the N·K chosen labels.</param>
+    /// <param name="gradients">Receives N·K·C·H·W values: gradient j of image i at offset (i·K + j)·C·H·W.</param>
+    /// <exception cref="ArgumentException">A buffer has the wrong length, or no rank is given.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A rank lies outside [0, L).</exception>
+    void ComputeLogitsAndRankedMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> ranks,
+        Span<float> logits, Span<int> targets, Span<float> gradients) =>
+        RankedTargets.FromTwoCalls(this, images, count, ranks, logits, targets, gradients);
+
+    /// <summary>
     /// Computes the logits of <paramref name="count"/> images and, for each image <c>i</c>, the gradient of its own
     /// cross-entropy loss <c>CE(F(xᵢ), yᵢ) = −log softmax(F(xᵢ))[yᵢ]</c> with respect to the image:
     /// <c>∇ₓ CE = Σ_k p_k ∇ₓF_k − ∇ₓF_y</c>, with <c>p = softmax(F(xᵢ))</c>. The gradient of the batch's mean

@@ -27,6 +27,18 @@ public interface ITensorClassifier : IDifferentiableClassifier
     (Tensor Logits, Tensor Gradients) LogitsAndMarginGradients(Tensor images, Tensor targets);
 
     /// <summary>
+    /// <see cref="LogitsAndMarginGradients"/> for targets chosen from each image's own logits: target j of image i is the
+    /// label at rank <c>ranks[j]</c> of its logits sorted descending (ties: the lower label first). The default costs two
+    /// forward passes (<see cref="Logits"/>, then <see cref="LogitsAndMarginGradients"/>); a backend with autograd should
+    /// override it with one, choosing the targets between its forward and backward passes.
+    /// </summary>
+    /// <param name="images">N×C×H×W float32 on <see cref="Device"/>.</param>
+    /// <param name="ranks">K ≥ 1 ranks in [0, L).</param>
+    /// <returns>N×L logits, the N×K int64 targets and N×K×C×H×W gradients on <see cref="Device"/>, detached; the caller disposes them.</returns>
+    (Tensor Logits, Tensor Targets, Tensor Gradients) LogitsAndRankedMarginGradients(Tensor images, ReadOnlySpan<int> ranks) =>
+        RankedTargets.FromTwoCalls(this, images, ranks);
+
+    /// <summary>
     /// Logits and each image's cross-entropy gradient <c>∇ₓ CE(F(xᵢ), yᵢ)</c> (PGD). The default assembles it on the device
     /// from margin gradients, <c>Σ_k (p_k − δ_ky) ∇(F_k − F_c)</c>, in chunks of labels; a backend with autograd should
     /// override it with one backward pass.

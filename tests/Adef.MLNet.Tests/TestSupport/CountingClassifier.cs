@@ -2,7 +2,10 @@ using Adef.MLNet.Classifiers;
 
 namespace Adef.MLNet.Tests.TestSupport;
 
-/// <summary>Counts the images another classifier is asked to evaluate: forward passes, and backward passes (images × targets).</summary>
+/// <summary>
+/// Counts the images another classifier is asked to evaluate: forward passes, and backward passes (images × targets).
+/// Ranked margin gradients count as one forward pass, as the TorchSharp backend computes them.
+/// </summary>
 internal sealed class CountingClassifier(IDifferentiableClassifier inner) : IDifferentiableClassifier
 {
     /// <summary>Images that went through a forward pass.</summary>
@@ -27,6 +30,14 @@ internal sealed class CountingClassifier(IDifferentiableClassifier inner) : IDif
         ForwardImages += count;
         BackwardImages += (long)count * targetsPerImage;
         inner.ComputeLogitsAndMarginGradients(images, count, targetLabels, targetsPerImage, logits, gradients);
+    }
+
+    public void ComputeLogitsAndRankedMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> ranks, Span<float> logits,
+        Span<int> targets, Span<float> gradients)
+    {
+        ForwardImages += count;
+        BackwardImages += (long)count * ranks.Length;
+        inner.ComputeLogitsAndRankedMarginGradients(images, count, ranks, logits, targets, gradients);
     }
 
     public void ComputeLogitsAndLossGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> labels, Span<float> logits,

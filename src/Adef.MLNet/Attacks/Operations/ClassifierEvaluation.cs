@@ -30,6 +30,12 @@ internal sealed class ClassifierEvaluation(int count, int targetsPerImage) : IDi
     /// <summary>The logits at the targets, n·K.</summary>
     public float[] TargetLogits { get; } = new float[count * targetsPerImage];
 
+    /// <summary>All logits, n·L, when the call chose the targets by rank (the admission of fresh images); otherwise empty.</summary>
+    public float[] Logits { get; init; } = Array.Empty<float>();
+
+    /// <summary>The targets, n·K, when the call chose them by rank; otherwise empty (the caller named them).</summary>
+    public int[] Targets { get; init; } = Array.Empty<int>();
+
     /// <summary>The margin gradients, rows of K·C planes; <see langword="null"/> without targets.</summary>
     public IRows? Gradients { get; set; }
 

@@ -52,6 +52,14 @@ internal interface IBatchOperations : IDisposable
     /// </summary>
     ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null, bool lossGradients = false);
 
+    /// <summary>
+    /// <see cref="Evaluate"/> with margin gradients for targets chosen by rank among each image's own logits (the
+    /// classifier's ranked margin gradients: one forward pass where the backend supports it); the chosen targets and all
+    /// logits come back to the host as well. Used when images are admitted, so their first forward pass also serves
+    /// their first step.
+    /// </summary>
+    ClassifierEvaluation EvaluateRanked(IRows images, int[] ranks);
+
     /// <summary>∂/∂x and ∂/∂y of each image (numpy.gradient semantics, see <c>ImageGradient</c>).</summary>
     (IRows Dx, IRows Dy) ImageGradient(IRows images);
 

@@ -150,7 +150,6 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         ArgumentNullException.ThrowIfNull(targets);
         if (targets.ndim != 2 || targets.shape[0] != count || targets.shape[1] < 1 || targets.dtype != ScalarType.Int64)
             throw new ArgumentException($"Expected {count}×K int64 targets, got [{string.Join(", ", targets.shape)}] {targets.dtype}.", nameof(targets));
-        long k = targets.shape[1];
         lock (_gate)
         {
             using var scope = NewDisposeScope();
@@ -159,19 +158,63 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
             Tensor output = Forward(x, count);
             if (targets.lt(0).logical_or(targets.ge(ClassCount)).any().item<bool>()) // one host sync; a bad index would be a device-side assert on CUDA
                 throw new ArgumentException($"Target labels must lie in [0, {ClassCount}).", nameof(targets));
-
-            // Row (j, i) of the K×N×L cotangents is e_t − e_c, t = targets[i, j], c = argmax of image i's logits (the first maximal one).
-            Tensor current = nn.functional.one_hot(output.detach().argmax(1), ClassCount).unsqueeze(1);
-            Tensor cotangents = (nn.functional.one_hot(targets, ClassCount) - current).to(output.dtype).permute(1, 0, 2).contiguous();
-            var perTarget = new Tensor[k];
-            for (int j = 0; j < k; j++)
-            {
-                bool retain = j < k - 1;
-                perTarget[j] = autograd.grad(new[] { output }, new[] { x }, new[] { cotangents[j] }, retain_graph: retain)[0];
-            }
-            Tensor gradients = stack(perTarget, 1);
+            Tensor gradients = MarginGradients(x, output, targets);
             return (output.detach().MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One forward pass: the targets are chosen from its logits before the backward passes.</remarks>
+    /// <exception cref="ArgumentException">The images have the wrong shape, type or device, or no rank is given.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A rank lies outside [0, L).</exception>
+    public (Tensor Logits, Tensor Targets, Tensor Gradients) LogitsAndRankedMarginGradients(Tensor images, ReadOnlySpan<int> ranks)
+    {
+        long count = CheckImages(images);
+        RankedTargets.CheckRanks(ranks, ClassCount);
+        lock (_gate)
+        {
+            using var scope = NewDisposeScope();
+            using var grad = enable_grad();
+            Tensor x = images.detach().requires_grad_(true);
+            Tensor output = Forward(x, count);
+            Tensor targets = RankedTargets.Choose(output.detach(), ranks);
+            Tensor gradients = MarginGradients(x, output, targets);
+            return (output.detach().MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One forward pass: the targets are chosen from its logits before the backward passes.</remarks>
+    public void ComputeLogitsAndRankedMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> ranks,
+        Span<float> logits, Span<int> targets, Span<float> gradients)
+    {
+        RankedTargets.Check(this, images, count, ranks, logits, targets, gradients);
+        if (count == 0) return;
+        using var scope = NewDisposeScope();
+        var (output, chosen, margins) = LogitsAndRankedMarginGradients(ToTensor(images, count), ranks);
+        CopyToSpan(output, logits);
+        CopyToSpan(margins, gradients);
+        long[] labels = chosen.cpu().data<long>().ToArray();
+        for (int i = 0; i < labels.Length; i++) targets[i] = (int)labels[i];
+    }
+
+    /// <summary>
+    /// N×K×C×H×W gradients of the margins F_t − F_c of <paramref name="output"/> (computed from <paramref name="x"/> with the
+    /// graph recorded): one backward pass per target column, reusing the forward graph.
+    /// </summary>
+    private Tensor MarginGradients(Tensor x, Tensor output, Tensor targets)
+    {
+        long k = targets.shape[1];
+        // Row (j, i) of the K×N×L cotangents is e_t − e_c, t = targets[i, j], c = argmax of image i's logits (the first maximal one).
+        Tensor current = nn.functional.one_hot(output.detach().argmax(1), ClassCount).unsqueeze(1);
+        Tensor cotangents = (nn.functional.one_hot(targets, ClassCount) - current).to(output.dtype).permute(1, 0, 2).contiguous();
+        var perTarget = new Tensor[k];
+        for (int j = 0; j < k; j++)
+        {
+            bool retain = j < k - 1;
+            perTarget[j] = autograd.grad(new[] { output }, new[] { x }, new[] { cotangents[j] }, retain_graph: retain)[0];
+        }
+        return stack(perTarget, 1);
     }
 
     /// <summary>
