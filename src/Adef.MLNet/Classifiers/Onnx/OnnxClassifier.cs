@@ -183,34 +183,64 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
     {
         ClassifierArguments.CheckMarginGradients(this, images, count, targetLabels, targetsPerImage, logits, gradients);
         if (count == 0) return;
-        lock (_gate)
+        var targets = new long[targetLabels.Length];
+        for (int i = 0; i < targets.Length; i++) targets[i] = targetLabels[i];
+        lock (_gate) RunGradientModel(images, count, targets, targetsPerImage, logits, gradients, chosen: null);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One run of the gradient model: it chooses the targets from its own logits (ONNX TopK's order, which is the
+    /// seam's: ties rank the lower label first).</remarks>
+    /// <exception cref="NotSupportedException">The model contains an operator the gradient builder has no rule for.</exception>
+    /// <exception cref="AdefModelException">The graph is malformed in a way only the gradient builder notices.</exception>
+    public void ComputeLogitsAndRankedMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> ranks,
+        Span<float> logits, Span<int> targets, Span<float> gradients)
+    {
+        RankedTargets.Check(this, images, count, ranks, logits, targets, gradients);
+        if (count == 0) return;
+        int k = ranks.Length;
+        var request = new long[count * k];
+        for (int i = 0; i < request.Length; i++) request[i] = -1 - ranks[i % k];
+        var chosen = new long[request.Length];
+        lock (_gate) RunGradientModel(images, count, request, k, logits, gradients, chosen);
+        for (int i = 0; i < chosen.Length; i++) targets[i] = (int)chosen[i];
+    }
+
+    /// <summary>Runs the gradient model; <paramref name="chosen"/>, when given, receives the targets it used.</summary>
+    private void RunGradientModel(ReadOnlySpan<float> images, int count, long[] targets, int targetsPerImage,
+        Span<float> logits, Span<float> gradients, long[]? chosen)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        InferenceSession session = GradientSession();
+        unsafe
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            InferenceSession session = GradientSession();
-            var targets = new long[targetLabels.Length];
-            for (int i = 0; i < targets.Length; i++) targets[i] = targetLabels[i];
-            unsafe
+            fixed (float* x = images)
+            fixed (long* t = targets)
+            fixed (long* c = chosen)
+            fixed (float* l = logits)
+            fixed (float* g = gradients)
             {
-                fixed (float* x = images)
-                fixed (long* t = targets)
-                fixed (float* l = logits)
-                fixed (float* g = gradients)
+                long[] targetShape = { count, targetsPerImage };
+                using var input = Tensor(x, images.Length, count, InputShape.Channels, InputShape.Height, InputShape.Width);
+                using var targetValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Int64,
+                    targetShape, (IntPtr)t, (long)targets.Length * sizeof(long));
+                using var logitsValue = Tensor(l, logits.Length, count, ClassCount);
+                using var gradientValue = Tensor(g, gradients.Length,
+                    count, targetsPerImage, InputShape.Channels, InputShape.Height, InputShape.Width);
+                using var chosenValue = chosen is null ? null : OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance,
+                    TensorElementType.Int64, targetShape, (IntPtr)c, (long)chosen.Length * sizeof(long));
+                try
                 {
-                    using var input = Tensor(x, images.Length, count, InputShape.Channels, InputShape.Height, InputShape.Width);
-                    using var targetValue = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Int64,
-                        new long[] { count, targetsPerImage }, (IntPtr)t, (long)targets.Length * sizeof(long));
-                    using var logitsValue = Tensor(l, logits.Length, count, ClassCount);
-                    using var gradientValue = Tensor(g, gradients.Length,
-                        count, targetsPerImage, InputShape.Channels, InputShape.Height, InputShape.Width);
-                    try
-                    {
+                    if (chosenValue is null)
                         session.Run(_runOptions, _gradientInputs!, new[] { input, targetValue }, _gradientOutputs!,
                             new[] { logitsValue, gradientValue });
-                    }
-                    catch (OnnxRuntimeException e)
-                    {
-                        throw RunFailed(e, count, " (gradient model)");
-                    }
+                    else
+                        session.Run(_runOptions, _gradientInputs!, new[] { input, targetValue },
+                            _gradientOutputs!.Append(MarginGradientGraph.ChosenTargetsOutput).ToArray(), new[] { logitsValue, gradientValue, chosenValue });
+                }
+                catch (OnnxRuntimeException e)
+                {
+                    throw RunFailed(e, count, " (gradient model)");
                 }
             }
         }

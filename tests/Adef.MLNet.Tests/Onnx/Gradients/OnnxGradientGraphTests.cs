@@ -63,7 +63,7 @@ public class OnnxGradientGraphTests
         var augmented = MarginGradientGraph.Build(model, X, "logits");
         Assert.Equal(before, model.ToByteArray());
         Assert.Equal([X, MarginGradientGraph.TargetsInput], augmented.Graph.Input.Select(i => i.Name));
-        Assert.Equal(["logits", MarginGradientGraph.GradientsOutput], augmented.Graph.Output.Select(o => o.Name));
+        Assert.Equal(["logits", MarginGradientGraph.GradientsOutput, MarginGradientGraph.ChosenTargetsOutput], augmented.Graph.Output.Select(o => o.Name));
         Assert.Equal(18, augmented.OpsetImport.Single(o => o.Domain == "").Version);
         Assert.True(augmented.IrVersion >= 8);
         Assert.All(augmented.Graph.Node.Skip(model.Graph.Node.Count), node => Assert.StartsWith("adef_grad/", node.Name));

@@ -16,8 +16,14 @@ namespace Adef.MLNet.Classifiers.Onnx.Gradients;
 /// </remarks>
 internal static class MarginGradientGraph
 {
-    /// <summary>Name of the added int64 [N, K] input: the target labels of each image.</summary>
+    /// <summary>
+    /// Name of the added int64 [N, K] input: the target labels of each image. A negative entry −1 − r asks for the label
+    /// at rank r of the image's own logits (sorted descending, ties: the lower label first; ONNX TopK's order).
+    /// </summary>
     public const string TargetsInput = "adef_targets";
+
+    /// <summary>Name of the added int64 [N, K] output: the targets used, with ranks replaced by the labels they chose.</summary>
+    public const string ChosenTargetsOutput = "adef_chosen_targets";
 
     /// <summary>Name of the added output [N, K, …input shape without N]: ∇ₓ(F_t − F_c) per image and target.</summary>
     public const string GradientsOutput = "adef_margin_gradients";
@@ -89,7 +95,7 @@ internal static class MarginGradientGraph
         });
 
         var builder = new GradientGraphBuilder(graph, elementType, active, TargetsInput);
-        builder.AddCotangent(logitsName, Seed(builder, logitsName));
+        builder.AddCotangent(logitsName, Seed(builder, graph, logitsName));
         foreach (var node in pathNodes)
         {
             GradientRules.ByOpType[node.OpType](builder, node);
@@ -114,6 +120,11 @@ internal static class MarginGradientGraph
         {
             Name = GradientsOutput,
             Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)elementType } },
+        });
+        graph.Output.Add(new ValueInfoProto
+        {
+            Name = ChosenTargetsOutput,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Int64 } },
         });
         return result;
     }
@@ -164,12 +175,21 @@ internal static class MarginGradientGraph
         return path;
     }
 
-    /// <summary>The cotangent seed [K, N, L] = one-hot(targetsᵀ) − one-hot(arg max of the logits), built in int64 and cast.</summary>
-    private static string Seed(GradientGraphBuilder b, string logits)
+    /// <summary>
+    /// The cotangent seed [K, N, L] = one-hot(targetsᵀ) − one-hot(arg max of the logits), built in int64 and cast; the
+    /// targets given as ranks are chosen first (and published as <see cref="ChosenTargetsOutput"/>).
+    /// </summary>
+    private static string Seed(GradientGraphBuilder b, GraphProto graph, string logits)
     {
         var classes = b.Node("Shape", [logits], Int("start", 1), Int("end", 2));
         var values = b.Int64s(0, 1);
-        var targets = b.Node("Transpose", [TargetsInput], Ints("perm", [1, 0]));
+        var zero = b.Int64s(0);
+        var order = b.Nodes("TopK", [logits, classes], 2, Int("axis", 1))[1];
+        var ranks = b.Node("Max", [b.Node("Sub", [b.Node("Neg", [TargetsInput]), b.Int64s(1)]), zero]);
+        var ranked = b.Node("GatherElements", [order, ranks], Int("axis", 1));
+        var chosen = b.Node("Where", [b.Node("Less", [TargetsInput, zero]), ranked, TargetsInput]);
+        graph.Node.Add(new NodeProto { OpType = "Identity", Name = b.FreshName("chosen_targets"), Input = { chosen }, Output = { ChosenTargetsOutput } });
+        var targets = b.Node("Transpose", [chosen], Ints("perm", [1, 0]));
         var targetHot = b.Node("OneHot", [targets, classes, values], Int("axis", -1));
         var predicted = b.Node("ArgMax", [logits], Int("axis", 1), Int("keepdims", 0), Int("select_last_index", 0));
         var predictedHot = b.Node("OneHot", [predicted, classes, values], Int("axis", -1));
