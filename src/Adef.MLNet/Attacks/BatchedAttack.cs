@@ -7,9 +7,11 @@ namespace Adef.MLNet.Attacks;
 /// The batching shared by the iterative attacks, written once over <see cref="IBatchOperations"/>. Up to
 /// <see cref="AttackOptions.BatchSize"/> images are attacked at once; their clean images, current images and the attack's own rows
 /// stay where the operations compute (host arrays, or tensors on the classifier's device). Each iteration sends
-/// only the still-active images to the classifier, in one call that returns their logits and all margin
-/// gradients the step needs; only per-image labels, flags and norms come back to the host. An image that finishes
-/// is replaced by the next waiting one.
+/// only the still-active images to the classifier: one call that returns their logits and all margin gradients the
+/// step needs, preceded by a label check of its own when enough images are being fooled (see
+/// <see cref="ChecksBeforeGradients"/>); an image's admission also yields its first gradients when its targets are ranks
+/// of its clean logits. Only per-image labels, flags and norms come back to the host. An image that finishes is replaced
+/// by the next waiting one.
 /// </summary>
 internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
     where TState : AttackImageState
