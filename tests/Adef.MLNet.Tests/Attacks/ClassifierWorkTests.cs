@@ -12,11 +12,13 @@ public class ClassifierWorkTests
 {
     private static readonly float[] Images = QuadrantBlobs.Generate(40, seed: 77).Pixels;
 
-    [Fact]
-    public void DeepFoolComputesGradientsOnlyForTheStepsItTakes()
+    [Theory]
+    [InlineData(AttackExecution.HostSpans)]
+    [InlineData(AttackExecution.ClassifierTensors)]
+    public void DeepFoolComputesGradientsOnlyForTheStepsItTakes(AttackExecution execution)
     {
         var classifier = new CountingClassifier(QuadrantBlobs.Classifier);
-        DeepFoolResult[] results = new DeepFoolAttack(classifier, new DeepFoolOptions { BatchSize = 16 }).Run(Images);
+        DeepFoolResult[] results = new DeepFoolAttack(classifier, new DeepFoolOptions { BatchSize = 16, Execution = execution }).Run(Images);
 
         int k = QuadrantBlobs.Classifier.ClassCount - 1;
         Assert.All(results, r => Assert.Equal(AttackOutcome.Fooled, r.Outcome));
