@@ -41,6 +41,14 @@ internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifi
         Stop();
     }
 
+    public void ComputeLogitsAndRankedMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> ranks, Span<float> logits,
+        Span<int> targets, Span<float> gradients)
+    {
+        Start();
+        inner.ComputeLogitsAndRankedMarginGradients(images, count, ranks, logits, targets, gradients);
+        Stop();
+    }
+
     public void ComputeLogitsAndLossGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> labels, Span<float> logits, Span<float> gradients)
     {
         Start();
@@ -52,6 +60,12 @@ internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifi
 
     public (Tensor Logits, Tensor Gradients) LogitsAndMarginGradients(Tensor images, Tensor targets) =>
         Timed(() => inner.LogitsAndMarginGradients(images, targets));
+
+    public (Tensor Logits, Tensor Targets, Tensor Gradients) LogitsAndRankedMarginGradients(Tensor images, ReadOnlySpan<int> ranks)
+    {
+        int[] copy = ranks.ToArray(); // a span cannot enter the lambda
+        return Timed(() => inner.LogitsAndRankedMarginGradients(images, copy));
+    }
 
     public (Tensor Logits, Tensor Gradients) LogitsAndLossGradients(Tensor images, Tensor labels) =>
         Timed(() => inner.LogitsAndLossGradients(images, labels));
