@@ -17,6 +17,12 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
     where TState : AttackImageState
     where TResult : AttackResult
 {
+    /// <summary>The share of moved images assumed fooled before any has been checked (so K = 1 starts with combined calls).</summary>
+    private const double InitialFooledShare = 0.5;
+
+    /// <summary>The share of moved images that the latest check found fooled: the estimate for the next one.</summary>
+    private double _fooledShare = InitialFooledShare;
+
     protected BatchedAttack(IDifferentiableClassifier classifier, AttackOptions options)
     {
         Classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
@@ -321,16 +327,10 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
     /// Whether moved images get a label check of their own before the gradient call. A combined call spends K backward
     /// passes on every image the call finds fooled; a separate check spends one more forward pass on every image it does
     /// not. With a backward pass per target costing about a forward pass, the check pays when the share p of moved images
-    /// found fooled satisfies p·(1 + K) &gt; 1: ADef's MNIST preset and DeepFool (K = 9, p ≈ 0.3–0.6) check first; the
-    /// ImageNet preset (K = 1) and PGD (never fooled before its last step) do not.
+    /// found fooled satisfies p·(1 + K) &gt; 1: ADef's MNIST preset and DeepFool (K = 9) check first while a tenth or more are
+    /// fooled, the ImageNet preset (K = 1) only while more than half are, and PGD (never fooled before its last step) never.
     /// </summary>
     private bool ChecksBeforeGradients => _fooledShare * (1 + TargetsPerImage) > 1;
-
-    /// <summary>Before any image has been checked: half of them fooled (so K = 1 starts with combined calls).</summary>
-    private const double InitialFooledShare = 0.5;
-
-    /// <summary>The share of moved images found fooled at their last check (all attacks' images finish independently, so the latest call is the estimate).</summary>
-    private double _fooledShare = InitialFooledShare;
 
     private void UpdateFooledShare(List<TState> resident, int[] moved) =>
         _fooledShare = moved.Count(p => resident[p].Outcome == AttackOutcome.Fooled) / (double)moved.Length;
