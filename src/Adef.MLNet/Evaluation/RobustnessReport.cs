@@ -158,7 +158,7 @@ public sealed class RobustnessReport
         ValueGetter<int> getIterations = cursor.GetGetter<int>(iterations);
         ValueGetter<double> getPixelL2 = cursor.GetGetter<double>(pixelL2);
         ValueGetter<double>? getTNorm = tNorm is { } tc ? cursor.GetGetter<double>(tc) : null;
-        Func<int>? getLabel = label is { } lc ? AttackMapping.LabelReader(cursor, lc, int.MaxValue) : null;
+        Func<int>? getLabel = label is { } lc ? AttackMapping.LabelReader(cursor, lc, int.MaxValue, LabelKeyClasses.Map(lc, int.MaxValue, options.ClassNames)) : null;
         while (cursor.MoveNext())
         {
             int originalLabel = getOriginal(), iterationCount = 0;

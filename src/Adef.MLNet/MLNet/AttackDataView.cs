@@ -108,7 +108,7 @@ internal sealed class AttackDataView : IDataView
                 if (mapping.LabelColumnName is not null)
                 {
                     _labels = new int[_batchSize];
-                    _labelReader = AttackMapping.LabelReader(source, source.Schema[mapping.LabelColumnName], mapping.Classifier.ClassCount);
+                    _labelReader = mapping.LabelReader(source, source.Schema[mapping.LabelColumnName]);
                 }
             }
         }

@@ -57,6 +57,7 @@ internal sealed class AttackMapping
         Classifier = classifier;
         InputColumnName = inputColumnName;
         LabelColumnName = options.LabelColumnName;
+        ClassNames = options.ClassNames?.ToArray();
         BatchSize = options.BatchSize;
         ImageScale = options.ImageScale;
         ImageOffset = options.ImageOffset;
@@ -68,6 +69,7 @@ internal sealed class AttackMapping
     public IDifferentiableClassifier Classifier { get; }
     public string InputColumnName { get; }
     public string? LabelColumnName { get; }
+    public IReadOnlyList<string>? ClassNames { get; }
     public int BatchSize { get; }
     public float ImageScale { get; }
     public float ImageOffset { get; }
@@ -129,6 +131,7 @@ internal sealed class AttackMapping
                 ?? throw MissingColumn(LabelColumnName, LabelDescription, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name));
             if (!IsSupportedLabelType(label.Type))
                 throw Mismatch(LabelColumnName, LabelDescription, $"{label.Type}");
+            LabelKeyClasses.Map(label, Classifier.ClassCount, ClassNames); // a key value that names no class fails here, before any row is read
         }
     }
 
@@ -292,8 +295,13 @@ internal sealed class AttackMapping
         destination = editor.Commit();
     }
 
-    /// <summary>Reads the current row's true label as a class index, checked against the class count.</summary>
-    public static Func<int> LabelReader(DataViewRow row, DataViewSchema.Column column, int classCount)
+    /// <summary>Reads the true-label column as class indices, a key column by its key values (see <see cref="LabelKeyClasses"/>).</summary>
+    public Func<int> LabelReader(DataViewRow row, DataViewSchema.Column column) =>
+        LabelReader(row, column, Classifier.ClassCount, LabelKeyClasses.Map(column, Classifier.ClassCount, ClassNames));
+
+    /// <summary>Reads a label column as class indices in [0, <paramref name="classCount"/>): key value v is class
+    /// <c>keyClasses[v − 1]</c>, or v − 1 without <paramref name="keyClasses"/>.</summary>
+    public static Func<int> LabelReader(DataViewRow row, DataViewSchema.Column column, int classCount, int[]? keyClasses = null)
     {
         int Check(long label) => label >= 0 && label < classCount
             ? (int)label
@@ -308,7 +316,13 @@ internal sealed class AttackMapping
             case KeyDataViewType:
             {
                 ValueGetter<uint> get = row.GetGetter<uint>(column);
-                return () => { uint v = 0; get(ref v); return Check((long)v - 1); };
+                if (keyClasses is null) return () => { uint v = 0; get(ref v); return Check((long)v - 1); };
+                return () =>
+                {
+                    uint v = 0;
+                    get(ref v);
+                    return v >= 1 && v <= keyClasses.Length ? keyClasses[v - 1] : Check((long)v - 1);
+                };
             }
             case NumberDataViewType t when t == NumberDataViewType.Int32:
             {

@@ -74,7 +74,7 @@ internal sealed class AttackRowMapper(AttackMapping mapping, DataViewSchema inpu
             AttackMapping mapping = mapper._mapping;
             _readPixels ??= PixelColumnReader.Create(input, input.Schema[mapping.InputColumnName], mapping);
             if (mapping.LabelColumnName is not null)
-                _labelReader ??= AttackMapping.LabelReader(input, input.Schema[mapping.LabelColumnName], mapping.Classifier.ClassCount);
+                _labelReader ??= mapping.LabelReader(input, input.Schema[mapping.LabelColumnName]);
             var image = new float[mapping.Shape.Size];
             _readPixels(image);
             _result = mapping.Run(image, _labelReader is null ? null : [_labelReader()])[0];

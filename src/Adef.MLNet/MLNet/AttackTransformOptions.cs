@@ -42,9 +42,11 @@ public abstract class AttackTransformOptions
 
     /// <summary>
     /// Optional scalar column of true labels (<see cref="int"/>, <see cref="uint"/>, <see cref="long"/>,
-    /// <see cref="float"/>, <see cref="double"/> holding class indices from 0, or a key type whose
-    /// value 1 is class 0). Rows the classifier already gets wrong are then not attacked
-    /// (<see cref="AttackOutcome.AlreadyMisclassified"/>). Default null: every row is attacked.
+    /// <see cref="float"/>, <see cref="double"/> holding class indices from 0, or a key). A key column is read by its
+    /// key values (<c>MapValueToKey</c> numbers keys in order of first occurrence, not by class): each key value's name is
+    /// looked up in <see cref="ClassNames"/> when set, or else read as a class index; a key value that matches no class is
+    /// an error naming it. A key column without key values counts key value 1 as class 0. Rows the classifier already gets
+    /// wrong are then not attacked (<see cref="AttackOutcome.AlreadyMisclassified"/>). Default null: every row is attacked.
     /// </summary>
     public string? LabelColumnName { get; set; }
 
