@@ -42,6 +42,25 @@ public class OnnxTensorSeamTests
     }
 
     [Fact]
+    public void BoundRankedGradientsGiveTheSpanSeamsTargetsAndNumbers()
+    {
+        using OnnxClassifier classifier = MnistA(3);
+        float[] images = RandomNetworks.Images(5, Digit, seed: 4);
+        int[] ranks = { 1, 4, 2 };
+        var logits = new float[50];
+        var targets = new int[15];
+        var gradients = new float[15 * 784];
+        classifier.ComputeLogitsAndRankedMarginGradients(images, 5, ranks, logits, targets, gradients);
+
+        using var scope = NewDisposeScope();
+        var (boundLogits, boundTargets, boundGradients) = classifier.LogitsAndRankedMarginGradients(tensor(images, new long[] { 5, 1, 28, 28 }), ranks);
+        Assert.Equal(logits, boundLogits.data<float>().ToArray());
+        Assert.Equal(targets.Select(t => (long)t), boundTargets.data<long>().ToArray());
+        Assert.Equal(gradients, boundGradients.data<float>().ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => classifier.LogitsAndRankedMarginGradients(tensor(images, new long[] { 5, 1, 28, 28 }), new[] { 10 }));
+    }
+
+    [Fact]
     public void TheDefaultTensorLossGradientEqualsTheHostOne()
     {
         using OnnxClassifier classifier = MnistA(7);

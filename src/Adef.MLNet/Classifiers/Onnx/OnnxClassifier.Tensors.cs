@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Adef.MLNet.Classifiers.Onnx.Gradients;
 using Microsoft.ML.OnnxRuntime;
 using Tensor = TorchSharp.torch.Tensor;
 using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
@@ -66,6 +67,36 @@ public sealed partial class OnnxClassifier : ITensorClassifier
                 RunBound(session, _gradientInputs!, new[] { images.contiguous(), targets.contiguous() }, _gradientOutputs!,
                     new[] { logits, gradients }, (int)count, " (gradient model)");
             return (logits.MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One run of the gradient model, which chooses the targets from its own logits (see
+    /// <see cref="ComputeLogitsAndRankedMarginGradients"/>).</remarks>
+    /// <exception cref="ArgumentException">The images have the wrong shape, type or device, or no rank is given.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A rank lies outside [0, L).</exception>
+    /// <exception cref="NotSupportedException">The model contains an operator the gradient builder has no rule for.</exception>
+    /// <exception cref="InvalidOperationException">ONNX Runtime failed to run the gradient model.</exception>
+    public (Tensor Logits, Tensor Targets, Tensor Gradients) LogitsAndRankedMarginGradients(Tensor images, ReadOnlySpan<int> ranks)
+    {
+        long count = CheckTensor(images, nameof(images), ScalarType.Float32, InputShape.Channels, InputShape.Height, InputShape.Width);
+        RankedTargets.CheckRanks(ranks, ClassCount);
+        int k = ranks.Length;
+        var request = new long[count * k];
+        for (int i = 0; i < request.Length; i++) request[i] = -1 - ranks[i % k];
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            InferenceSession session = GradientSession();
+            using var scope = NewDisposeScope();
+            Tensor targets = tensor(request, int64, Device).view(count, k);
+            Tensor chosen = empty(new[] { count, (long)k }, int64, Device);
+            Tensor logits = empty(new[] { count, ClassCount }, float32, Device);
+            Tensor gradients = empty(new[] { count, k, InputShape.Channels, InputShape.Height, InputShape.Width }, float32, Device);
+            if (count > 0)
+                RunBound(session, _gradientInputs!, new[] { images.contiguous(), targets }, [.. _gradientOutputs!, MarginGradientGraph.ChosenTargetsOutput],
+                    new[] { logits, gradients, chosen }, (int)count, " (gradient model)");
+            return (logits.MoveToOuterDisposeScope(), chosen.MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
         }
     }
 
