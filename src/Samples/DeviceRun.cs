@@ -21,7 +21,8 @@ internal sealed record ModelReport(string Model, List<Timing> Timings, List<Atta
 internal sealed record AttackAgreement(string Attack, DeviceAgreement Agreement);
 
 /// <summary>How one attack's wall time splits between the model's calls and the attack's own operations.</summary>
-internal sealed record TimeSplit(string Model, string Attack, string Device, int BatchSize, int Images, double Seconds, double ModelSeconds, int ModelCalls)
+internal sealed record TimeSplit(string Model, string Attack, string Device, int BatchSize, int Images, double Seconds, double ModelSeconds, int ModelCalls,
+    long ForwardImages, long BackwardImages)
 {
     /// <summary>The model's share of the wall time.</summary>
     public double ModelShare => ModelSeconds / Seconds;
@@ -95,7 +96,8 @@ internal static class DeviceRun
         {
             var timed = new TimedClassifier(classifier);
             var (_, seconds) = AttackRunner.Run($"{name}: {attack}, {device}, model time", count, progress => run(timed, progress));
-            splits.Add(new TimeSplit(name, attack, device.ToString(), Math.Min(batchSize, count), count, seconds, timed.InModel.TotalSeconds, timed.Calls));
+            splits.Add(new TimeSplit(name, attack, device.ToString(), Math.Min(batchSize, count), count, seconds, timed.InModel.TotalSeconds, timed.Calls,
+                timed.ForwardImages, timed.BackwardImages));
         }
         module.to(CPU);
         return splits;

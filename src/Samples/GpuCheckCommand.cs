@@ -144,11 +144,11 @@ internal static class GpuCheckCommand
     private static void PrintSplits(List<TimeSplit> splits)
     {
         var table = new Table().Title("Where the time goes (device synchronised around every model call)");
-        foreach (string column in new[] { "Model", "Attack", "Device", "Batch", "Seconds", "In the model", "Model calls", "Rest (attack operations, copies)" })
+        foreach (string column in new[] { "Model", "Attack", "Device", "Batch", "Seconds", "In the model", "Model calls", "Forward / backward images", "Rest (attack operations, copies)" })
             table.AddColumn(new TableColumn(column).RightAligned());
         foreach (TimeSplit t in splits)
             table.AddRow(Markup.Escape(t.Model), t.Attack, t.Device, t.BatchSize.ToString(), $"{t.Seconds:0.00}", $"{t.ModelSeconds:0.00} ({t.ModelShare:P0})",
-                t.ModelCalls.ToString(), $"{t.Seconds - t.ModelSeconds:0.00}");
+                t.ModelCalls.ToString(), $"{t.ForwardImages} / {t.BackwardImages}", $"{t.Seconds - t.ModelSeconds:0.00}");
         AnsiConsole.Write(table);
     }
 

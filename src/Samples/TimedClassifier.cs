@@ -20,6 +20,12 @@ internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifi
     /// <summary>Number of calls so far.</summary>
     public int Calls { get; private set; }
 
+    /// <summary>Images sent through a forward pass so far.</summary>
+    public long ForwardImages { get; private set; }
+
+    /// <summary>Backward passes over one image so far: images × targets (one per image for loss gradients).</summary>
+    public long BackwardImages { get; private set; }
+
     public ImageShape InputShape => inner.InputShape;
 
     public int ClassCount => inner.ClassCount;
@@ -28,7 +34,7 @@ internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifi
 
     public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits)
     {
-        Start();
+        Start(count, 0);
         inner.ComputeLogits(images, count, logits);
         Stop();
     }
@@ -36,7 +42,7 @@ internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifi
     public void ComputeLogitsAndMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
         Span<float> logits, Span<float> gradients)
     {
-        Start();
+        Start(count, targetsPerImage);
         inner.ComputeLogitsAndMarginGradients(images, count, targetLabels, targetsPerImage, logits, gradients);
         Stop();
     }
@@ -44,44 +50,46 @@ internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifi
     public void ComputeLogitsAndRankedMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> ranks, Span<float> logits,
         Span<int> targets, Span<float> gradients)
     {
-        Start();
+        Start(count, ranks.Length);
         inner.ComputeLogitsAndRankedMarginGradients(images, count, ranks, logits, targets, gradients);
         Stop();
     }
 
     public void ComputeLogitsAndLossGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> labels, Span<float> logits, Span<float> gradients)
     {
-        Start();
+        Start(count, 1);
         inner.ComputeLogitsAndLossGradients(images, count, labels, logits, gradients);
         Stop();
     }
 
-    public Tensor Logits(Tensor images) => Timed(() => inner.Logits(images));
+    public Tensor Logits(Tensor images) => Timed(images, 0, () => inner.Logits(images));
 
     public (Tensor Logits, Tensor Gradients) LogitsAndMarginGradients(Tensor images, Tensor targets) =>
-        Timed(() => inner.LogitsAndMarginGradients(images, targets));
+        Timed(images, targets.shape[1], () => inner.LogitsAndMarginGradients(images, targets));
 
     public (Tensor Logits, Tensor Targets, Tensor Gradients) LogitsAndRankedMarginGradients(Tensor images, ReadOnlySpan<int> ranks)
     {
         int[] copy = ranks.ToArray(); // a span cannot enter the lambda
-        return Timed(() => inner.LogitsAndRankedMarginGradients(images, copy));
+        return Timed(images, copy.Length, () => inner.LogitsAndRankedMarginGradients(images, copy));
     }
 
     public (Tensor Logits, Tensor Gradients) LogitsAndLossGradients(Tensor images, Tensor labels) =>
-        Timed(() => inner.LogitsAndLossGradients(images, labels));
+        Timed(images, 1, () => inner.LogitsAndLossGradients(images, labels));
 
-    private T Timed<T>(Func<T> call)
+    private T Timed<T>(Tensor images, long targetsPerImage, Func<T> call)
     {
-        Start();
+        Start(images.shape[0], targetsPerImage);
         T result = call();
         Stop();
         return result;
     }
 
-    private void Start()
+    private void Start(long images, long targetsPerImage)
     {
         Synchronize();
         Calls++;
+        ForwardImages += images;
+        BackwardImages += images * targetsPerImage;
         _inModel.Start();
     }
 
