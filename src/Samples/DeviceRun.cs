@@ -28,78 +28,92 @@ internal sealed record TimeSplit(string Model, string Attack, string Device, int
     public double ModelShare => ModelSeconds / Seconds;
 }
 
+/// <summary>
+/// One model and its images as gpu-check attacks them: the module, its input shape and class count, the images (and
+/// labels), the attacks' options, the batch size on both devices, and how many of the images (the first ones) the CPU
+/// side attacks (all when null).
+/// </summary>
+internal sealed record DeviceWorkload(string Name, nn.Module<Tensor, Tensor> Module, ImageShape Shape, int Classes, float[] Images, int[]? Labels,
+    AdefOptions Adef, DeepFoolOptions DeepFool, int BatchSize, int? CpuImages = null)
+{
+    /// <summary>Number of images.</summary>
+    public int Count => Images.Length / Shape.Size;
+
+    /// <summary>The images (and labels) the CPU side attacks: the first <see cref="CpuImages"/>, or all.</summary>
+    public (float[] Images, int[]? Labels, int Count) CpuSide()
+    {
+        int first = Math.Min(CpuImages ?? Count, Count);
+        return first == Count ? (Images, Labels, Count) : (Images[..(first * Shape.Size)], Labels?[..first], first);
+    }
+}
+
 /// <summary>Runs ADef and DeepFool with one module on the CPU and then, when given, on a CUDA device.</summary>
 internal static class DeviceRun
 {
-    /// <param name="cpuImages">How many of the images (the first ones) the CPU side attacks; agreement covers those.</param>
-    public static ModelReport Compare(string name, nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, float[] images,
-        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, IReadOnlyList<int> bestBatchSizes, Device? gpu, int? cpuImages = null, bool cudnnBenchmark = false, bool tf32 = false)
+    public static ModelReport Compare(DeviceWorkload w, IReadOnlyList<int> bestBatchSizes, Device? gpu, bool cudnnBenchmark = false, bool tf32 = false)
     {
         var timings = new List<Timing>();
         var agreements = new List<AttackAgreement>();
-        int count = images.Length / shape.Size;
-        var (cpuPixels, cpuLabels, cpuCount) = FirstImages(images, labels, shape, cpuImages);
-        module.to(CPU);
+        var (cpuPixels, cpuLabels, cpuCount) = w.CpuSide();
+        w.Module.to(CPU);
         AdefResult[] adefCpu;
         DeepFoolResult[] deepFoolCpu;
-        using (var cpu = new TorchSharpClassifier(module, shape, classes))
+        using (var cpu = new TorchSharpClassifier(w.Module, w.Shape, w.Classes))
         {
-            adefCpu = Time($"{name}: ADef, cpu", "ADef", "cpu", cpu, cpuPixels, cpuLabels, batchSize, timings,
-                RunAdef(adef, batchSize, cpuPixels, cpuLabels));
-            deepFoolCpu = Time($"{name}: DeepFool, cpu", "DeepFool ℓ2", "cpu", cpu, cpuPixels, cpuLabels, batchSize, timings,
-                RunDeepFool(deepFool, batchSize, cpuPixels, cpuLabels));
+            adefCpu = Time($"{w.Name}: ADef, cpu", "ADef", "cpu", cpu, cpuPixels, cpuLabels, w.BatchSize, timings,
+                RunAdef(w.Adef, w.BatchSize, cpuPixels, cpuLabels));
+            deepFoolCpu = Time($"{w.Name}: DeepFool, cpu", "DeepFool ℓ2", "cpu", cpu, cpuPixels, cpuLabels, w.BatchSize, timings,
+                RunDeepFool(w.DeepFool, w.BatchSize, cpuPixels, cpuLabels));
         }
-        if (gpu is null) return new ModelReport(name, timings, agreements);
+        if (gpu is null) return new ModelReport(w.Name, timings, agreements);
 
-        module.to(gpu);
-        using (var cuda = new TorchSharpClassifier(module, shape, classes, gpu))
+        w.Module.to(gpu);
+        using (var cuda = new TorchSharpClassifier(w.Module, w.Shape, w.Classes, gpu))
         {
             string device = gpu.ToString();
             // Warm-up: CUDA context, cuDNN algorithm choice and the caching allocator, outside the timings.
-            new AdefAttack(cuda, adef with { BatchSize = batchSize, MaxIterations = 2 }).Run(images.AsMemory(0, Math.Min(count, batchSize) * shape.Size));
-            AdefResult[] adefGpu = Time($"{name}: ADef, {device}", "ADef", device, cuda, images, labels, batchSize, timings,
-                RunAdef(adef, batchSize, images, labels));
-            DeepFoolResult[] deepFoolGpu = Time($"{name}: DeepFool, {device}", "DeepFool ℓ2", device, cuda, images, labels, batchSize, timings,
-                RunDeepFool(deepFool, batchSize, images, labels));
-            foreach (int bestBatchSize in bestBatchSizes.Where(b => b != batchSize).Distinct())
-                Time($"{name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, images, labels, bestBatchSize, timings,
-                    RunAdef(adef, bestBatchSize, images, labels));
-            int[] allBatchSizes = bestBatchSizes.Prepend(batchSize).Distinct().ToArray();
-            if (tf32) TimeWithTf32(name, device, cuda, images, labels, adef, allBatchSizes, timings);
-            if (cudnnBenchmark) TimeWithCudnnBenchmark(name, device, cuda, images, labels, adef, allBatchSizes, timings, tf32);
+            new AdefAttack(cuda, w.Adef with { BatchSize = w.BatchSize, MaxIterations = 2 }).Run(w.Images.AsMemory(0, Math.Min(w.Count, w.BatchSize) * w.Shape.Size));
+            AdefResult[] adefGpu = Time($"{w.Name}: ADef, {device}", "ADef", device, cuda, w.Images, w.Labels, w.BatchSize, timings,
+                RunAdef(w.Adef, w.BatchSize, w.Images, w.Labels));
+            DeepFoolResult[] deepFoolGpu = Time($"{w.Name}: DeepFool, {device}", "DeepFool ℓ2", device, cuda, w.Images, w.Labels, w.BatchSize, timings,
+                RunDeepFool(w.DeepFool, w.BatchSize, w.Images, w.Labels));
+            foreach (int bestBatchSize in bestBatchSizes.Where(b => b != w.BatchSize).Distinct())
+                Time($"{w.Name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, w.Images, w.Labels, bestBatchSize, timings,
+                    RunAdef(w.Adef, bestBatchSize, w.Images, w.Labels));
+            int[] allBatchSizes = bestBatchSizes.Prepend(w.BatchSize).Distinct().ToArray();
+            if (tf32) TimeWithTf32(w.Name, device, cuda, w.Images, w.Labels, w.Adef, allBatchSizes, timings);
+            if (cudnnBenchmark) TimeWithCudnnBenchmark(w.Name, device, cuda, w.Images, w.Labels, w.Adef, allBatchSizes, timings, tf32);
             agreements.Add(new AttackAgreement("ADef", DeviceAgreement.Compare(adefCpu, adefGpu[..cpuCount], r => r.TNorm)));
             agreements.Add(new AttackAgreement("DeepFool ℓ2", DeviceAgreement.Compare(deepFoolCpu, deepFoolGpu[..cpuCount], r => r.PixelL2)));
         }
-        module.to(CPU);
-        return new ModelReport(name, timings, agreements);
+        w.Module.to(CPU);
+        return new ModelReport(w.Name, timings, agreements);
     }
 
     /// <summary>
     /// Runs ADef and DeepFool once more on <paramref name="device"/> with the device synchronised around every model call,
-    /// and reports how much of each attack's wall time the model's forward and backward passes took.
+    /// and reports how much of each attack's wall time the model's forward and backward passes took. On the CPU, only
+    /// the workload's CPU-side images are attacked (as in <see cref="Compare"/>).
     /// </summary>
-    /// <param name="cpuImages">On the CPU, only the first this many images are attacked (as in <see cref="Compare"/>).</param>
-    public static List<TimeSplit> Split(string name, nn.Module<Tensor, Tensor> module, ImageShape shape, int classes, float[] images,
-        int[]? labels, AdefOptions adef, DeepFoolOptions deepFool, int batchSize, Device device, int? cpuImages = null)
+    public static List<TimeSplit> Split(DeviceWorkload w, Device device)
     {
-        int count = images.Length / shape.Size;
-        if (device.type == DeviceType.CPU) (images, labels, count) = FirstImages(images, labels, shape, cpuImages);
+        var (images, labels, count) = device.type == DeviceType.CPU ? w.CpuSide() : (w.Images, w.Labels, w.Count);
         var splits = new List<TimeSplit>();
-        module.to(device);
-        using var classifier = new TorchSharpClassifier(module, shape, classes, device);
+        w.Module.to(device);
+        using var classifier = new TorchSharpClassifier(w.Module, w.Shape, w.Classes, device);
         var attacks = new (string Attack, Func<IDifferentiableClassifier, IProgress<AttackProgress>, AttackResult[]> Run)[]
         {
-            ("ADef", RunAdef(adef, batchSize, images, labels)),
-            ("DeepFool ℓ2", RunDeepFool(deepFool, batchSize, images, labels)),
+            ("ADef", RunAdef(w.Adef, w.BatchSize, images, labels)),
+            ("DeepFool ℓ2", RunDeepFool(w.DeepFool, w.BatchSize, images, labels)),
         };
         foreach (var (attack, run) in attacks)
         {
             var timed = new TimedClassifier(classifier);
-            var (_, seconds) = AttackRunner.Run($"{name}: {attack}, {device}, model time", count, progress => run(timed, progress));
-            splits.Add(new TimeSplit(name, attack, device.ToString(), Math.Min(batchSize, count), count, seconds, timed.InModel.TotalSeconds, timed.Calls,
+            var (_, seconds) = AttackRunner.Run($"{w.Name}: {attack}, {device}, model time", count, progress => run(timed, progress));
+            splits.Add(new TimeSplit(w.Name, attack, device.ToString(), Math.Min(w.BatchSize, count), count, seconds, timed.InModel.TotalSeconds, timed.Calls,
                 timed.ForwardImages, timed.BackwardImages));
         }
-        module.to(CPU);
+        w.Module.to(CPU);
         return splits;
     }
 
@@ -153,14 +167,6 @@ internal static class DeviceRun
     /// <summary>DeepFool with <paramref name="deepFool"/> in batches of <paramref name="batchSize"/> over the images, as <see cref="Time{T}"/> runs it.</summary>
     private static Func<IDifferentiableClassifier, IProgress<AttackProgress>, DeepFoolResult[]> RunDeepFool(DeepFoolOptions deepFool, int batchSize,
         float[] images, int[]? labels) => (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress);
-
-    /// <summary>The first <paramref name="limit"/> images and labels (all of them when null or larger), and their count.</summary>
-    private static (float[] Images, int[]? Labels, int Count) FirstImages(float[] images, int[]? labels, ImageShape shape, int? limit)
-    {
-        int count = images.Length / shape.Size;
-        int first = Math.Min(limit ?? count, count);
-        return first == count ? (images, labels, count) : (images[..(first * shape.Size)], labels?[..first], first);
-    }
 
     private static T[] Time<T>(string title, string attack, string device, IDifferentiableClassifier classifier, float[] images, int[]? labels,
         int batchSize, List<Timing> timings, Func<IDifferentiableClassifier, IProgress<AttackProgress>, T[]> run) where T : AttackResult

@@ -99,22 +99,19 @@ internal static class GpuCheckCommand
         using (var mnistA = MnistModelCache.TryLoadTrained("MNIST-A", trainingOptions)
                             ?? MnistModelCache.GetOrTrain("MNIST-A", trainingOptions, Mnist.LoadTrain()))
         {
-            reports.Add(DeviceRun.Compare("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
-                AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.BestBatchSizes, gpu, s.CpuImages, s.CudnnBenchmark, s.Tf32));
-            if (s.Profile)
-                splits.AddRange(DeviceRun.Split("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
-                    AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, gpu ?? CPU, s.CpuImages));
+            var mnist = new DeviceWorkload("MNIST-A", mnistA, new ImageShape(1, 28, 28), 10, test.Pixels, test.Labels,
+                AdefOptions.Mnist, new DeepFoolOptions(), s.BatchSize, s.CpuImages);
+            reports.Add(DeviceRun.Compare(mnist, s.BestBatchSizes, gpu, s.CudnnBenchmark, s.Tf32));
+            if (s.Profile) splits.AddRange(DeviceRun.Split(mnist, gpu ?? CPU));
         }
         if (s.ResNetImages > 0)
         {
             using var resnet = new ResNet50(classes: 1000, seed: s.Seed);
             float[] photos = SyntheticPhotos.Generate(s.ResNetImages, 224, s.Seed);
-            reports.Add(DeviceRun.Compare($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
-                AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, s.ResNetBestBatchSizes ?? [], gpu, s.ResNetCpuImages,
-                s.CudnnBenchmark, s.Tf32));
-            if (s.Profile)
-                splits.AddRange(DeviceRun.Split($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
-                    AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, gpu ?? CPU, s.ResNetCpuImages));
+            var imageNet = new DeviceWorkload($"ResNet-50 seed {s.Seed}", resnet, new ImageShape(3, 224, 224), 1000, photos, null,
+                AdefOptions.ImageNet, new DeepFoolOptions(), s.ResNetBatchSize, s.ResNetCpuImages);
+            reports.Add(DeviceRun.Compare(imageNet, s.ResNetBestBatchSizes ?? [], gpu, s.CudnnBenchmark, s.Tf32));
+            if (s.Profile) splits.AddRange(DeviceRun.Split(imageNet, gpu ?? CPU));
         }
 
         Print(reports, gpu);

@@ -68,8 +68,9 @@ public class GpuCheckPiecesTests
         using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
         float[] images = Enumerable.Range(0, 6 * 16).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
 
-        ModelReport report = DeviceRun.Compare("tiny", model, new ImageShape(1, 4, 4), 3, images, null, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } },
-            new DeepFoolOptions { Candidates = 3 }, batchSize: 4, bestBatchSizes: new[] { 2 }, gpu: null, cpuImages: 4);
+        var workload = new DeviceWorkload("tiny", model, new ImageShape(1, 4, 4), 3, images, null, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } },
+            new DeepFoolOptions { Candidates = 3 }, BatchSize: 4, CpuImages: 4);
+        ModelReport report = DeviceRun.Compare(workload, bestBatchSizes: new[] { 2 }, gpu: null);
 
         Assert.Equal(new[] { ("ADef", 4), ("DeepFool ℓ2", 4) }, report.Timings.Select(t => (t.Attack, t.Images)));
         Assert.All(report.Timings, t => Assert.Equal("cpu", t.Device));
@@ -94,12 +95,16 @@ public class GpuCheckPiecesTests
         // Admission (3 batches) plus at least one gradient call per iteration.
         Assert.True(timed.Calls >= 3 + direct.Max(r => r.Iterations), $"{timed.Calls} calls");
         Assert.True(timed.InModel > TimeSpan.Zero);
+        var counted = new CountingClassifier(classifier);
+        new AdefAttack(counted, options).Run(images);
+        Assert.Equal((counted.ForwardImages, counted.BackwardImages), (timed.ForwardImages, timed.BackwardImages));
 
-        TimeSplit split = DeviceRun.Split("tiny", model, new ImageShape(1, 4, 4), 3, images, null, options, new DeepFoolOptions { Candidates = 3 }, 2, CPU)[0];
+        var workload = new DeviceWorkload("tiny", model, new ImageShape(1, 4, 4), 3, images, null, options, new DeepFoolOptions { Candidates = 3 }, 2);
+        TimeSplit split = DeviceRun.Split(workload, CPU)[0];
         Assert.Equal(("ADef", 5), (split.Attack, split.Images));
+        Assert.Equal((timed.ForwardImages, timed.BackwardImages), (split.ForwardImages, split.BackwardImages));
         Assert.InRange(split.ModelSeconds, 0, split.Seconds);
-        Assert.All(DeviceRun.Split("tiny", model, new ImageShape(1, 4, 4), 3, images, null, options, new DeepFoolOptions { Candidates = 3 }, 2, CPU,
-            cpuImages: 3), s => Assert.Equal(3, s.Images));
+        Assert.All(DeviceRun.Split(workload with { CpuImages = 3 }, CPU), s => Assert.Equal(3, s.Images));
     }
 
     private static AdefResult Result(int index, AttackOutcome outcome, int iterations, double tNorm) => new()
