@@ -1,10 +1,11 @@
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Tests.TestSupport;
+using Adef.Samples;
 
 namespace Adef.MLNet.Tests.Attacks;
 
 /// <summary>
-/// Which images the attacks send through forward and backward passes: a check of an image's label comes before its
+/// Which images the attacks send through forward and backward passes (counted by the samples' timed classifier): a check of an image's label comes before its
 /// gradients when enough images are being fooled, so an image that is fooled costs no gradients; an image's admission
 /// also computes its first gradients when its targets are ranks of its clean logits.
 /// </summary>
@@ -17,7 +18,7 @@ public class ClassifierWorkTests
     [InlineData(AttackExecution.ClassifierTensors)]
     public void DeepFoolComputesGradientsOnlyForTheStepsItTakes(AttackExecution execution)
     {
-        var classifier = new CountingClassifier(QuadrantBlobs.Classifier);
+        var classifier = new TimedClassifier(QuadrantBlobs.Classifier);
         DeepFoolResult[] results = new DeepFoolAttack(classifier, new DeepFoolOptions { BatchSize = 16, Execution = execution }).Run(Images);
 
         int k = QuadrantBlobs.Classifier.ClassCount - 1;
@@ -31,7 +32,7 @@ public class ClassifierWorkTests
     [Fact]
     public void AdefWithOneCandidateKeepsCombinedCallsWhileFewImagesAreFooled()
     {
-        var classifier = new CountingClassifier(QuadrantBlobs.Classifier);
+        var classifier = new TimedClassifier(QuadrantBlobs.Classifier);
         var options = new AdefOptions { MaxIterations = 3, BatchSize = 40 };
         AdefResult[] results = new AdefAttack(classifier, options).Run(Images);
 
@@ -69,7 +70,7 @@ public class ClassifierWorkTests
     [Fact]
     public void PgdNeverChecksBeforeItsLastStep()
     {
-        var classifier = new CountingClassifier(QuadrantBlobs.Classifier);
+        var classifier = new TimedClassifier(QuadrantBlobs.Classifier);
         var options = new PgdOptions { Epsilon = 0.3, StepSize = 0.05, Steps = 5, BatchSize = 16 };
         PgdResult[] results = new PgdAttack(classifier, options).Run(Images);
 
