@@ -16,6 +16,33 @@ public class OnnxGradientPoolingTests
     }
 
     [Theory]
+    [InlineData(2, 2)]   // tiled windows
+    [InlineData(3, 2)]   // overlapping windows (MaxPool's Indices)
+    public void MaxPoolOfAReluOutputLetsTheReluSkipItsMaskWithTheSameGradients(long kernel, long stride)
+    {
+        // The Relu's output feeds only the MaxPool in the first model; in the second it also feeds a branch weighted by
+        // zero, which keeps the Relu's own mask. Exact zeros and negative values make windows whose maximum is 0.
+        double[] x = [.. Enumerable.Range(0, 2 * 2 * 36).Select(i => i % 5 == 0 ? 0.0 : Math.Sin(i * 1.3))];
+        long[] targets = [1, 2, 3, 0];
+        var gradients = new List<double[]>();
+        foreach (var shared in new[] { false, true })
+        {
+            var g = new TestGraph(elementType: Float32);
+            var relu = g.Node("Relu", [X]);
+            var pool = g.Node("MaxPool", [relu], Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride));
+            var rows = (6 - kernel) / stride + 1;
+            var pooled = shared ? g.Node("Add", [pool, g.Node("Mul", [g.Node("ReduceSum", [relu], Int("keepdims", 1)), g.Values([0.0])])]) : pool;
+            var model = g.Model(g.Head(pooled, 2 * rows * rows), 2, 6, 6);
+            var reluMasks = MarginGradientGraph.Build(model, X, "logits").Graph.Node.Count(n => n.OpType == "Greater" && n.Input[0] == X);
+            Assert.Equal(shared ? 1 : 0, reluMasks);
+            gradients.Add(GradientCheck.RunAugmented(model, x, [2, 2, 6, 6], targets, 2).Gradients);
+        }
+
+        Assert.Equal(gradients[1], gradients[0]);
+        Assert.Contains(gradients[0], v => v != 0);
+    }
+
+    [Theory]
     [InlineData(3, 1, 0, 0, 7, 7)]   // overlapping windows
     [InlineData(3, 2, 1, 0, 7, 8)]   // overlapping, padded
     [InlineData(2, 2, 0, 1, 7, 7)]   // ceil_mode

@@ -18,6 +18,9 @@ internal sealed class GradientGraphBuilder
     private readonly Dictionary<string, List<string>> _cotangents = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _shapes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _forwardConsumers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeProto> _producers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _gatedByRelu = new(StringComparer.Ordinal);
     private int _counter;
     private string? _kDim;
 
@@ -41,11 +44,20 @@ internal sealed class GradientGraphBuilder
         {
             _names.Add(input.Name);
         }
+        foreach (var output in graph.Output)
+        {
+            _forwardConsumers[output.Name] = _forwardConsumers.GetValueOrDefault(output.Name) + 1;
+        }
         foreach (var node in graph.Node)
         {
+            foreach (var input in node.Input)
+            {
+                _forwardConsumers[input] = _forwardConsumers.GetValueOrDefault(input) + 1;
+            }
             foreach (var output in node.Output)
             {
                 _names.Add(output);
+                _producers[output] = node;
             }
             if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx" && node.Output.Count == 1)
             {
@@ -69,6 +81,27 @@ internal sealed class GradientGraphBuilder
 
     /// <summary>A 1-D int64 tensor holding K, the number of targets per image.</summary>
     public string KDim => _kDim ??= Node("Shape", [TargetsName], Int("start", 1), Int("end", 2));
+
+    /// <summary>
+    /// Whether <paramref name="tensor"/> is the output of a forward Relu that feeds nothing but <paramref name="consumer"/>
+    /// (counting graph outputs as consumers).
+    /// </summary>
+    /// <param name="tensor">A forward tensor.</param>
+    /// <param name="consumer">The forward node that reads it.</param>
+    public bool IsReluOutputOnlyFor(string tensor, NodeProto consumer)
+        => _producers.TryGetValue(tensor, out var producer) && producer.OpType == "Relu" && producer.Domain is "" or "ai.onnx"
+           && _forwardConsumers.GetValueOrDefault(tensor) == 1 && consumer.Input.Count(i => i == tensor) == 1;
+
+    /// <summary>
+    /// Records that the whole cotangent of <paramref name="tensor"/>, a Relu's output, is already zero wherever that output is
+    /// zero, so the Relu's own mask would change nothing (see <see cref="IsGatedByRelu"/>).
+    /// </summary>
+    /// <param name="tensor">A Relu's output (see <see cref="IsReluOutputOnlyFor"/>).</param>
+    public void MarkGatedByRelu(string tensor) => _gatedByRelu.Add(tensor);
+
+    /// <summary>Whether <see cref="MarkGatedByRelu"/> was called for <paramref name="tensor"/>.</summary>
+    /// <param name="tensor">A forward tensor.</param>
+    public bool IsGatedByRelu(string tensor) => _gatedByRelu.Contains(tensor);
 
     /// <summary>Adds <paramref name="cotangent"/> to the cotangent of <paramref name="tensor"/> when that tensor is active.</summary>
     /// <param name="tensor">A forward tensor.</param>

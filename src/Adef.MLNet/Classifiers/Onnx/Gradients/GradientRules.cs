@@ -137,6 +137,12 @@ internal static partial class GradientRules
     private static void Relu(GradientGraphBuilder b, NodeProto node)
     {
         var x = node.Input[0];
+        if (b.IsGatedByRelu(node.Output[0]))
+        {
+            // The cotangent is already zero where the output is zero, i.e. where x ≤ 0: the mask below would change nothing.
+            b.AddCotangent(x, OutputCotangent(b, node));
+            return;
+        }
         var positive = b.Node("Greater", [x, b.Scalar(0)]);
         b.AddCotangent(x, b.Node("Where", [positive, OutputCotangent(b, node), b.Scalar(0)]));
     }
