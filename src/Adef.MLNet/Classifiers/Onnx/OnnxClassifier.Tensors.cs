@@ -82,8 +82,7 @@ public sealed partial class OnnxClassifier : ITensorClassifier
         long count = CheckTensor(images, nameof(images), ScalarType.Float32, InputShape.Channels, InputShape.Height, InputShape.Width);
         RankedTargets.CheckRanks(ranks, ClassCount);
         int k = ranks.Length;
-        var request = new long[count * k];
-        for (int i = 0; i < request.Length; i++) request[i] = -1 - ranks[i % k];
+        long[] request = RankRequest(count, ranks);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

@@ -198,12 +198,18 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
     {
         RankedTargets.Check(this, images, count, ranks, logits, targets, gradients);
         if (count == 0) return;
-        int k = ranks.Length;
-        var request = new long[count * k];
-        for (int i = 0; i < request.Length; i++) request[i] = -1 - ranks[i % k];
+        long[] request = RankRequest(count, ranks);
         var chosen = new long[request.Length];
-        lock (_gate) RunGradientModel(images, count, request, k, logits, gradients, chosen);
+        lock (_gate) RunGradientModel(images, count, request, ranks.Length, logits, gradients, chosen);
         for (int i = 0; i < chosen.Length; i++) targets[i] = (int)chosen[i];
+    }
+
+    /// <summary>The gradient model's targets input asking, for each of <paramref name="count"/> images, for the labels at <paramref name="ranks"/>: −1 − rank.</summary>
+    private static long[] RankRequest(long count, ReadOnlySpan<int> ranks)
+    {
+        var request = new long[count * ranks.Length];
+        for (int i = 0; i < request.Length; i++) request[i] = -1 - ranks[i % ranks.Length];
+        return request;
     }
 
     /// <summary>Runs the gradient model; <paramref name="chosen"/>, when given, receives the targets it used.</summary>
@@ -229,14 +235,11 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
                     count, targetsPerImage, InputShape.Channels, InputShape.Height, InputShape.Width);
                 using var chosenValue = chosen is null ? null : OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance,
                     TensorElementType.Int64, targetShape, (IntPtr)c, (long)chosen.Length * sizeof(long));
+                string[] outputNames = chosenValue is null ? _gradientOutputs! : [.. _gradientOutputs!, MarginGradientGraph.ChosenTargetsOutput];
+                OrtValue[] outputs = chosenValue is null ? [logitsValue, gradientValue] : [logitsValue, gradientValue, chosenValue];
                 try
                 {
-                    if (chosenValue is null)
-                        session.Run(_runOptions, _gradientInputs!, new[] { input, targetValue }, _gradientOutputs!,
-                            new[] { logitsValue, gradientValue });
-                    else
-                        session.Run(_runOptions, _gradientInputs!, new[] { input, targetValue },
-                            _gradientOutputs!.Append(MarginGradientGraph.ChosenTargetsOutput).ToArray(), new[] { logitsValue, gradientValue, chosenValue });
+                    session.Run(_runOptions, _gradientInputs!, new[] { input, targetValue }, outputNames, outputs);
                 }
                 catch (OnnxRuntimeException e)
                 {

@@ -39,13 +39,8 @@ internal static partial class GradientRules
         {
             node.Output[1] = b.FreshName("maxpool_indices");
         }
-        if (gate is null)
-        {
-            b.AddCotangent(x, b.ScatterToInput(OutputCotangent(b, node), node.Output[1], x, dropSlot: false));
-            return;
-        }
-        var dropped = b.Node("Where", [gate, node.Output[1], b.Node("Size", [x])]);   // size(x): the slot ScatterToInput drops
-        b.AddCotangent(x, b.ScatterToInput(OutputCotangent(b, node), dropped, x, dropSlot: true));
+        var positions = gate is null ? node.Output[1] : b.Node("Where", [gate, node.Output[1], b.Node("Size", [x])]);  // size(x): the slot ScatterToInput drops
+        b.AddCotangent(x, b.ScatterToInput(OutputCotangent(b, node), positions, x, dropSlot: gate is not null));
     }
 
     /// <summary>
