@@ -3,13 +3,15 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Data;
-using static TorchSharp.torch;
+#if ADEF_SPLIT_PACKAGES
+using Adef.Experiments;
+#endif
 
 // Usage: AttackThroughput adef|deepfool [images] [repeats]
 // Attacks the first MNIST test digits with the cached MNIST-A (the mnist command trains it) in batches of 256, as the
 // mnist command does, and prints "<attack> <images/s> img/s, <mean iterations> iterations" per repeat; the first
-// repeat includes warm-up. Only public API that every revision since the first engines has, so build/cpu-ab.sh can
-// build this file against an older revision unchanged.
+// repeat includes warm-up. Only public API that every revision since the first engines has (the namespaces of the MNIST
+// helpers aside, which the package split moved), so build/cpu-ab.sh can build this file against an older revision.
 string attack = args.Length > 0 ? args[0] : "deepfool";
 int count = args.Length > 1 ? int.Parse(args[1]) : 256;
 int repeats = args.Length > 2 ? int.Parse(args[2]) : 2;

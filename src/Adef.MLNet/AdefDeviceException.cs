@@ -8,10 +8,10 @@ public class AdefDeviceException : AdefException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What failed and what to do, for a person to read.</param>
-    /// <param name="device">The device asked for, as text (<c>cuda:1</c>, say).</param>
+    /// <param name="device">The device asked for.</param>
     /// <param name="attempts">The checks made, each with its result.</param>
     /// <param name="innerException">The underlying error, if any.</param>
-    public AdefDeviceException(string message, string device, IReadOnlyList<string> attempts, Exception? innerException = null)
+    public AdefDeviceException(string message, Classifiers.ComputeDevice device, IReadOnlyList<string> attempts, Exception? innerException = null)
         : base(message, innerException)
     {
         Device = device;
@@ -19,7 +19,7 @@ public class AdefDeviceException : AdefException
     }
 
     /// <summary>The device asked for.</summary>
-    public string Device { get; }
+    public Classifiers.ComputeDevice Device { get; }
 
     /// <summary>The checks made, in order, each with its result.</summary>
     public IReadOnlyList<string> Attempts { get; }

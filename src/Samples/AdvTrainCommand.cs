@@ -12,6 +12,8 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>
@@ -137,7 +139,7 @@ internal static class AdvTrainCommand
                     "--test-images lie in 1–10000, --measure-steps be ≥ 0.[/]");
                 return 2;
             }
-            if (!AttackDevice.TryParse(settings.Device, out _))
+            if (!ComputeDevice.TryParse(settings.Device, out _))
             {
                 AnsiConsole.MarkupLine($"[red]--device takes cpu, cuda or cuda:N, not '{Markup.Escape(settings.Device)}'.[/]");
                 return 2;
@@ -260,7 +262,7 @@ internal static class AdvTrainCommand
         model.to(device);
         try
         {
-            using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10, device);
+            using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10, TorchSharpDevices.ToComputeDevice(device));
             double accuracy = ClassifierAccuracy.Accuracy(classifier, test);
             var (pgd, pgdSeconds) = AttackRunner.Run($"{title}: PGD", test.Count,
                 progress => new PgdAttack(classifier, new PgdOptions()).Run(test.Pixels, test.Labels, progress));

@@ -10,6 +10,8 @@ using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Evaluation;
 using Spectre.Console;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>
@@ -90,7 +92,7 @@ internal static class AttackCommand
         string attackName = s.Attack.Trim().ToLowerInvariant();
         if (attackName is not ("adef" or "deepfool")) throw new UsageException($"--attack must be adef or deepfool, not '{s.Attack}'.");
 
-        if (!AttackDevice.TryParse(s.Device, out AttackDevice device))
+        if (!ComputeDevice.TryParse(s.Device, out ComputeDevice device))
             throw new UsageException($"--device must be cpu, cuda or cuda:N, not '{s.Device}'.");
         // An explicit CUDA request fails with ONNX Runtime's reason rather than silently running on the CPU.
         using var classifier = new OnnxClassifier(s.Model,

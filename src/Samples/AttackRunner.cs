@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Adef.MLNet.Attacks;
 using Spectre.Console;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>Runs an attack with a progress bar and measures its wall-clock throughput.</summary>

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>

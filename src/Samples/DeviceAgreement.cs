@@ -1,5 +1,7 @@
 using Adef.MLNet.Attacks;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>How one attack's results on two devices compare, image by image (same images, same order).</summary>

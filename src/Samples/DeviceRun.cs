@@ -6,6 +6,8 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>One attack's throughput on one device.</summary>
@@ -68,7 +70,9 @@ internal static class DeviceRun
         if (gpu is null) return new ModelReport(w.Name, timings, agreements);
 
         w.Module.to(gpu);
-        using (var cuda = new TorchSharpClassifier(w.Module, w.Shape, w.Classes, gpu))
+        ComputeDevice gpuDevice = TorchSharpDevices.ToComputeDevice(gpu);
+        using (var cuda = new TorchSharpClassifier(w.Module, w.Shape, w.Classes, gpuDevice))
+        using (var cudaTf32 = new TorchSharpClassifier(w.Module, w.Shape, w.Classes, gpuDevice) { AllowTf32 = true })
         {
             string device = gpu.ToString();
             // Warm-up: CUDA context, cuDNN algorithm choice and the caching allocator, outside the timings.
@@ -81,8 +85,8 @@ internal static class DeviceRun
                 Time($"{w.Name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, w.Images, w.Labels, bestBatchSize, timings,
                     RunAdef(w.Adef, bestBatchSize, w.Images, w.Labels));
             int[] allBatchSizes = bestBatchSizes.Prepend(w.BatchSize).Distinct().ToArray();
-            if (tf32) TimeWithTf32(w.Name, device, cuda, w.Images, w.Labels, w.Adef, allBatchSizes, timings);
-            if (cudnnBenchmark) TimeWithCudnnBenchmark(w.Name, device, cuda, w.Images, w.Labels, w.Adef, allBatchSizes, timings, tf32);
+            if (tf32) TimeWithTf32(w.Name, device, cudaTf32, w.Images, w.Labels, w.Adef, allBatchSizes, timings);
+            if (cudnnBenchmark) TimeWithCudnnBenchmark(w.Name, device, cuda, tf32 ? cudaTf32 : null, w.Images, w.Labels, w.Adef, allBatchSizes, timings);
             agreements.Add(new AttackAgreement("ADef", DeviceAgreement.Compare(adefCpu, adefGpu[..cpuCount], r => r.TNorm)));
             agreements.Add(new AttackAgreement("DeepFool ℓ2", DeviceAgreement.Compare(deepFoolCpu, deepFoolGpu[..cpuCount], r => r.PixelL2)));
         }
@@ -100,7 +104,7 @@ internal static class DeviceRun
         var (images, labels, count) = device.type == DeviceType.CPU ? w.CpuSide() : (w.Images, w.Labels, w.Count);
         var splits = new List<TimeSplit>();
         w.Module.to(device);
-        using var classifier = new TorchSharpClassifier(w.Module, w.Shape, w.Classes, device);
+        using var classifier = new TorchSharpClassifier(w.Module, w.Shape, w.Classes, TorchSharpDevices.ToComputeDevice(device));
         var attacks = new (string Attack, Func<IDifferentiableClassifier, IProgress<AttackProgress>, AttackResult[]> Run)[]
         {
             ("ADef", RunAdef(w.Adef, w.BatchSize, images, labels)),
@@ -118,24 +122,25 @@ internal static class DeviceRun
     }
 
     /// <summary>
-    /// Times ADef on CUDA again at every batch size with TF32 allowed (<see cref="AttackOptions.AllowTf32"/>, the user's opt-in):
-    /// what the opt-in buys, and how far its rounding moves success and mean iterations.
+    /// Times ADef on CUDA again at every batch size on <paramref name="cudaTf32"/>, the classifier with TF32 allowed
+    /// (<see cref="TorchSharpClassifier.AllowTf32"/>, the user's opt-in): what the opt-in buys, and how far its rounding moves
+    /// success and mean iterations.
     /// </summary>
-    internal static void TimeWithTf32(string name, string device, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
+    internal static void TimeWithTf32(string name, string device, IDifferentiableClassifier cudaTf32, float[] images, int[]? labels, AdefOptions adef,
         IEnumerable<int> batchSizes, List<Timing> timings)
     {
         foreach (int batchSize in batchSizes)
-            Time($"{name}: ADef, {device}, TF32, batch {batchSize}", "ADef", $"{device}, TF32", cuda, images, labels, batchSize, timings,
-                RunAdef(adef with { AllowTf32 = true }, batchSize, images, labels));
+            Time($"{name}: ADef, {device}, TF32, batch {batchSize}", "ADef", $"{device}, TF32", cudaTf32, images, labels, batchSize, timings,
+                RunAdef(adef, batchSize, images, labels));
     }
 
     /// <summary>
-    /// Times ADef on CUDA again with cuDNN's benchmark mode on, twice per batch size (and, with <paramref name="tf32"/>, twice more
-    /// with TF32 allowed): the first run also pays for timing the convolution algorithms of every new shape (each count of
-    /// still-active images is one), the second finds them chosen. The switch is restored afterwards.
+    /// Times ADef on CUDA again with cuDNN's benchmark mode on, twice per batch size (and, given <paramref name="cudaTf32"/>, the
+    /// classifier with TF32 allowed, twice more on it): the first run also pays for timing the convolution algorithms of every new
+    /// shape (each count of still-active images is one), the second finds them chosen. The switch is restored afterwards.
     /// </summary>
-    internal static void TimeWithCudnnBenchmark(string name, string device, IDifferentiableClassifier cuda, float[] images, int[]? labels, AdefOptions adef,
-        IEnumerable<int> batchSizes, List<Timing> timings, bool tf32 = false)
+    internal static void TimeWithCudnnBenchmark(string name, string device, IDifferentiableClassifier cuda, IDifferentiableClassifier? cudaTf32,
+        float[] images, int[]? labels, AdefOptions adef, IEnumerable<int> batchSizes, List<Timing> timings)
     {
         bool? before = CudnnBenchmark.Get(out string? error);
         if (before is null || !CudnnBenchmark.TrySet(true, out error))
@@ -146,12 +151,12 @@ internal static class DeviceRun
         try
         {
             foreach (int batchSize in batchSizes)
-                foreach (bool allowTf32 in tf32 ? new[] { false, true } : new[] { false })
+                foreach (IDifferentiableClassifier classifier in cudaTf32 is null ? new[] { cuda } : new[] { cuda, cudaTf32 })
                     for (int run = 1; run <= 2; run++)
                     {
-                        string variant = allowTf32 ? "TF32, cudnn.benchmark" : "cudnn.benchmark";
+                        string variant = classifier == cudaTf32 ? "TF32, cudnn.benchmark" : "cudnn.benchmark";
                         Time($"{name}: ADef, {device}, {variant}, batch {batchSize}, run {run}", "ADef", $"{device}, {variant} run {run}",
-                            cuda, images, labels, batchSize, timings, RunAdef(adef with { AllowTf32 = allowTf32 }, batchSize, images, labels));
+                            classifier, images, labels, batchSize, timings, RunAdef(adef, batchSize, images, labels));
                     }
         }
         finally

@@ -10,6 +10,8 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>
@@ -73,7 +75,7 @@ internal static class GpuCheckCommand
             AnsiConsole.MarkupLine("[red]--images must lie in 1–10000, batch sizes and --cpu-images be ≥ 1, --resnet-images ≥ 0, --resnet-cpu-images ≥ 1.[/]");
             return 2;
         }
-        if (!AttackDevice.TryParse(s.Device, out AttackDevice wanted) || wanted.Kind != AttackDeviceKind.Cuda)
+        if (!ComputeDevice.TryParse(s.Device, out ComputeDevice wanted) || wanted.Kind != ComputeDeviceKind.Cuda)
         {
             AnsiConsole.MarkupLine($"[red]--device must be cuda or cuda:N, not '{Markup.Escape(s.Device)}'.[/]");
             return 2;

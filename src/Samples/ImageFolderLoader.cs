@@ -1,6 +1,8 @@
 using Adef.MLNet.Data;
 using SkiaSharp;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>Images to attack, already in the model's input space.</summary>

@@ -6,6 +6,8 @@ using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Evaluation;
 using Spectre.Console;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>

@@ -12,6 +12,8 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using Spectre.Console;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>

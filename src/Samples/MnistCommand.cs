@@ -12,6 +12,8 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>
@@ -46,7 +48,7 @@ internal static class MnistCommand
             AnsiConsole.MarkupLine("[red]--images must lie in 1–10000, --batch-size and --epochs be ≥ 1, --compare-unbatched ≥ 0.[/]");
             return 2;
         }
-        if (!AttackDevice.TryParse(deviceText, out AttackDevice device))
+        if (!ComputeDevice.TryParse(deviceText, out ComputeDevice device))
         {
             AnsiConsole.MarkupLine($"[red]--device must be cpu, cuda or cuda:N, not '{Markup.Escape(deviceText)}'.[/]");
             return 2;
@@ -62,7 +64,7 @@ internal static class MnistCommand
         }
     }
 
-    private static int Run(int epochs, int imageCount, int batchSize, int unbatchedCount, bool compareOnnx, AttackDevice device, string outputFolder)
+    private static int Run(int epochs, int imageCount, int batchSize, int unbatchedCount, bool compareOnnx, ComputeDevice device, string outputFolder)
     {
         set_num_threads(Environment.ProcessorCount);
         LabeledImages train = Mnist.LoadTrain();
@@ -73,7 +75,7 @@ internal static class MnistCommand
         var trainingOptions = new TrainingOptions { Epochs = epochs, FinalEpochsAtTenthRate = Math.Min(2, epochs) };
         using var model = MnistModelCache.GetOrTrain("MNIST-A", trainingOptions, train);
         using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10, device);
-        if (device.Kind != AttackDeviceKind.Cpu) AnsiConsole.MarkupLine($"MNIST-A runs on {device}; the attacks keep their images, fields and gradients there.");
+        if (device.Kind != ComputeDeviceKind.Cpu) AnsiConsole.MarkupLine($"MNIST-A runs on {device}; the attacks keep their images, fields and gradients there.");
         double accuracy = ClassifierAccuracy.Accuracy(classifier, fullTest);
         AnsiConsole.MarkupLine($"MNIST-A after {MnistModelCache.EpochsCompleted("MNIST-A", trainingOptions)} epochs: test accuracy [bold]{accuracy:P2}[/] on {fullTest.Count} digits.");
 
@@ -90,7 +92,7 @@ internal static class MnistCommand
             : null;
 
         Directory.CreateDirectory(outputFolder);
-        if (compareOnnx && device.Kind != AttackDeviceKind.Cpu) model.to(CPU); // the exporter reads the weights on the host
+        if (compareOnnx && device.Kind != ComputeDeviceKind.Cpu) model.to(CPU); // the exporter reads the weights on the host
         BackendComparison? onnxComparison = compareOnnx
             ? CompareOnnx((MnistA)model, test, adefOptions, Path.Combine(outputFolder, "mnist-a.onnx"))
             : null;

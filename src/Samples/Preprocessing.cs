@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>Channel order of the model input.</summary>

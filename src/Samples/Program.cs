@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Adef.MLNet.Classifiers.TorchSharp;
+using Adef.Experiments;
 using Adef.Samples;
 
 // Freed CPU tensors stay in the process instead of going back to the system after every model call (attacks on a

@@ -3,6 +3,8 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>

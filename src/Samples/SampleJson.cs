@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>How the sample commands write results.json: indented, with NaN and infinities as named literals.</summary>

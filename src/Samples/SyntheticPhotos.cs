@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>Seeded smooth random RGB images in ImageNet-normalised input space, for timing a model without photos.</summary>

@@ -35,7 +35,7 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
         public bool Overshot { get; set; }
     }
 
-    /// <summary>ADef over <see cref="IBatchOperations"/>: the field τ is each image's aux row (2 planes).</summary>
+    /// <summary>ADef over <see cref="AttackOperations"/>: the field τ is each image's aux row (2 planes).</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, AdefOptions options)
         : BatchedAttack<State, AdefResult>(classifier, options)
     {

@@ -1,20 +1,24 @@
 namespace Adef.MLNet.Attacks;
 
-/// <summary>Where an attack's per-iteration work (warps, image gradients, smoothing, norms, steps) runs.</summary>
+/// <summary>
+/// Where an attack's own per-iteration work (warps, image gradients, smoothing, norms, steps) runs, relative to the
+/// classifier's <see cref="Classifiers.IDifferentiableClassifier.Device"/>.
+/// </summary>
 public enum AttackExecution
 {
     /// <summary>
-    /// <see cref="ClassifierTensors"/> when the classifier is an <see cref="Classifiers.ITensorClassifier"/> on a GPU,
-    /// so images, fields and gradients never leave the device; <see cref="HostSpans"/> otherwise (the fastest choice on a CPU).
+    /// <see cref="ClassifierDevice"/> when the classifier runs on a GPU and is an <see cref="Classifiers.IDeviceResidentClassifier"/>,
+    /// so images, fields and gradients never leave the GPU; <see cref="Host"/> otherwise (the fastest choice on a CPU).
     /// </summary>
     Auto,
 
-    /// <summary>Host arrays and the span kernels of <c>Adef.MLNet.Imaging</c>, in parallel over images; the numbers ALGORITHMS.md specifies, bit for bit.</summary>
-    HostSpans,
+    /// <summary>Host arrays and the span kernels of <c>Adef.MLNet.Imaging</c>, in parallel over images: the numbers
+    /// docs/algorithms.md specifies, bit for bit.</summary>
+    Host,
 
     /// <summary>
-    /// Torch tensors on the classifier's device (CPU or CUDA); needs an <see cref="Classifiers.ITensorClassifier"/>.
-    /// Agrees with <see cref="HostSpans"/> to float rounding (reductions and convolutions may sum in another order).
+    /// On the classifier's device, with the operations it supplies; needs an <see cref="Classifiers.IDeviceResidentClassifier"/>.
+    /// Agrees with <see cref="Host"/> to float rounding (reductions and convolutions may sum in another order).
     /// </summary>
-    ClassifierTensors,
+    ClassifierDevice,
 }

@@ -4,7 +4,7 @@ using Adef.MLNet.Classifiers;
 namespace Adef.MLNet.Attacks;
 
 /// <summary>
-/// The batching shared by the iterative attacks, written once over <see cref="IBatchOperations"/>. Up to
+/// The batching shared by the iterative attacks, written once over <see cref="AttackOperations"/>. Up to
 /// <see cref="AttackOptions.BatchSize"/> images are attacked at once; their clean images, current images and the attack's own rows
 /// stay where the operations compute (host arrays, or tensors on the classifier's device). Each iteration sends
 /// only the still-active images to the classifier: one call that returns their logits and all margin gradients the
@@ -34,11 +34,11 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
 
     protected ImageShape Shape { get; }
 
-    /// <summary>The shared options: batch size, where the work runs, TF32.</summary>
+    /// <summary>The shared options: batch size and where the work runs.</summary>
     private AttackOptions Batching { get; }
 
     /// <summary>The operations of the run in progress.</summary>
-    protected IBatchOperations Ops { get; private set; } = null!;
+    protected AttackOperations Ops { get; private set; } = null!;
 
     /// <summary>The rows of the resident images of the run in progress.</summary>
     protected ResidentRows Rows { get; private set; } = null!;
@@ -139,8 +139,7 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
         CheckFinite(images.Span, imageSize);
 
         int batchSize = Math.Max(1, Math.Min(Batching.BatchSize, count)); // a large BatchSize must not size the buffers beyond the images given
-        using var precision = Tf32Scope.Enter(Classifier, Batching.AllowTf32);
-        using IBatchOperations ops = BatchOperationsFactory.Create(Classifier, Batching.Execution);
+        using AttackOperations ops = AttackOperationsFactory.Create(Classifier, Batching.Execution);
         using var rows = new ResidentRows(ops, Shape.Channels, AuxPlanes);
         Ops = ops;
         Rows = rows;
@@ -213,7 +212,7 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
         public int Count => States.Count;
 
         /// <summary>The margin gradients of the stepping images (K·C planes per row).</summary>
-        public RowsLease Gradients(IBatchOperations ops) =>
+        public RowsLease Gradients(AttackOperations ops) =>
             ResidentRows.IsIdentity(EvaluationRows, Evaluation.Count)
                 ? new RowsLease(Evaluation.Gradients!, owned: false)
                 : new RowsLease(ops.Gather(Evaluation.Gradients!, EvaluationRows), owned: true);

@@ -27,7 +27,7 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, DeepFoolResult
     private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
         : AttackImageState(index, original, originalLabel);
 
-    /// <summary>DeepFool over <see cref="IBatchOperations"/>: the accumulated perturbation r is each image's aux row (C planes).</summary>
+    /// <summary>DeepFool over <see cref="AttackOperations"/>: the accumulated perturbation r is each image's aux row (C planes).</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, DeepFoolOptions options)
         : BatchedAttack<State, DeepFoolResult>(classifier, options)
     {

@@ -33,7 +33,7 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PgdResult>
     private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
         : AttackImageState(index, original, originalLabel);
 
-    /// <summary>PGD over <see cref="IBatchOperations"/>: the current image is the only per-image row it changes.</summary>
+    /// <summary>PGD over <see cref="AttackOperations"/>: the current image is the only per-image row it changes.</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, PgdOptions options)
         : BatchedAttack<State, PgdResult>(classifier, options)
     {

@@ -17,6 +17,12 @@ public interface IDifferentiableClassifier
     /// <summary>Number of classes L (length of one logit vector).</summary>
     int ClassCount { get; }
 
+    /// <summary>
+    /// Where the classifier runs its model. Attacks read it to decide where their own per-iteration work runs
+    /// (<see cref="Attacks.AttackExecution.Auto"/>) and the ML.NET transforms to check a requested device. Default: the CPU.
+    /// </summary>
+    ComputeDevice Device => ComputeDevice.Cpu;
+
     /// <summary>Computes the logits of <paramref name="count"/> images.</summary>
     /// <param name="images"><paramref name="count"/>·C·H·W values.</param>
     /// <param name="count">Number of images N.</param>

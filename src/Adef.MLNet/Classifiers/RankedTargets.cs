@@ -1,11 +1,11 @@
 using Adef.MLNet.Attacks;
-using static TorchSharp.torch;
 
 namespace Adef.MLNet.Classifiers;
 
 /// <summary>
 /// Targets chosen by rank among an image's own logits (sorted descending, ties: the lower label first, so rank 0 is
 /// the current label), and the two-call form of the ranked margin gradients for classifiers that do not override it.
+/// The TorchSharp package's <c>TensorRankedTargets</c> makes the same choice on a device.
 /// </summary>
 internal static class RankedTargets
 {
@@ -29,29 +29,6 @@ internal static class RankedTargets
             int[] ranked = Logits.RankDescending(logits.Slice(i * classes, classes));
             for (int j = 0; j < k; j++) targets[i * k + j] = ranked[ranks[j]];
         }
-    }
-
-    /// <summary>
-    /// The same choice on the logits' device: N×K int64. A stable descending sort keeps tied labels in increasing order,
-    /// as the host ranking does; only NaN logits are ordered differently (first here, last there).
-    /// </summary>
-    public static Tensor Choose(Tensor logits, ReadOnlySpan<int> ranks)
-    {
-        using var scope = NewDisposeScope();
-        var (_, order) = logits.sort(1, descending: true, stable: true);
-        long[] columns = new long[ranks.Length];
-        for (int j = 0; j < columns.Length; j++) columns[j] = ranks[j];
-        return order.index_select(1, tensor(columns, int64, logits.device)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The tensor seam's default: logits, the targets chosen from them on the device, then the margin gradients.</summary>
-    public static (Tensor Logits, Tensor Targets, Tensor Gradients) FromTwoCalls(ITensorClassifier classifier, Tensor images, ReadOnlySpan<int> ranks)
-    {
-        CheckRanks(ranks, classifier.ClassCount);
-        using var scope = NewDisposeScope();
-        Tensor targets = Choose(classifier.Logits(images), ranks);
-        var (logits, gradients) = classifier.LogitsAndMarginGradients(images, targets);
-        return (logits.MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
     }
 
     public static void Check(IDifferentiableClassifier classifier, ReadOnlySpan<float> images, int count, ReadOnlySpan<int> ranks,

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Adef.MLNet.Classifiers.Onnx;
 using Microsoft.ML;
@@ -29,7 +30,9 @@ public static class AdefModel
 {
     private const string ManifestEntry = "manifest.json";
     private const string InputSchemaEntry = "input-schema.zip";
-    private const int FormatVersion = 1;
+    /// <summary>The manifest's format: 2 names each ONNX stage's device as one text ("cuda:1"); 1 named its execution
+    /// provider and GPU number apart, and is still read.</summary>
+    private const int FormatVersion = 2;
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -124,10 +127,7 @@ public static class AdefModel
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var zip = ZipFile.OpenRead(path);
-        Manifest manifest = JsonSerializer.Deserialize<Manifest>(ReadEntry(zip, path, ManifestEntry), Json)
-            ?? throw new AdefDataException($"'{path}': {ManifestEntry} is empty.");
-        if (manifest.FormatVersion != FormatVersion)
-            throw new AdefDataException($"'{path}' has format version {manifest.FormatVersion}; this library reads version {FormatVersion}.");
+        Manifest manifest = ReadManifest(ReadEntry(zip, path, ManifestEntry), path);
         mlContext.Model.Load(new MemoryStream(ReadEntry(zip, path, InputSchemaEntry)), out inputSchema);
 
         var transformers = new List<ITransformer>();
@@ -154,6 +154,32 @@ public static class AdefModel
             }
         }
         return new TransformerChain<ITransformer>(transformers.ToArray());
+    }
+
+    /// <summary>Reads the manifest of format 1 or 2, naming the file when it is neither.</summary>
+    private static Manifest ReadManifest(byte[] bytes, string path)
+    {
+        try
+        {
+            JsonNode root = JsonNode.Parse(bytes) ?? throw new AdefDataException($"'{path}': {ManifestEntry} is empty.");
+            int version = root["FormatVersion"]?.GetValue<int>() ?? 0;
+            if (version == 1)
+            {
+                // Format 1 stored ONNX Runtime's provider and GPU number apart; they become the one device of format 2.
+                foreach (JsonNode? onnx in root["Stages"]?.AsArray().Select(stage => stage?["OnnxOptions"]) ?? [])
+                    if (onnx is JsonObject options && options["ExecutionProvider"]?.GetValue<string>() == "Cuda")
+                        options["Device"] = options["GpuDeviceId"]?.GetValue<int?>() is int gpu ? $"cuda:{gpu}" : "cuda";
+            }
+            else if (version != FormatVersion)
+            {
+                throw new AdefDataException($"'{path}' has format version {version}; this library reads versions 1 and {FormatVersion}.");
+            }
+            return root.Deserialize<Manifest>(Json) ?? throw new AdefDataException($"'{path}': {ManifestEntry} is empty.");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new AdefDataException($"'{path}': {ManifestEntry} is not a manifest written by AdefModel.Save ({e.Message}).", path, e);
+        }
     }
 
     private static IEnumerable<ITransformer> Flatten(ITransformer model) =>

@@ -51,14 +51,13 @@ public abstract class AttackTransformOptions
     public string? LabelColumnName { get; set; }
 
     /// <summary>
-    /// Where the classifier runs: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (<see cref="AttackDevice.Parse"/>). With the
+    /// Where the classifier runs: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (<see cref="ComputeDevice.Parse"/>). With the
     /// ONNX-model overloads of <c>Transforms.Adef</c>/<c>DeepFool</c> it chooses ONNX Runtime's execution provider (overriding
     /// <see cref="OnnxClassifierOptions.Device"/>, and saved with the pipeline); with a classifier instance it is checked against
-    /// the classifier's own device (a TorchSharp classifier's <see cref="ITensorClassifier.Device"/>, an ONNX classifier's
-    /// provider). Where the attack's per-iteration work runs is the attack options' <see cref="AttackOptions.Execution"/>.
-    /// Default <see langword="null"/>: as the classifier is.
+    /// the classifier's own <see cref="IDifferentiableClassifier.Device"/>. Where the attack's per-iteration work runs is the
+    /// attack options' <see cref="AttackOptions.Execution"/>. Default <see langword="null"/>: as the classifier is.
     /// </summary>
-    public AttackDevice? Device { get; set; }
+    public ComputeDevice? Device { get; set; }
 
     /// <summary>
     /// Scale applied to 8-bit pixel values (0–255) when the input column is an image column

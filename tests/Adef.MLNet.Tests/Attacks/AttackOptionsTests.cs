@@ -1,3 +1,4 @@
+using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Tests.TestSupport;
@@ -30,7 +31,7 @@ public class AttackOptionsTests
             Assert.Throws<ArgumentOutOfRangeException>(() => create(defaults with { BatchSize = 0 })).ParamName);
         Assert.Equal(nameof(AttackOptions.Execution),
             Assert.Throws<ArgumentOutOfRangeException>(() => create(defaults with { Execution = (AttackExecution)7 })).ParamName);
-        Assert.NotNull(create(defaults with { BatchSize = 1, Execution = AttackExecution.ClassifierTensors, AllowTf32 = true }));
+        Assert.NotNull(create(defaults with { BatchSize = 1, Execution = AttackExecution.ClassifierDevice }));
     }
 
     [Fact]
@@ -42,7 +43,7 @@ public class AttackOptionsTests
         Assert.Equal(AdefOptions.Mnist.Candidates, small.Candidates);
         Assert.NotEqual(AdefOptions.Mnist, small);
         Assert.Equal(AdefOptions.Mnist, small with { BatchSize = AdefOptions.Mnist.BatchSize });
-        Assert.NotEqual(new PgdOptions(), new PgdOptions { AllowTf32 = true });
+        Assert.NotEqual(new PgdOptions(), new PgdOptions { Execution = AttackExecution.Host });
     }
 
     [Fact]

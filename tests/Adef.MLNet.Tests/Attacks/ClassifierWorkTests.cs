@@ -1,3 +1,4 @@
+using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Tests.TestSupport;
 using Adef.Samples;
@@ -14,8 +15,8 @@ public class ClassifierWorkTests
     private static readonly float[] Images = QuadrantBlobs.Generate(40, seed: 77).Pixels;
 
     [Theory]
-    [InlineData(AttackExecution.HostSpans)]
-    [InlineData(AttackExecution.ClassifierTensors)]
+    [InlineData(AttackExecution.Host)]
+    [InlineData(AttackExecution.ClassifierDevice)]
     public void DeepFoolComputesGradientsOnlyForTheStepsItTakes(AttackExecution execution)
     {
         var classifier = new TimedClassifier(QuadrantBlobs.Classifier);

@@ -95,7 +95,7 @@ public class RankedMarginGradientTests
     {
         public ImageShape InputShape => inner.InputShape;
         public int ClassCount => inner.ClassCount;
-        public Device Device => inner.Device;
+        public Device TorchDevice => inner.TorchDevice;
         public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits) => inner.ComputeLogits(images, count, logits);
         public void ComputeLogitsAndMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
             Span<float> logits, Span<float> gradients) =>

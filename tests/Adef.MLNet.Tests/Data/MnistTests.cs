@@ -1,3 +1,4 @@
+using Adef.Experiments;
 using Adef.MLNet.Data;
 using Adef.MLNet.Tests.TestSupport;
 

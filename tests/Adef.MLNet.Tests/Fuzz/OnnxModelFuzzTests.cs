@@ -1,3 +1,4 @@
+using Adef.Experiments;
 using Xunit.Abstractions;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers.Onnx;

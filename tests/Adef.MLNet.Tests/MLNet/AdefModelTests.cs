@@ -1,3 +1,4 @@
+using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers.TorchSharp;
@@ -52,7 +53,7 @@ public class AdefModelTests
             Attack = new AdefOptions
             {
                 Candidates = [1, 2], MaxIterations = 20, MaxNorm = double.PositiveInfinity, Sigma = 0.5,
-                BatchSize = 2, Execution = AttackExecution.HostSpans, AllowTf32 = true,
+                BatchSize = 2, Execution = AttackExecution.Host,
             },
             AdversarialPixelsColumnName = "input",
             BatchSize = 3,
@@ -81,8 +82,8 @@ public class AdefModelTests
         Assert.Equal(adef.Attack.Candidates, adefLoaded.Options.Attack.Candidates);
         Assert.Equal(double.PositiveInfinity, adefLoaded.Options.Attack.MaxNorm);
         Assert.Equal(3, adefLoaded.Options.BatchSize);
-        Assert.Equal((2, AttackExecution.HostSpans, true), // the options all attacks share (AttackOptions) travel too
-            (adefLoaded.Options.Attack.BatchSize, adefLoaded.Options.Attack.Execution, adefLoaded.Options.Attack.AllowTf32));
+        Assert.Equal((2, AttackExecution.Host), // the options all attacks share (AttackOptions) travel too
+            (adefLoaded.Options.Attack.BatchSize, adefLoaded.Options.Attack.Execution));
         Assert.Equal(DeepFoolNorm.LInf, Assert.IsType<DeepFoolTransformer>(loaded.ElementAt(2)).Options.Attack.Norm);
         Assert.Equal(deepFool.ClassNames, Assert.IsType<DeepFoolTransformer>(loaded.ElementAt(2)).Options.ClassNames);
         Assert.Equal(new KeyDataViewType(typeof(uint), 10), loaded.GetOutputSchema(inputSchema)["DeepFoolLabel"].Type);
@@ -117,5 +118,45 @@ public class AdefModelTests
 
         var error = Assert.Throws<NotSupportedException>(() => AdefModel.Save(ml, model, data.Schema, folder.File("model.zip")));
         Assert.Contains("classifier instance", error.Message);
+    }
+
+    [Fact]
+    public void AFormatOneFileKeepsItsOnnxDeviceAndAnUnknownFormatIsRefusedWithThePath()
+    {
+        using var folder = new TempFolder();
+        string onnx = folder.File("mnist-a.onnx");
+        TorchSharp.torch.manual_seed(9);
+        MnistOnnxExporter.Save(new MnistA(), onnx);
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.LoadFromEnumerable(Rows(1));
+        var model = ml.Transforms.CopyColumns("Pixels", "Image").Append(ml.Transforms.Adef(onnx, new OnnxClassifierOptions())).Fit(data);
+        string path = folder.File("pipeline.zip");
+        AdefModel.Save(ml, model, data.Schema, path);
+        foreach (IDisposable disposable in model.OfType<IDisposable>()) disposable.Dispose();
+
+        // Format 1 named ONNX Runtime's provider and GPU number apart; a CUDA stage must not come back on the CPU's options.
+        RewriteManifest(path, manifest => manifest
+            .Replace("\"FormatVersion\": 2", "\"FormatVersion\": 1")
+            .Replace("\"Device\": \"cpu\"", "\"ExecutionProvider\": \"Cuda\", \"GpuDeviceId\": 1"));
+        var loaded = AdefModel.Load(ml, path, out _);
+        var adef = Assert.IsType<AdefTransformer>(loaded.ElementAt(1));
+        Assert.Equal(Adef.MLNet.Classifiers.ComputeDevice.CudaAt(1), adef.OnnxSource!.Options!.Device);
+        foreach (IDisposable disposable in loaded.OfType<IDisposable>()) disposable.Dispose();
+
+        RewriteManifest(path, manifest => manifest.Replace("\"FormatVersion\": 1", "\"FormatVersion\": 7"));
+        var error = Assert.Throws<AdefDataException>(() => AdefModel.Load(ml, path, out _));
+        Assert.Contains(path, error.Message);
+        Assert.Contains("format version 7", error.Message);
+    }
+
+    private static void RewriteManifest(string path, Func<string, string> rewrite)
+    {
+        using var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update);
+        var entry = zip.GetEntry("manifest.json")!;
+        string text;
+        using (var reader = new StreamReader(entry.Open())) text = reader.ReadToEnd();
+        entry.Delete();
+        using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+        writer.Write(rewrite(text));
     }
 }

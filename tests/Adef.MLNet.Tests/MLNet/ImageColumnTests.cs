@@ -1,3 +1,4 @@
+using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;

@@ -12,13 +12,12 @@ public class TransformDeviceTests
     public void TheDeviceOfTheTransformOptionsChoosesTheOnnxProviderOnACopy()
     {
         var mine = new OnnxClassifierOptions { LogitsOutputName = "logits", IntraOpThreads = 2 };
-        OnnxClassifierOptions applied = TransformDevice.Apply(mine, AttackDevice.Parse("cuda:1"))!;
+        OnnxClassifierOptions applied = TransformDevice.Apply(mine, ComputeDevice.Parse("cuda:1"))!;
 
-        Assert.Equal(OnnxExecutionProvider.Cuda, applied.ExecutionProvider);
-        Assert.Equal(1, applied.GpuDeviceId);
+        Assert.Equal(ComputeDevice.CudaAt(1), applied.Device);
         Assert.Equal("logits", applied.LogitsOutputName);
         Assert.Equal(2, applied.IntraOpThreads);
-        Assert.Equal(OnnxExecutionProvider.Cpu, mine.ExecutionProvider); // the caller's options are untouched
+        Assert.Equal(ComputeDevice.Cpu, mine.Device); // the caller's options are untouched
         Assert.Same(mine, TransformDevice.Apply(mine, null));
     }
 
@@ -26,13 +25,13 @@ public class TransformDeviceTests
     public void AClassifierOnAnotherDeviceIsRefusedWhenTheTransformIsCreated()
     {
         var mlContext = new MLContext(seed: 1);
-        var options = new AdefTransformOptions { Device = AttackDevice.Cuda };
+        var options = new AdefTransformOptions { Device = ComputeDevice.Cuda };
         var error = Assert.Throws<ArgumentException>(() => mlContext.Transforms.Adef(QuadrantBlobs.Classifier, "Pixels", options));
         Assert.Contains("Device is cuda", error.Message);
         Assert.Contains("runs on cpu", error.Message);
 
         Assert.Throws<ArgumentException>(() => mlContext.Transforms.DeepFool(QuadrantBlobs.Classifier, "Pixels",
-            new DeepFoolTransformOptions { Device = AttackDevice.CudaAt(0) }));
-        Assert.NotNull(mlContext.Transforms.Adef(QuadrantBlobs.Classifier, "Pixels", new AdefTransformOptions { Device = AttackDevice.Cpu }));
+            new DeepFoolTransformOptions { Device = ComputeDevice.CudaAt(0) }));
+        Assert.NotNull(mlContext.Transforms.Adef(QuadrantBlobs.Classifier, "Pixels", new AdefTransformOptions { Device = ComputeDevice.Cpu }));
     }
 }

@@ -1,3 +1,4 @@
+using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
 using Google.Protobuf;
 using Onnx;
@@ -189,9 +190,9 @@ public class OnnxClassifierTests
     public void CudaFallsBackToTheCpuWithTheReason()
     {
         using var classifier = Load(TinyModels.Classifier(batch: "N"),
-            new OnnxClassifierOptions { ExecutionProvider = OnnxExecutionProvider.Cuda, GpuDeviceId = 0 });
-        Skip.If(classifier.ExecutionProvider == OnnxExecutionProvider.Cuda, "a CUDA build of ONNX Runtime is present");
-        Assert.Equal(OnnxExecutionProvider.Cpu, classifier.ExecutionProvider);
+            new OnnxClassifierOptions { Device = ComputeDevice.CudaAt(0) });
+        Skip.If(classifier.Device.IsGpu, "a CUDA build of ONNX Runtime is present");
+        Assert.Equal(ComputeDevice.Cpu, classifier.Device);
         Assert.Contains(classifier.Warnings, w => w.Contains("CUDA") && w.Contains("CPU"));
         AssertLogitsOfTinyModel(classifier);
     }
@@ -199,8 +200,9 @@ public class OnnxClassifierTests
     [Fact]
     public void CudaWithoutFallbackSaysWhatWasTried()
     {
-        var options = new OnnxClassifierOptions { ExecutionProvider = OnnxExecutionProvider.Cuda, GpuDeviceId = 0, FallbackToCpu = false };
-        var error = Assert.Throws<InvalidOperationException>(() => Load(TinyModels.Classifier(batch: "N"), options));
+        var options = new OnnxClassifierOptions { Device = ComputeDevice.CudaAt(0), FallbackToCpu = false };
+        var error = Assert.Throws<AdefDeviceException>(() => Load(TinyModels.Classifier(batch: "N"), options));
+        Assert.Equal(ComputeDevice.CudaAt(0), error.Device);
         Assert.Contains("CUDA execution provider on GPU 0", error.Message);
         Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", error.Message);
     }

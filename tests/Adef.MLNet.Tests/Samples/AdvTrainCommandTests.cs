@@ -1,3 +1,4 @@
+using Adef.Experiments;
 using System.Text.Json;
 using Adef.MLNet.Data;
 using Adef.MLNet.Tests.TestSupport;

@@ -65,8 +65,8 @@ public class CudnnBenchmarkTests
     {
         var timings = new List<Timing>();
 
-        TimeTinyModel((classifier, images, options) =>
-            DeviceRun.TimeWithCudnnBenchmark("tiny", "cpu", classifier, images, null, options, new[] { 4, 2 }, timings));
+        TimeTinyModel((_, classifier, images, options) =>
+            DeviceRun.TimeWithCudnnBenchmark("tiny", "cpu", classifier, null, images, null, options, new[] { 4, 2 }, timings));
 
         Assert.Equal(new[] { (4, "cpu, cudnn.benchmark run 1"), (4, "cpu, cudnn.benchmark run 2"), (2, "cpu, cudnn.benchmark run 1"), (2, "cpu, cudnn.benchmark run 2") },
             timings.Select(t => (t.BatchSize, t.Device)));
@@ -80,10 +80,11 @@ public class CudnnBenchmarkTests
         var tf32 = new List<Timing>();
         var both = new List<Timing>();
 
-        TimeTinyModel((classifier, images, options) =>
+        TimeTinyModel((model, classifier, images, options) =>
         {
-            DeviceRun.TimeWithTf32("tiny", "cpu", classifier, images, null, options, new[] { 4, 2 }, tf32);
-            DeviceRun.TimeWithCudnnBenchmark("tiny", "cpu", classifier, images, null, options, new[] { 4 }, both, tf32: true);
+            using var withTf32 = new TorchSharpClassifier(model, new ImageShape(1, 4, 4), 3) { AllowTf32 = true };
+            DeviceRun.TimeWithTf32("tiny", "cpu", withTf32, images, null, options, new[] { 4, 2 }, tf32);
+            DeviceRun.TimeWithCudnnBenchmark("tiny", "cpu", classifier, withTf32, images, null, options, new[] { 4 }, both);
         });
 
         Assert.Equal(new[] { (4, "cpu, TF32"), (2, "cpu, TF32") }, tf32.Select(t => (t.BatchSize, t.Device)));
@@ -94,11 +95,11 @@ public class CudnnBenchmarkTests
     }
 
     /// <summary>The timing loops need no GPU: a CPU classifier exercises them (cuDNN and TF32 then change nothing).</summary>
-    private static void TimeTinyModel(Action<TorchSharpClassifier, float[], AdefOptions> time)
+    private static void TimeTinyModel(Action<nn.Module<Tensor, Tensor>, TorchSharpClassifier, float[], AdefOptions> time)
     {
         using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
         using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 4, 4), 3);
         float[] images = Enumerable.Range(0, 5 * 16).Select(i => (float)Math.Cos(i * 0.29)).ToArray();
-        time(classifier, images, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } });
+        time(model, classifier, images, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } });
     }
 }

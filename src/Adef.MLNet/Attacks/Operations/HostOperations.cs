@@ -5,29 +5,29 @@ using Adef.MLNet.Imaging;
 namespace Adef.MLNet.Attacks.Operations;
 
 /// <summary>
-/// <see cref="IBatchOperations"/> on host arrays: the span kernels of <c>Imaging/</c> run in parallel over images,
-/// and the classifier is called through its span seam. These are the numbers ALGORITHMS.md specifies, bit for bit.
+/// <see cref="AttackOperations"/> on host arrays: the span kernels of <c>Imaging/</c> run in parallel over images,
+/// and the classifier is called through its span seam. These are the numbers docs/algorithms.md specifies, bit for bit.
 /// </summary>
-internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBatchOperations
+internal sealed class HostOperations(IDifferentiableClassifier classifier) : AttackOperations
 {
     private readonly ImageShape _shape = classifier.InputShape;
     private readonly int _plane = classifier.InputShape.Height * classifier.InputShape.Width;
 
-    public IRows Upload(ReadOnlySpan<float> values, int count, int planes)
+    internal override IRows Upload(ReadOnlySpan<float> values, int count, int planes)
     {
         var rows = new HostRows(count, planes, _plane);
         values.CopyTo(rows.Span);
         return rows;
     }
 
-    public IRows Zeros(int count, int planes)
+    internal override IRows Zeros(int count, int planes)
     {
         var rows = new HostRows(count, planes, _plane);
         rows.Span.Clear();
         return rows;
     }
 
-    public IRows Gather(IRows rows, ReadOnlySpan<int> indices)
+    internal override IRows Gather(IRows rows, ReadOnlySpan<int> indices)
     {
         var source = Host(rows);
         var result = new HostRows(indices.Length, source.Planes, _plane);
@@ -35,7 +35,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return result;
     }
 
-    public IRows Concat(IRows first, IRows second)
+    internal override IRows Concat(IRows first, IRows second)
     {
         HostRows a = Host(first), b = Host(second);
         var result = new HostRows(a.Count + b.Count, a.Planes, _plane);
@@ -44,15 +44,15 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return result;
     }
 
-    public void Scatter(IRows destination, ReadOnlySpan<int> indices, IRows source)
+    internal override void Scatter(IRows destination, ReadOnlySpan<int> indices, IRows source)
     {
         HostRows target = Host(destination), values = Host(source);
         for (int j = 0; j < indices.Length; j++) values.Row(j).CopyTo(target.Row(indices[j]));
     }
 
-    public float[] Download(IRows rows) => Host(rows).Span.ToArray();
+    internal override float[] Download(IRows rows) => Host(rows).Span.ToArray();
 
-    public float[] Logits(IRows images)
+    internal override float[] Logits(IRows images)
     {
         var x = Host(images);
         var logits = new float[x.Count * classifier.ClassCount];
@@ -60,7 +60,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return logits;
     }
 
-    public ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null, bool lossGradients = false)
+    internal override ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references, bool lossGradients)
     {
         var x = Host(images);
         int n = x.Count, classes = classifier.ClassCount, k = targets is null ? 0 : targetsPerImage;
@@ -101,7 +101,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return evaluation;
     }
 
-    public ClassifierEvaluation EvaluateRanked(IRows images, int[] ranks)
+    internal override ClassifierEvaluation EvaluateRanked(IRows images, int[] ranks)
     {
         var x = Host(images);
         int n = x.Count, k = ranks.Length;
@@ -140,7 +140,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         });
     }
 
-    public (IRows Dx, IRows Dy) ImageGradient(IRows images)
+    internal override (IRows Dx, IRows Dy) ImageGradient(IRows images)
     {
         var x = Host(images);
         int c = _shape.Channels, h = _shape.Height, w = _shape.Width;
@@ -149,7 +149,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return (dx, dy);
     }
 
-    public IRows ProjectOntoImageGradient(IRows gradients, IRows dx, IRows dy)
+    internal override IRows ProjectOntoImageGradient(IRows gradients, IRows dx, IRows dy)
     {
         HostRows g = Host(gradients), gx = Host(dx), gy = Host(dy);
         int channels = gx.Planes, blocks = g.Planes / channels, plane = _plane;
@@ -175,7 +175,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return alpha;
     }
 
-    public IRows Smooth(IRows planes, float[] kernel)
+    internal override IRows Smooth(IRows planes, float[] kernel)
     {
         var source = Host(planes);
         var result = new HostRows(source.Count, source.Planes, _plane);
@@ -191,27 +191,27 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return result;
     }
 
-    public double[] SquaredNorms(IRows rows, int blocks) => PerBlock(rows, blocks, static values =>
+    internal override double[] SquaredNorms(IRows rows, int blocks) => PerBlock(rows, blocks, static values =>
     {
         double sum = 0;
         foreach (float v in values) sum += (double)v * v;
         return sum;
     });
 
-    public double[] L1Norms(IRows rows, int blocks) => PerBlock(rows, blocks, static values =>
+    internal override double[] L1Norms(IRows rows, int blocks) => PerBlock(rows, blocks, static values =>
     {
         double sum = 0;
         foreach (float v in values) sum += Math.Abs(v);
         return sum;
     });
 
-    public double[] TNorms(IRows fields, int blocks)
+    internal override double[] TNorms(IRows fields, int blocks)
     {
         int h = _shape.Height, w = _shape.Width;
         return PerBlock(fields, blocks, values => FieldNorms.TNorm(values, h, w));
     }
 
-    public IRows AddScaled(IRows baseRows, IRows directions, float[] scales)
+    internal override IRows AddScaled(IRows baseRows, IRows directions, float[] scales)
     {
         HostRows b = Host(baseRows), d = Host(directions);
         int length = b.RowLength, blocks = d.RowLength / length;
@@ -227,7 +227,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return result;
     }
 
-    public IRows SelectBlocks(IRows rows, int blocks, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> blockIndices)
+    internal override IRows SelectBlocks(IRows rows, int blocks, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> blockIndices)
     {
         var source = Host(rows);
         int length = source.RowLength / blocks;
@@ -237,7 +237,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return result;
     }
 
-    public void AddScaledInPlace(IRows target, IRows directions, float[] scales, bool signOnly)
+    internal override void AddScaledInPlace(IRows target, IRows directions, float[] scales, bool signOnly)
     {
         HostRows t = Host(target), d = Host(directions);
         Parallel.For(0, t.Count, i =>
@@ -252,7 +252,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         });
     }
 
-    public IRows Scale(IRows rows, double[] factors)
+    internal override IRows Scale(IRows rows, double[] factors)
     {
         var source = Host(rows);
         var result = new HostRows(source.Count, source.Planes, _plane);
@@ -266,7 +266,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return result;
     }
 
-    public IRows Warp(IRows images, IRows fields)
+    internal override IRows Warp(IRows images, IRows fields)
     {
         HostRows x = Host(images), tau = Host(fields);
         var result = new HostRows(x.Count, x.Planes, _plane);
@@ -275,7 +275,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return result;
     }
 
-    public IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max)
+    internal override IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max)
     {
         HostRows x = Host(original), d = Host(r);
         var result = new HostRows(x.Count, x.Planes, _plane);
@@ -288,7 +288,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return result;
     }
 
-    public IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max)
+    internal override IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max)
     {
         HostRows v = Host(values), o = Host(centres);
         var result = new HostRows(v.Count, v.Planes, _plane);
@@ -302,7 +302,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return result;
     }
 
-    public bool[] AllFinite(IRows rows)
+    internal override bool[] AllFinite(IRows rows)
     {
         var source = Host(rows);
         var finite = new bool[source.Count];
@@ -310,7 +310,7 @@ internal sealed class HostOperations(IDifferentiableClassifier classifier) : IBa
         return finite;
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
     }
 

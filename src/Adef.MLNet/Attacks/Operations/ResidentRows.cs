@@ -5,7 +5,7 @@ namespace Adef.MLNet.Attacks.Operations;
 /// x_n and the attack's own per-image rows (ADef's field τ, DeepFool's accumulated r). Row i belongs to the
 /// driver's i-th resident image.
 /// </summary>
-internal sealed class ResidentRows(IBatchOperations ops, int channels, int auxPlanes) : IDisposable
+internal sealed class ResidentRows(AttackOperations ops, int channels, int auxPlanes) : IDisposable
 {
     private IRows _originals = ops.Zeros(0, channels);
     private IRows _current = ops.Zeros(0, channels);

@@ -24,7 +24,7 @@ namespace Adef.MLNet.Classifiers.Onnx;
 /// caller's spans, without copies.
 /// </para>
 /// </remarks>
-public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposable
+public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
 {
     private readonly PreparedOnnxModel _prepared;
     private readonly string? _source;
@@ -41,7 +41,6 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
     private readonly Func<ModelProto, string, string, ModelProto> _buildGradientGraph;
     private readonly NotSupportedException? _upgradeError;
     private bool _disposed;
-    private readonly int _gpuDeviceId;
 
     /// <summary>Most classes a model may have (a larger declared count is taken for a corrupt model).</summary>
     private const int MaxClasses = 1 << 24;
@@ -50,7 +49,7 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
     /// <param name="modelPath">An .onnx file with all tensors inside it.</param>
     /// <param name="options">Input/output choice and execution settings; defaults when <see langword="null"/>.</param>
     /// <exception cref="AdefModelException">The file is missing or malformed, or the model's inputs or outputs do not fit (the message says why).</exception>
-    /// <exception cref="InvalidOperationException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
+    /// <exception cref="AdefDeviceException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
     public OnnxClassifier(string modelPath, OnnxClassifierOptions? options = null)
         : this(OnnxModelFile.Read(modelPath), modelPath, options, MarginGradientGraph.Build)
     {
@@ -60,7 +59,7 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
     /// <param name="model">The contents of an .onnx file.</param>
     /// <param name="options">Input/output choice and execution settings; defaults when <see langword="null"/>.</param>
     /// <exception cref="AdefModelException">The bytes are not an ONNX model, or its inputs or outputs do not fit.</exception>
-    /// <exception cref="InvalidOperationException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
+    /// <exception cref="AdefDeviceException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
     public OnnxClassifier(byte[] model, OnnxClassifierOptions? options = null)
         : this(model, options, MarginGradientGraph.Build)
     {
@@ -78,7 +77,6 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
         _buildGradientGraph = buildGradientGraph;
         options ??= new OnnxClassifierOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads, nameof(options.IntraOpThreads));
-        _gpuDeviceId = options.GpuDeviceId ?? 0;
         _source = source;
         _prepared = OnnxModelPreparation.Prepare(model, options, source);
         if (_prepared.ClassCount > MaxClasses)
@@ -95,17 +93,17 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
             // Run the opset-18 form, the graph the gradients extend; should ONNX Runtime reject it, the original still serves logits.
             try
             {
-                (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(upgraded.ToByteArray(), options);
+                (_sessionOptions, _forward, Device) = CreateForwardSession(upgraded.ToByteArray(), options);
             }
             catch (AdefModelException e) when (e.InnerException is OnnxRuntimeException)
             {
                 _upgradeError = new NotSupportedException($"ONNX Runtime rejected the opset-18 form of the model: {e.InnerException.Message}", e);
-                (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
+                (_sessionOptions, _forward, Device) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
             }
         }
         else
         {
-            (_sessionOptions, _forward, ExecutionProvider) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
+            (_sessionOptions, _forward, Device) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
         }
         try
         {
@@ -133,8 +131,9 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
     /// <summary>The name of the logits tensor returned (a Flatten of the chosen tensor when that was not 2-D).</summary>
     public string LogitsName => _prepared.LogitsName;
 
-    /// <summary>The execution provider the sessions actually run on (CPU after a fallback from CUDA).</summary>
-    public OnnxExecutionProvider ExecutionProvider { get; }
+    /// <summary>Where the sessions actually run: the requested <see cref="OnnxClassifierOptions.Device"/>, or the CPU after a
+    /// fallback from CUDA (<see cref="Warnings"/> says why).</summary>
+    public ComputeDevice Device { get; }
 
     /// <summary>
     /// What the user should know about how the model was adapted: a softmax output accepted, a fixed batch
@@ -205,7 +204,7 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
     }
 
     /// <summary>The gradient model's targets input asking, for each of <paramref name="count"/> images, for the labels at <paramref name="ranks"/>: −1 − rank.</summary>
-    private static long[] RankRequest(long count, ReadOnlySpan<int> ranks)
+    internal static long[] RankRequest(long count, ReadOnlySpan<int> ranks)
     {
         var request = new long[count * ranks.Length];
         for (int i = 0; i < request.Length; i++) request[i] = -1 - ranks[i % ranks.Length];
@@ -260,6 +259,39 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             GradientSession();
+        }
+    }
+
+    /// <summary>
+    /// Runs the forward model (inputs: images; outputs: logits) or, with <paramref name="gradients"/>, the gradient model
+    /// (inputs: images, targets; outputs: logits, gradients and, with <paramref name="chosenTargets"/>, the targets it chose)
+    /// with its inputs and outputs bound to memory the caller owns, on the host or the session's GPU, without copies.
+    /// <paramref name="beforeRun"/> runs under the classifier's lock just before ONNX Runtime reads the inputs (a device's
+    /// pending work must be complete by then). This is the TorchSharp package's tensor form of this classifier.
+    /// </summary>
+    internal void RunBound(bool gradients, bool chosenTargets, OrtValue[] inputs, OrtValue[] outputs, int count, Action? beforeRun)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            InferenceSession session = gradients ? GradientSession() : _forward;
+            string[] inputNames = gradients ? _gradientInputs! : _forwardInputs;
+            string[] outputNames = !gradients ? _forwardOutputs
+                : chosenTargets ? [.. _gradientOutputs!, MarginGradientGraph.ChosenTargetsOutput] : _gradientOutputs!;
+            using OrtIoBinding binding = session.CreateIoBinding();
+            try
+            {
+                for (int i = 0; i < inputs.Length; i++) binding.BindInput(inputNames[i], inputs[i]);
+                for (int i = 0; i < outputs.Length; i++) binding.BindOutput(outputNames[i], outputs[i]);
+                beforeRun?.Invoke();
+                binding.SynchronizeBoundInputs();
+                session.RunWithBinding(_runOptions, binding);
+                binding.SynchronizeBoundOutputs();
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw RunFailed(e, count, gradients ? " (gradient model)" : "");
+            }
         }
     }
 
@@ -324,11 +356,11 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
         return (int)shape[1];
     }
 
-    private (SessionOptions, InferenceSession, OnnxExecutionProvider) CreateForwardSession(byte[] model, OnnxClassifierOptions options)
+    private (SessionOptions, InferenceSession, ComputeDevice) CreateForwardSession(byte[] model, OnnxClassifierOptions options)
     {
-        if (options.ExecutionProvider == OnnxExecutionProvider.Cuda)
+        if (options.Device.IsGpu)
         {
-            int device = options.GpuDeviceId ?? 0;
+            int device = options.Device.GpuOrdinal;
             SessionOptions? cuda = null;
             try
             {
@@ -340,23 +372,24 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
                     ["use_tf32"] = options.AllowTf32 ? "1" : "0",
                 });
                 cuda.AppendExecutionProvider_CUDA(provider);
-                return (cuda, new InferenceSession(model, cuda), OnnxExecutionProvider.Cuda);
+                return (cuda, new InferenceSession(model, cuda), ComputeDevice.CudaAt(device));
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or TypeInitializationException)
             {
                 cuda?.Dispose();
                 string tried = $"The CUDA execution provider on GPU {device} could not be used: {e.Message}";
                 if (!options.FallbackToCpu)
-                    throw new InvalidOperationException(
+                    throw new AdefDeviceException(
                         tried + " The application must reference the GPU build of ONNX Runtime (Microsoft.ML.OnnxRuntime.Gpu) " +
-                        "and have a matching CUDA and cuDNN; or set OnnxClassifierOptions.FallbackToCpu = true.", e);
+                        "and have a matching CUDA and cuDNN; or set OnnxClassifierOptions.FallbackToCpu = true.",
+                        options.Device, [$"ONNX Runtime's CUDA execution provider on GPU {device}: {e.Message}"], e);
                 _warnings.Add(tried + " Running on the CPU instead.");
             }
         }
         var cpu = NewSessionOptions(options);
         try
         {
-            return (cpu, new InferenceSession(model, cpu), OnnxExecutionProvider.Cpu);
+            return (cpu, new InferenceSession(model, cpu), ComputeDevice.Cpu);
         }
         catch (OnnxRuntimeException e)
         {
@@ -386,7 +419,6 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
             _disposed = true;
             _gradient?.Dispose();
             _forward?.Dispose();
-            _deviceMemory?.Dispose();
             _sessionOptions?.Dispose();
             _runOptions?.Dispose();
         }

@@ -1,19 +1,4 @@
-using System.Text.Json.Serialization;
-
 namespace Adef.MLNet.Classifiers.Onnx;
-
-/// <summary>Where an <see cref="OnnxClassifier"/> runs its ONNX Runtime sessions.</summary>
-public enum OnnxExecutionProvider
-{
-    /// <summary>ONNX Runtime's default CPU execution provider.</summary>
-    Cpu,
-
-    /// <summary>
-    /// The CUDA execution provider. Needs the application to reference the GPU build of ONNX Runtime
-    /// (<c>Microsoft.ML.OnnxRuntime.Gpu</c>) and a matching CUDA and cuDNN; untested in this project's CI.
-    /// </summary>
-    Cuda,
-}
 
 /// <summary>Options of <see cref="OnnxClassifier"/>. Every property has a default that suits most image classifiers.</summary>
 public sealed class OnnxClassifierOptions
@@ -40,36 +25,17 @@ public sealed class OnnxClassifierOptions
     /// </summary>
     public bool AllowSoftmaxOutput { get; set; }
 
-    /// <summary>Execution provider to run on. Default <see cref="OnnxExecutionProvider.Cpu"/>.</summary>
-    public OnnxExecutionProvider ExecutionProvider { get; set; } = OnnxExecutionProvider.Cpu;
-
     /// <summary>
-    /// GPU ordinal for <see cref="OnnxExecutionProvider.Cuda"/> (as ML.NET's <c>gpuDeviceId</c>). Default
-    /// <see langword="null"/>: device 0. Ignored on the CPU.
+    /// Where ONNX Runtime runs the model: <c>cpu</c> (the default) is its CPU execution provider; <c>cuda</c> and
+    /// <c>cuda:N</c> are the CUDA execution provider on GPU 0 or N, which needs the application to reference the GPU build of
+    /// ONNX Runtime (<c>Microsoft.ML.OnnxRuntime.Gpu</c>) and a matching CUDA and cuDNN.
     /// </summary>
-    public int? GpuDeviceId { get; set; }
-
-    /// <summary>
-    /// The device as one value: <c>cpu</c> is <see cref="OnnxExecutionProvider.Cpu"/>; <c>cuda</c> and <c>cuda:N</c> are
-    /// <see cref="OnnxExecutionProvider.Cuda"/> on GPU 0 or N. Setting it sets <see cref="ExecutionProvider"/> and
-    /// <see cref="GpuDeviceId"/>; reading it describes them.
-    /// </summary>
-    [JsonIgnore] // ExecutionProvider and GpuDeviceId carry it in saved pipelines
-    public AttackDevice Device
-    {
-        get => ExecutionProvider == OnnxExecutionProvider.Cpu ? AttackDevice.Cpu
-            : GpuDeviceId is { } id ? AttackDevice.CudaAt(id) : AttackDevice.Cuda;
-        set
-        {
-            ExecutionProvider = value.Kind == AttackDeviceKind.Cpu ? OnnxExecutionProvider.Cpu : OnnxExecutionProvider.Cuda;
-            GpuDeviceId = value.Index;
-        }
-    }
+    public ComputeDevice Device { get; set; } = ComputeDevice.Cpu;
 
     /// <summary>
     /// When the CUDA execution provider cannot be used, run on the CPU and record why in
     /// <see cref="OnnxClassifier.Warnings"/>. Default <see langword="true"/>; when <see langword="false"/>, the
-    /// constructor throws an <see cref="InvalidOperationException"/> that says what was tried and what failed.
+    /// constructor throws an <see cref="AdefDeviceException"/> that says what was tried and what failed.
     /// </summary>
     public bool FallbackToCpu { get; set; } = true;
 

@@ -20,7 +20,7 @@ public class CudaExecutionTests
         float[] images = QuadrantBlobs.Generate(40, seed: 99).Pixels;
         var network = QuadrantBlobs.CreateNetwork();
         network.load_state_dict(QuadrantBlobs.Network.state_dict());
-        using var gpu = new TorchSharpClassifier(network, QuadrantBlobs.Shape, 4, AttackDevice.Cuda);
+        using var gpu = new TorchSharpClassifier(network, QuadrantBlobs.Shape, 4, ComputeDevice.Cuda);
         bool? tf32DuringRun = null;
         backends.cudnn.allow_tf32 = true;
 

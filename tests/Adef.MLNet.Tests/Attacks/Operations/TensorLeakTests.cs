@@ -24,7 +24,7 @@ public class TensorLeakTests
         var options = new AdefOptions
         {
             Candidates = new[] { 1, 2, 3 }, MaxIterations = 50, Sigma = 1, Overshoot = 1.2, BatchSize = 4,
-            Execution = AttackExecution.ClassifierTensors,
+            Execution = AttackExecution.ClassifierDevice,
         };
         new AdefAttack(classifier, options).Run(images.AsMemory(0, 144)); // warm-up (lazy native state)
 
@@ -44,7 +44,7 @@ public class TensorLeakTests
     public void DeepFoolLeavesNoTensorBehind()
     {
         float[] images = QuadrantBlobs.Generate(12, seed: 6).Pixels;
-        var options = new DeepFoolOptions { Candidates = 4, BatchSize = 5, Execution = AttackExecution.ClassifierTensors };
+        var options = new DeepFoolOptions { Candidates = 4, BatchSize = 5, Execution = AttackExecution.ClassifierDevice };
         new DeepFoolAttack(QuadrantBlobs.Classifier, options).Run(images);
 
         SettleFinalizers();
@@ -57,7 +57,7 @@ public class TensorLeakTests
     public void PgdLeavesNoTensorBehind()
     {
         float[] images = QuadrantBlobs.Generate(12, seed: 7).Pixels;
-        var options = new PgdOptions { Steps = 5, Epsilon = 0.1, StepSize = 0.02, BatchSize = 5, Execution = AttackExecution.ClassifierTensors };
+        var options = new PgdOptions { Steps = 5, Epsilon = 0.1, StepSize = 0.02, BatchSize = 5, Execution = AttackExecution.ClassifierDevice };
         new PgdAttack(QuadrantBlobs.Classifier, options).Run(images);
 
         SettleFinalizers();

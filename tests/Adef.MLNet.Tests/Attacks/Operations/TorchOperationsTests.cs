@@ -1,3 +1,4 @@
+using Adef.MLNet.Attacks;
 using Adef.MLNet.Attacks.Operations;
 using Adef.MLNet.Imaging;
 using Adef.MLNet.Tests.TestSupport;
@@ -15,7 +16,7 @@ public class TorchOperationsTests
     {
         using var classifier = RandomNetworks.RgbClassifier(3);
         using var host = new HostOperations(classifier);
-        using var torch = new TorchOperations(classifier);
+        using var torch = new TorchOperations(classifier, allowTf32: false);
         float[] images = RandomNetworks.Images(Count, Shape, 1);
         float[] fields = Values(Count * 2 * 100, seed: 2, scale: 4);
         for (int p = 0; p < 200; p++) fields[p] = 0;                  // image 0: zero field
@@ -35,12 +36,12 @@ public class TorchOperationsTests
     {
         using var classifier = RandomNetworks.RgbClassifier(3);
         using var host = new HostOperations(classifier);
-        using var torch = new TorchOperations(classifier);
+        using var torch = new TorchOperations(classifier, allowTf32: false);
         float[] images = RandomNetworks.Images(Count, Shape, 4);
         float[] gradients = Values(Count * 2 * 300, seed: 5, scale: 1); // K = 2 gradients per image
         float[] kernel = GaussianSmoothing.Kernel(1);
 
-        float[][] Run(IBatchOperations ops)
+        float[][] Run(AttackOperations ops)
         {
             using IRows x = ops.Upload(images, Count, 3), g = ops.Upload(gradients, Count, 6);
             var (dx, dy) = ops.ImageGradient(x);
@@ -70,12 +71,12 @@ public class TorchOperationsTests
     {
         using var classifier = RandomNetworks.RgbClassifier(3);
         using var host = new HostOperations(classifier);
-        using var torch = new TorchOperations(classifier);
+        using var torch = new TorchOperations(classifier, allowTf32: false);
         float[] baseRows = Values(Count * 200, seed: 6, scale: 1), directions = Values(Count * 3 * 200, seed: 7, scale: 1);
         float[] scales = Values(Count * 3, seed: 8, scale: 2), perRow = Values(Count, seed: 9, scale: 2);
         double[] factors = { 1.2, 1.1, 1, 0.5, 3 };
 
-        float[][] Run(IBatchOperations ops)
+        float[][] Run(AttackOperations ops)
         {
             using IRows b = ops.Upload(baseRows, Count, 2), d = ops.Upload(directions, Count, 6);
             using IRows added = ops.AddScaled(b, d, scales);
@@ -98,13 +99,13 @@ public class TorchOperationsTests
     public void EvaluationReportsLabelsGapsTargetLogitsAndNonFiniteRows()
     {
         using var host = new HostOperations(QuadrantBlobs.Classifier);
-        using var torch = new TorchOperations(QuadrantBlobs.Classifier);
+        using var torch = new TorchOperations(QuadrantBlobs.Classifier, allowTf32: false);
         float[] images = QuadrantBlobs.Generate(6, seed: 11).Pixels;
         images[3 * 144 + 7] = float.NaN; // image 3's logits become NaN
         int[] targets = { 1, 2, 0, 3, 3, 0, 1, 2, 2, 1, 0, 3 };
         int[] references = { 0, 1, 2, 3, 0, 1 };
 
-        ClassifierEvaluation Run(IBatchOperations ops)
+        ClassifierEvaluation Run(AttackOperations ops)
         {
             using IRows x = ops.Upload(images, 6, 1);
             return ops.Evaluate(x, targets, 2, references);

@@ -1,47 +1,47 @@
-namespace Adef.MLNet.Attacks.Operations;
+using Adef.MLNet.Attacks.Operations;
+
+namespace Adef.MLNet.Attacks;
 
 /// <summary>
-/// A batch of <see cref="Count"/> rows, each <see cref="Planes"/> planes of H×W floats, stored where its
-/// <see cref="IBatchOperations"/> computes (host arrays or device tensors). Disposing releases the storage.
+/// The few batch operations the attack engines are written over, so that each attack exists once whatever runs it: the
+/// host span kernels of <c>Adef.MLNet.Imaging</c> (parallel over images), or operations on a classifier's own device
+/// that an <see cref="Classifiers.IDeviceResidentClassifier"/> supplies (the TorchSharp package's torch operations).
 /// </summary>
-internal interface IRows : IDisposable
+/// <remarks>
+/// Its members are internal: only this library's packages implement it, because the engines' invariants (row order,
+/// blocks, what crosses to the host) are theirs. Rows are grouped in <em>blocks</em> where a row holds one block per
+/// candidate label (e.g. K fields of 2 planes). Per-image scalars (norms, flags, labels) come back to the host as arrays;
+/// images, fields and gradients stay in rows where the operations compute. Disposing releases what the operations hold.
+/// </remarks>
+public abstract class AttackOperations : IDisposable
 {
-    /// <summary>Number of rows n (images, fields, …).</summary>
-    int Count { get; }
+    internal AttackOperations()
+    {
+    }
 
-    /// <summary>Planes per row (C for images, 2 for fields, K·C for K gradients of one image).</summary>
-    int Planes { get; }
-}
+    /// <summary>Releases what the operations hold (device memory, cached kernels).</summary>
+    public abstract void Dispose();
 
-/// <summary>
-/// The few batch operations the attacks are written over, so that each attack exists once whatever runs it:
-/// <see cref="HostOperations"/> (the span kernels of <c>Imaging/</c>, parallel over images) or
-/// <see cref="TorchOperations"/> (torch ops on the classifier's device). Rows are grouped in <em>blocks</em>
-/// where a row holds one block per candidate label (e.g. K fields of 2 planes).
-/// Per-image scalars (norms, flags, labels) come back to the host as arrays; images, fields and gradients stay in rows.
-/// </summary>
-internal interface IBatchOperations : IDisposable
-{
     /// <summary>Copies <paramref name="count"/> rows of <paramref name="planes"/> planes from the host.</summary>
-    IRows Upload(ReadOnlySpan<float> values, int count, int planes);
+    internal abstract IRows Upload(ReadOnlySpan<float> values, int count, int planes);
 
     /// <summary>Rows of zeros.</summary>
-    IRows Zeros(int count, int planes);
+    internal abstract IRows Zeros(int count, int planes);
 
     /// <summary>New rows: row j is <paramref name="rows"/>[indices[j]].</summary>
-    IRows Gather(IRows rows, ReadOnlySpan<int> indices);
+    internal abstract IRows Gather(IRows rows, ReadOnlySpan<int> indices);
 
     /// <summary>The rows of <paramref name="first"/> followed by those of <paramref name="second"/>.</summary>
-    IRows Concat(IRows first, IRows second);
+    internal abstract IRows Concat(IRows first, IRows second);
 
     /// <summary>Writes row j of <paramref name="source"/> to row indices[j] of <paramref name="destination"/>.</summary>
-    void Scatter(IRows destination, ReadOnlySpan<int> indices, IRows source);
+    internal abstract void Scatter(IRows destination, ReadOnlySpan<int> indices, IRows source);
 
     /// <summary>Copies all rows to the host, row-major.</summary>
-    float[] Download(IRows rows);
+    internal abstract float[] Download(IRows rows);
 
     /// <summary>The classifier's logits of the images, n·L on the host (used when images are admitted).</summary>
-    float[] Logits(IRows images);
+    internal abstract float[] Logits(IRows images);
 
     /// <summary>
     /// Runs the classifier on the images: with <paramref name="targets"/> (n·K labels), also the margin gradients
@@ -50,7 +50,7 @@ internal interface IBatchOperations : IDisposable
     /// With <paramref name="lossGradients"/>, <paramref name="targets"/> holds one label y per image and the gradients are
     /// ∇ₓ CE(F(x), y) instead, rows of C planes (PGD).
     /// </summary>
-    ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null, bool lossGradients = false);
+    internal abstract ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null, bool lossGradients = false);
 
     /// <summary>
     /// <see cref="Evaluate"/> with margin gradients for targets chosen by rank among each image's own logits (the
@@ -58,53 +58,53 @@ internal interface IBatchOperations : IDisposable
     /// logits come back to the host as well. Used when images are admitted, so their first forward pass also serves
     /// their first step.
     /// </summary>
-    ClassifierEvaluation EvaluateRanked(IRows images, int[] ranks);
+    internal abstract ClassifierEvaluation EvaluateRanked(IRows images, int[] ranks);
 
     /// <summary>∂/∂x and ∂/∂y of each image (numpy.gradient semantics, see <c>ImageGradient</c>).</summary>
-    (IRows Dx, IRows Dy) ImageGradient(IRows images);
+    internal abstract (IRows Dx, IRows Dy) ImageGradient(IRows images);
 
     /// <summary>
     /// For gradients of K·C planes per row and image derivatives of C planes: rows of K·2 planes,
     /// block k = (Σ_c g_k·dx, Σ_c g_k·dy).
     /// </summary>
-    IRows ProjectOntoImageGradient(IRows gradients, IRows dx, IRows dy);
+    internal abstract IRows ProjectOntoImageGradient(IRows gradients, IRows dx, IRows dy);
 
     /// <summary>Each plane convolved separably with <paramref name="kernel"/>, zero padding (see <c>GaussianSmoothing</c>).</summary>
-    IRows Smooth(IRows planes, float[] kernel);
+    internal abstract IRows Smooth(IRows planes, float[] kernel);
 
     /// <summary>Σ v² of each block, in double: n·<paramref name="blocks"/> values.</summary>
-    double[] SquaredNorms(IRows rows, int blocks);
+    internal abstract double[] SquaredNorms(IRows rows, int blocks);
 
     /// <summary>Σ |v| of each block, in double: n·<paramref name="blocks"/> values.</summary>
-    double[] L1Norms(IRows rows, int blocks);
+    internal abstract double[] L1Norms(IRows rows, int blocks);
 
     /// <summary>‖τ‖_T of each block of 2 planes, in double: n·<paramref name="blocks"/> values.</summary>
-    double[] TNorms(IRows fields, int blocks);
+    internal abstract double[] TNorms(IRows fields, int blocks);
 
     /// <summary>
     /// Rows of B blocks (B = directions.Planes / baseRows.Planes): block b of row i is
     /// <c>baseRows[i] + scales[i·B + b]·directions[i, b]</c>.
     /// </summary>
-    IRows AddScaled(IRows baseRows, IRows directions, float[] scales);
+    internal abstract IRows AddScaled(IRows baseRows, IRows directions, float[] scales);
 
     /// <summary>New rows: row j is block <paramref name="blockIndices"/>[j] of row <paramref name="rowIndices"/>[j].</summary>
-    IRows SelectBlocks(IRows rows, int blocks, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> blockIndices);
+    internal abstract IRows SelectBlocks(IRows rows, int blocks, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> blockIndices);
 
     /// <summary>In place: <c>target[i] += scales[i]·d</c> with d = directions[i], or its sign when <paramref name="signOnly"/>.</summary>
-    void AddScaledInPlace(IRows target, IRows directions, float[] scales, bool signOnly);
+    internal abstract void AddScaledInPlace(IRows target, IRows directions, float[] scales, bool signOnly);
 
     /// <summary>New rows <c>(float)(rows[i]·factors[i])</c>, the product taken in double.</summary>
-    IRows Scale(IRows rows, double[] factors);
+    internal abstract IRows Scale(IRows rows, double[] factors);
 
     /// <summary>Each image warped by its field: <c>x(p + τ(p))</c>, bilinear, border replicate, exact for zero fields.</summary>
-    IRows Warp(IRows images, IRows fields);
+    internal abstract IRows Warp(IRows images, IRows fields);
 
     /// <summary>New rows <c>clamp(original + factor·r, min, max)</c>.</summary>
-    IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max);
+    internal abstract IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max);
 
     /// <summary>New rows <c>clamp(clamp(values, centres − ε, centres + ε), min, max)</c>: onto the ℓ∞ ball, then the valid range.</summary>
-    IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max);
+    internal abstract IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max);
 
     /// <summary>Whether every value of each row is finite.</summary>
-    bool[] AllFinite(IRows rows);
+    internal abstract bool[] AllFinite(IRows rows);
 }

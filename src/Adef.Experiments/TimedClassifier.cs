@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Adef.Samples;
+namespace Adef.Experiments;
 
 /// <summary>
 /// Passes every call through to a tensor classifier and adds up the wall time spent in it, waiting for the device
 /// before and after each call (so, on CUDA, the time is the model's and not the attack's queued operations). Used by
 /// gpu-check's <c>--profile</c> to split an attack's time between the model and the attack's own operations.
 /// </summary>
-internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifier
+public sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifier
 {
     private readonly Stopwatch _inModel = new();
 
@@ -30,7 +31,11 @@ internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifi
 
     public int ClassCount => inner.ClassCount;
 
-    public Device Device => inner.Device;
+    public ComputeDevice Device => inner.Device;
+
+    public Device TorchDevice => inner.TorchDevice;
+
+    public bool AllowTf32 => inner.AllowTf32;
 
     public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits)
     {
@@ -101,6 +106,6 @@ internal sealed class TimedClassifier(ITensorClassifier inner) : ITensorClassifi
 
     private void Synchronize()
     {
-        if (inner.Device.type == DeviceType.CUDA) cuda.synchronize(inner.Device);
+        if (inner.TorchDevice.type == DeviceType.CUDA) cuda.synchronize(inner.TorchDevice);
     }
 }

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Adef.MLNet.Classifiers;
+namespace Adef.MLNet.Classifiers.TorchSharp;
 
 /// <summary>
 /// The default <see cref="ITensorClassifier.LogitsAndLossGradients"/>: the cross-entropy input gradient assembled on the

@@ -1,29 +1,32 @@
-using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.TorchSharp;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Adef.MLNet.Attacks.Operations;
 
 /// <summary>
-/// <see cref="IBatchOperations"/> as torch ops on the classifier's device (CPU or CUDA): rows are tensors that stay
+/// <see cref="AttackOperations"/> as torch ops on the classifier's device (CPU or CUDA): rows are tensors that stay
 /// there through all iterations; only per-image scalars (labels, flags, norms) and finished images are copied to the host.
-/// Every operation runs in its own dispose scope, so intermediate tensors are freed when it returns.
+/// Every operation runs in its own dispose scope, so intermediate tensors are freed when it returns. On CUDA, TF32 is
+/// set as asked for the operations' lifetime (its convolutions would otherwise follow TorchSharp's default, TF32 on).
 /// </summary>
-internal sealed class TorchOperations : IBatchOperations
+internal sealed class TorchOperations : AttackOperations
 {
     private readonly ITensorClassifier _classifier;
     private readonly Device _device;
     private readonly int _channels, _height, _width;
     private readonly Dictionary<float[], (Tensor Rows, Tensor Columns)> _kernels = new(ReferenceEqualityComparer.Instance);
+    private readonly Tf32Scope? _precision;
 
-    public TorchOperations(ITensorClassifier classifier)
+    public TorchOperations(ITensorClassifier classifier, bool allowTf32)
     {
         _classifier = classifier;
-        _device = classifier.Device;
+        _device = classifier.TorchDevice;
+        _precision = Tf32Scope.Enter(_device, allowTf32);
         (_channels, _height, _width) = (classifier.InputShape.Channels, classifier.InputShape.Height, classifier.InputShape.Width);
     }
 
-    public IRows Upload(ReadOnlySpan<float> values, int count, int planes)
+    internal override IRows Upload(ReadOnlySpan<float> values, int count, int planes)
     {
         using var scope = NewDisposeScope();
         Tensor host = empty(new long[] { count, planes, _height, _width }, float32);
@@ -31,44 +34,44 @@ internal sealed class TorchOperations : IBatchOperations
         return Rows(_device.type == DeviceType.CPU ? host : host.to(_device));
     }
 
-    public IRows Zeros(int count, int planes)
+    internal override IRows Zeros(int count, int planes)
     {
         using var scope = NewDisposeScope();
         return Rows(zeros(new long[] { count, planes, _height, _width }, float32, _device));
     }
 
-    public IRows Gather(IRows rows, ReadOnlySpan<int> indices)
+    internal override IRows Gather(IRows rows, ReadOnlySpan<int> indices)
     {
         using var scope = NewDisposeScope();
         return Rows(T(rows).index_select(0, Indices(indices)));
     }
 
-    public IRows Concat(IRows first, IRows second)
+    internal override IRows Concat(IRows first, IRows second)
     {
         using var scope = NewDisposeScope();
         return Rows(cat(new[] { T(first), T(second) }, 0));
     }
 
-    public void Scatter(IRows destination, ReadOnlySpan<int> indices, IRows source)
+    internal override void Scatter(IRows destination, ReadOnlySpan<int> indices, IRows source)
     {
         if (indices.Length == 0) return;
         using var scope = NewDisposeScope();
         T(destination).index_copy_(0, Indices(indices), T(source));
     }
 
-    public float[] Download(IRows rows)
+    internal override float[] Download(IRows rows)
     {
         using var scope = NewDisposeScope();
         return ToHost<float>(T(rows));
     }
 
-    public float[] Logits(IRows images)
+    internal override float[] Logits(IRows images)
     {
         using var scope = NewDisposeScope();
         return ToHost<float>(_classifier.Logits(T(images)));
     }
 
-    public ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null, bool lossGradients = false)
+    internal override ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references, bool lossGradients)
     {
         int n = images.Count, k = targets is null ? 0 : targetsPerImage;
         var evaluation = new ClassifierEvaluation(n, k);
@@ -100,7 +103,7 @@ internal sealed class TorchOperations : IBatchOperations
         return evaluation;
     }
 
-    public ClassifierEvaluation EvaluateRanked(IRows images, int[] ranks)
+    internal override ClassifierEvaluation EvaluateRanked(IRows images, int[] ranks)
     {
         int n = images.Count, k = ranks.Length;
         var evaluation = new ClassifierEvaluation(n, k) { Logits = new float[n * _classifier.ClassCount], Targets = new int[n * k] };
@@ -149,14 +152,14 @@ internal sealed class TorchOperations : IBatchOperations
         }
     }
 
-    public (IRows Dx, IRows Dy) ImageGradient(IRows images)
+    internal override (IRows Dx, IRows Dy) ImageGradient(IRows images)
     {
         using var scope = NewDisposeScope();
         Tensor x = T(images);
         return (Rows(Differentiate(x, 3)), Rows(Differentiate(x, 2)));
     }
 
-    public IRows ProjectOntoImageGradient(IRows gradients, IRows dx, IRows dy)
+    internal override IRows ProjectOntoImageGradient(IRows gradients, IRows dx, IRows dy)
     {
         using var scope = NewDisposeScope();
         int n = gradients.Count, k = gradients.Planes / _channels;
@@ -166,7 +169,7 @@ internal sealed class TorchOperations : IBatchOperations
         return Rows(stack(new[] { ax, ay }, 2).view(n, 2 * k, _height, _width));
     }
 
-    public IRows Smooth(IRows planes, float[] kernel)
+    internal override IRows Smooth(IRows planes, float[] kernel)
     {
         using var scope = NewDisposeScope();
         var (rowsKernel, columnsKernel) = Kernel(kernel);
@@ -177,26 +180,26 @@ internal sealed class TorchOperations : IBatchOperations
         return Rows(smoothed.view(planes.Count, planes.Planes, _height, _width));
     }
 
-    public double[] SquaredNorms(IRows rows, int blocks)
+    internal override double[] SquaredNorms(IRows rows, int blocks)
     {
         using var scope = NewDisposeScope();
         return ToHost<double>(Blocks(rows, blocks).square().sum(2));
     }
 
-    public double[] L1Norms(IRows rows, int blocks)
+    internal override double[] L1Norms(IRows rows, int blocks)
     {
         using var scope = NewDisposeScope();
         return ToHost<double>(Blocks(rows, blocks).abs().sum(2));
     }
 
-    public double[] TNorms(IRows fields, int blocks)
+    internal override double[] TNorms(IRows fields, int blocks)
     {
         using var scope = NewDisposeScope();
         Tensor squares = T(fields).view(fields.Count, blocks, 2, _height * _width).to(float64).square();
         return ToHost<double>((squares.select(2, 0) + squares.select(2, 1)).amax(new long[] { 2 }).sqrt());
     }
 
-    public IRows AddScaled(IRows baseRows, IRows directions, float[] scales)
+    internal override IRows AddScaled(IRows baseRows, IRows directions, float[] scales)
     {
         using var scope = NewDisposeScope();
         int n = baseRows.Count, p = baseRows.Planes, blocks = directions.Planes / p;
@@ -205,7 +208,7 @@ internal sealed class TorchOperations : IBatchOperations
         return Rows((d * s + T(baseRows).unsqueeze(1)).view(n, blocks * p, _height, _width));
     }
 
-    public IRows SelectBlocks(IRows rows, int blocks, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> blockIndices)
+    internal override IRows SelectBlocks(IRows rows, int blocks, ReadOnlySpan<int> rowIndices, ReadOnlySpan<int> blockIndices)
     {
         using var scope = NewDisposeScope();
         var flat = new int[rowIndices.Length];
@@ -214,7 +217,7 @@ internal sealed class TorchOperations : IBatchOperations
         return Rows(all.index_select(0, Indices(flat)));
     }
 
-    public void AddScaledInPlace(IRows target, IRows directions, float[] scales, bool signOnly)
+    internal override void AddScaledInPlace(IRows target, IRows directions, float[] scales, bool signOnly)
     {
         if (target.Count == 0) return;
         using var scope = NewDisposeScope();
@@ -222,14 +225,14 @@ internal sealed class TorchOperations : IBatchOperations
         T(target).add_(d * Scalars(scales).view(target.Count, 1, 1, 1));
     }
 
-    public IRows Scale(IRows rows, double[] factors)
+    internal override IRows Scale(IRows rows, double[] factors)
     {
         using var scope = NewDisposeScope();
         Tensor f = tensor(factors, float64, _device).view(rows.Count, 1, 1, 1);
         return Rows((T(rows).to(float64) * f).to(float32));
     }
 
-    public IRows Warp(IRows images, IRows fields)
+    internal override IRows Warp(IRows images, IRows fields)
     {
         using var scope = NewDisposeScope();
         int n = images.Count, plane = _height * _width;
@@ -250,7 +253,7 @@ internal sealed class TorchOperations : IBatchOperations
         return Rows(where(onGrid, a, blend).view(n, _channels, _height, _width));
     }
 
-    public IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max)
+    internal override IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max)
     {
         using var scope = NewDisposeScope();
         Tensor x = T(r) * factor + T(original);
@@ -259,7 +262,7 @@ internal sealed class TorchOperations : IBatchOperations
         return Rows(x);
     }
 
-    public IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max)
+    internal override IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max)
     {
         using var scope = NewDisposeScope();
         Tensor o = T(centres);
@@ -269,15 +272,16 @@ internal sealed class TorchOperations : IBatchOperations
         return Rows(x);
     }
 
-    public bool[] AllFinite(IRows rows)
+    internal override bool[] AllFinite(IRows rows)
     {
         if (rows.Count == 0) return Array.Empty<bool>();
         using var scope = NewDisposeScope();
         return ToHost<bool>(T(rows).view(rows.Count, -1).isfinite().all(1));
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
+        _precision?.Dispose();
         foreach (var (rows, columns) in _kernels.Values)
         {
             rows.Dispose();

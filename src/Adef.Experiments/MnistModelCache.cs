@@ -7,7 +7,7 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Adef.Samples;
+namespace Adef.Experiments;
 
 /// <summary>
 /// Trains MNIST-A/B once and keeps the weights under the data cache (<c>models/</c>); a later run with
@@ -15,7 +15,7 @@ namespace Adef.Samples;
 /// (saved after every epoch). Adversarially trained models are cached under their own names
 /// (<c>mnist-a-pgd-seed0</c>, …); when none is cached they start from the weights of <c>startFrom</c> (fine-tuning).
 /// </summary>
-internal static class MnistModelCache
+public static class MnistModelCache
 {
     private sealed record Checkpoint(string Architecture, int Seed, int EpochsCompleted, int BatchSize, double LearningRate,
         string Method = nameof(AdversarialTraining.None), int? ImagesPerEpoch = null, string? StartedFrom = null, string? TrainingPgd = null);
@@ -136,7 +136,7 @@ internal static class MnistModelCache
         && checkpoint.StartedFrom == startedFrom && checkpoint.TrainingPgd == TrainingPgd(options);
 
     /// <summary>PGD training's crafting attack, e.g. "ε 0.3, 10 × 0.04"; null for other methods (so their older checkpoints still match).</summary>
-    internal static string? TrainingPgd(TrainingOptions options) => options.AdversarialTraining == AdversarialTraining.Pgd
+    public static string? TrainingPgd(TrainingOptions options) => options.AdversarialTraining == AdversarialTraining.Pgd
         ? FormattableString.Invariant($"ε {options.Pgd.Epsilon}, {options.Pgd.Steps} × {options.Pgd.StepSize}") : null;
 
     /// <summary>A freshly initialised MNIST-A or MNIST-B.</summary>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Adef.MLNet.Classifiers.TorchSharp;
 
-/// <summary>Turns an <see cref="AttackDevice"/> into a TorchSharp <see cref="Device"/>, checking that it can be used.</summary>
+/// <summary>Turns an <see cref="ComputeDevice"/> into a TorchSharp <see cref="Device"/>, checking that it can be used.</summary>
 public static class TorchSharpDevices
 {
     /// <summary>
@@ -13,9 +13,9 @@ public static class TorchSharpDevices
     /// failure inside the first model call.
     /// </summary>
     /// <exception cref="AdefDeviceException">CUDA cannot be used, or the GPU number is out of range; the message lists what was tried.</exception>
-    public static Device Resolve(AttackDevice device)
+    public static Device Resolve(ComputeDevice device)
     {
-        if (device.Kind == AttackDeviceKind.Cpu) return CPU;
+        if (device.Kind == ComputeDeviceKind.Cpu) return CPU;
         var attempts = new List<string>();
         string libraries = LoadedLibTorch();
         bool available;
@@ -37,21 +37,30 @@ public static class TorchSharpDevices
             throw new AdefDeviceException(
                 $"Device '{device}' is out of range: this machine has {count} CUDA GPU(s), so the devices are " +
                 $"{(count == 1 ? "cuda:0" : $"cuda:0 … cuda:{count - 1}")}. Tried: {string.Join("; ", attempts)}.",
-                device.ToString(), attempts);
+                device, attempts);
         return torch.device(DeviceType.CUDA, device.GpuOrdinal);
     }
 
     /// <summary>Parses <paramref name="device"/> (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>) and resolves it.</summary>
     /// <exception cref="FormatException">The text is not a device.</exception>
     /// <exception cref="AdefDeviceException">CUDA cannot be used, or the GPU number is out of range.</exception>
-    public static Device Resolve(string device) => Resolve(AttackDevice.Parse(device));
+    public static Device Resolve(string device) => Resolve(ComputeDevice.Parse(device));
+
+    /// <summary>The <see cref="ComputeDevice"/> of a TorchSharp device: <c>cpu</c>, or <c>cuda:N</c> (plain <c>cuda</c> when it names no GPU).</summary>
+    /// <exception cref="ArgumentException">The device is neither a CPU nor a CUDA GPU.</exception>
+    public static ComputeDevice ToComputeDevice(Device device) => device.type switch
+    {
+        DeviceType.CPU => ComputeDevice.Cpu,
+        DeviceType.CUDA => device.index >= 0 ? ComputeDevice.CudaAt(device.index) : ComputeDevice.Cuda,
+        _ => throw new ArgumentException($"TorchSharp device {device} is neither a CPU nor a CUDA GPU.", nameof(device)),
+    };
 
     /// <summary>Whether TorchSharp can run on CUDA here; <paramref name="reason"/> says why not.</summary>
     public static bool IsCudaAvailable(out string reason)
     {
         try
         {
-            Resolve(AttackDevice.Cuda);
+            Resolve(ComputeDevice.Cuda);
             reason = "";
             return true;
         }
@@ -62,12 +71,12 @@ public static class TorchSharpDevices
         }
     }
 
-    private static AdefDeviceException Unavailable(AttackDevice device, List<string> attempts, string libraries, Exception? inner) =>
+    private static AdefDeviceException Unavailable(ComputeDevice device, List<string> attempts, string libraries, Exception? inner) =>
         new($"Device '{device}' cannot be used: TorchSharp has no CUDA here. Tried: {string.Join("; ", attempts)}. " +
             $"libtorch loaded from: {libraries}. CUDA needs a CUDA build of libtorch (the TorchSharp-cuda-linux or " +
-            "TorchSharp-cuda-windows package instead of TorchSharp-cpu, or PyTorch's CUDA libtorch first on LD_LIBRARY_PATH, " +
-            "as ../shared/tools/gpu-bundle arranges) and a working NVIDIA driver (nvidia-smi). Use 'cpu' otherwise.",
-            device.ToString(), attempts, inner);
+            "TorchSharp-cuda-windows package instead of TorchSharp-cpu, or PyTorch's CUDA libtorch first on LD_LIBRARY_PATH) " +
+            "and a working NVIDIA driver (nvidia-smi). Use 'cpu' otherwise.",
+            device, attempts, inner);
 
     /// <summary>The libtorch files mapped into this process (Linux), to show which build TorchSharp loaded.</summary>
     private static string LoadedLibTorch()

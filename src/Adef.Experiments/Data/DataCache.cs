@@ -1,4 +1,4 @@
-namespace Adef.MLNet.Data;
+namespace Adef.Experiments;
 
 /// <summary>
 /// The folder where datasets fetched on first use and models trained by the samples are kept:

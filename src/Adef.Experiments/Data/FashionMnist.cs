@@ -1,4 +1,8 @@
-namespace Adef.MLNet.Data;
+using Adef.MLNet.Data;
+
+using Adef.MLNet;
+
+namespace Adef.Experiments;
 
 /// <summary>
 /// Fashion-MNIST (60000 + 10000 images of clothing, 28×28 grey, 10 classes), from the Debian package

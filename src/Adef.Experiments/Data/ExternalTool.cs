@@ -1,6 +1,8 @@
 using System.Diagnostics;
 
-namespace Adef.MLNet.Data;
+using Adef.MLNet;
+
+namespace Adef.Experiments;
 
 /// <summary>Runs a package client (npm, apt-get, dpkg-deb) and reports failures as <see cref="AdefDataException"/>.</summary>
 internal static class ExternalTool

@@ -1,3 +1,4 @@
+using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Tests.TestSupport;
@@ -5,12 +6,12 @@ using Adef.MLNet.Tests.TestSupport;
 namespace Adef.MLNet.Tests.Attacks.Operations;
 
 /// <summary>
-/// The attacks run over torch ops on the CPU (<see cref="AttackExecution.ClassifierTensors"/>, the code path a GPU runs)
+/// The attacks run over torch ops on the CPU (<see cref="AttackExecution.ClassifierDevice"/>, the code path a GPU runs)
 /// reach the same results as over the host spans: same outcomes and labels, ‖τ‖_T within 1e−5 relative. ADef's last
 /// iterations take tiny steps along the decision boundary, so float rounding (convolutions and channel sums add in
 /// another order) may move the crossing by an iteration or two for single images; mean iterations agree within 5 %.
 /// </summary>
-public class ClassifierTensorsExecutionTests
+public class ClassifierDeviceExecutionTests
 {
     private static readonly float[] Blobs = QuadrantBlobs.Generate(40, seed: 99).Pixels;
 
@@ -32,8 +33,8 @@ public class ClassifierTensorsExecutionTests
         {
             Candidates = new[] { 1, 2, 3 }, MaxIterations = 30, Sigma = sigma, Overshoot = overshoot, MaxNorm = maxNorm, BatchSize = 16,
         };
-        AdefResult[] host = new AdefAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.HostSpans }).Run(Blobs);
-        AdefResult[] torch = new AdefAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(Blobs);
+        AdefResult[] host = new AdefAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.Host }).Run(Blobs);
+        AdefResult[] torch = new AdefAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(Blobs);
 
         Assert.True(host.Count(r => r.Success) >= 5, "the comparison needs successful attacks");
         // Float rounding differs between the paths (and with libtorch's thread count, which other tests change), so an
@@ -61,8 +62,8 @@ public class ClassifierTensorsExecutionTests
         using var classifier = RandomNetworks.RgbClassifier(seed: 21);
         float[] images = RandomNetworks.Images(24, RandomNetworks.Rgb, seed: 22);
         var options = new AdefOptions { Candidates = new[] { 1, 2 }, MaxIterations = 20, Sigma = 1, Overshoot = 1.1, BatchSize = 10 };
-        AdefResult[] host = new AdefAttack(classifier, options with { Execution = AttackExecution.HostSpans }).Run(images);
-        AdefResult[] torch = new AdefAttack(classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(images);
+        AdefResult[] host = new AdefAttack(classifier, options with { Execution = AttackExecution.Host }).Run(images);
+        AdefResult[] torch = new AdefAttack(classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(images);
 
         Assert.True(host.Count(r => r.Success) >= 5, "the comparison needs successful attacks");
         AssertSameAdef(host, torch, RandomNetworks.Rgb);
@@ -77,8 +78,8 @@ public class ClassifierTensorsExecutionTests
         using var classifier = RandomNetworks.RgbClassifier(seed: 31);
         float[] images = RandomNetworks.Images(24, RandomNetworks.Rgb, seed: 32);
         var options = new DeepFoolOptions { Norm = norm, Candidates = 4, BatchSize = 10, ClipMin = clipMin, ClipMax = clipMax };
-        DeepFoolResult[] host = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.HostSpans }).Run(images);
-        DeepFoolResult[] torch = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(images);
+        DeepFoolResult[] host = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.Host }).Run(images);
+        DeepFoolResult[] torch = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(images);
 
         Assert.True(host.Count(r => r.Success) >= 12, "the comparison needs successful attacks");
         for (int i = 0; i < host.Length; i++)
@@ -95,8 +96,8 @@ public class ClassifierTensorsExecutionTests
     public void PgdAgreesWithHostSpans(bool randomStart)
     {
         var options = new PgdOptions { Epsilon = 0.15, StepSize = 0.02, Steps = 12, RandomStart = randomStart, Seed = 5, BatchSize = 16 };
-        PgdResult[] host = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.HostSpans }).Run(Blobs);
-        PgdResult[] torch = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(Blobs);
+        PgdResult[] host = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.Host }).Run(Blobs);
+        PgdResult[] torch = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(Blobs);
 
         Assert.Contains(host, r => r.Success);
         Assert.Contains(host, r => !r.Success);
@@ -109,12 +110,12 @@ public class ClassifierTensorsExecutionTests
     }
 
     [Fact]
-    public void ClassifierTensorsNeedsATensorClassifier()
+    public void ClassifierDeviceNeedsADeviceResidentClassifier()
     {
         var spansOnly = new MarginsOnlyClassifier(QuadrantBlobs.Classifier);
-        var attack = new AdefAttack(spansOnly, new AdefOptions { Execution = AttackExecution.ClassifierTensors });
+        var attack = new AdefAttack(spansOnly, new AdefOptions { Execution = AttackExecution.ClassifierDevice });
         var error = Assert.Throws<ArgumentException>(() => attack.Run(Blobs.AsMemory(0, 144)));
-        Assert.Contains("ITensorClassifier", error.Message);
+        Assert.Contains("IDeviceResidentClassifier", error.Message);
     }
 
     private static void AssertSameAdef(AdefResult[] host, AdefResult[] torch, ImageShape shape)

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 
-namespace Adef.MLNet.Data;
+using Adef.MLNet;
+
+namespace Adef.Experiments;
 
 internal static class FileChecksum
 {

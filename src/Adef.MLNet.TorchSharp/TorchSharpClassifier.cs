@@ -9,7 +9,7 @@ namespace Adef.MLNet.Classifiers.TorchSharp;
 /// An <see cref="IDifferentiableClassifier"/> over a TorchSharp module that maps an N×C×H×W float
 /// tensor to N×L logits. Gradients come from autograd: one forward pass per call and one backward
 /// pass per target label, reusing the forward graph. As an <see cref="ITensorClassifier"/> it also takes and returns
-/// tensors on its <see cref="Device"/>, so attacks on a GPU keep their images and gradients there.
+/// tensors on its <see cref="TorchDevice"/>, so attacks on a GPU keep their images and gradients there.
 /// </summary>
 /// <remarks>
 /// The module is put in evaluation mode. Calls are serialised with a lock, so one instance may be
@@ -23,33 +23,27 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
     private readonly bool _ownsModule;
     private readonly object _gate = new();
 
-    /// <summary>Wraps <paramref name="module"/>.</summary>
-    /// <param name="module">Maps N×C×H×W to N×L logits (not probabilities).</param>
-    /// <param name="inputShape">The shape of one input image.</param>
-    /// <param name="classCount">L.</param>
-    /// <param name="device">Where the module's parameters live; CPU when <see langword="null"/>.</param>
-    /// <param name="ownsModule">Dispose the module with this classifier.</param>
-    public TorchSharpClassifier(nn.Module<Tensor, Tensor> module, ImageShape inputShape, int classCount,
-        Device? device = null, bool ownsModule = false)
-        : this(module, (module ?? throw new ArgumentNullException(nameof(module))).forward, inputShape, classCount, device, ownsModule)
-    {
-    }
-
-    /// <summary>Wraps <paramref name="module"/> and moves it to <paramref name="device"/>.</summary>
+    /// <summary>Wraps <paramref name="module"/>, moving it to <paramref name="device"/>.</summary>
     /// <param name="module">Maps N×C×H×W to N×L logits (not probabilities); moved to <paramref name="device"/>.</param>
     /// <param name="inputShape">The shape of one input image.</param>
     /// <param name="classCount">L.</param>
-    /// <param name="device"><c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
+    /// <param name="device"><c>cpu</c> (the default), <c>cuda</c> or <c>cuda:N</c>.</param>
     /// <param name="ownsModule">Dispose the module with this classifier.</param>
     /// <exception cref="AdefDeviceException">The device cannot be used (the message says what was tried).</exception>
-    public TorchSharpClassifier(nn.Module<Tensor, Tensor> module, ImageShape inputShape, int classCount, AttackDevice device,
+    public TorchSharpClassifier(nn.Module<Tensor, Tensor> module, ImageShape inputShape, int classCount, ComputeDevice device = default,
         bool ownsModule = false)
         : this(MoveTo(module, device, out Device resolved), inputShape, classCount, resolved, ownsModule)
     {
     }
 
+    /// <summary>Wraps <paramref name="module"/>, whose parameters already live on <paramref name="device"/> (the training code's form).</summary>
+    internal TorchSharpClassifier(nn.Module<Tensor, Tensor> module, ImageShape inputShape, int classCount, Device device, bool ownsModule = false)
+        : this(module ?? throw new ArgumentNullException(nameof(module)), module.forward, inputShape, classCount, device, ownsModule)
+    {
+    }
+
     private TorchSharpClassifier(nn.Module module, Func<Tensor, Tensor> forward, ImageShape inputShape, int classCount,
-        Device? device, bool ownsModule)
+        Device device, bool ownsModule)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 2);
         if (inputShape.Channels < 1 || inputShape.Height < 1 || inputShape.Width < 1)
@@ -57,13 +51,14 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         _module = module;
         _forward = forward;
         _ownsModule = ownsModule;
-        Device = device ?? CPU;
+        TorchDevice = device;
+        Device = TorchSharpDevices.ToComputeDevice(device);
         InputShape = inputShape;
         ClassCount = classCount;
         _module.eval();
     }
 
-    private static nn.Module<Tensor, Tensor> MoveTo(nn.Module<Tensor, Tensor> module, AttackDevice device, out Device resolved)
+    private static nn.Module<Tensor, Tensor> MoveTo(nn.Module<Tensor, Tensor> module, ComputeDevice device, out Device resolved)
     {
         ArgumentNullException.ThrowIfNull(module);
         resolved = TorchSharpDevices.Resolve(device);
@@ -71,28 +66,28 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         return module;
     }
 
-    /// <summary>Loads a TorchScript file onto <paramref name="device"/> (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>).</summary>
+    /// <summary>Loads a TorchScript file (saved with <c>torch.jit.save</c>) that maps N×C×H×W to N×L logits onto <paramref name="device"/>.</summary>
+    /// <param name="path">The TorchScript file.</param>
+    /// <param name="inputShape">The shape of one input image.</param>
+    /// <param name="classCount">L.</param>
+    /// <param name="device"><c>cpu</c> (the default), <c>cuda</c> or <c>cuda:N</c>.</param>
     /// <exception cref="AdefDeviceException">The device cannot be used.</exception>
     /// <exception cref="AdefModelException">The file is missing or is not TorchScript.</exception>
-    public static TorchSharpClassifier LoadTorchScript(string path, ImageShape inputShape, int classCount, AttackDevice device) =>
-        LoadTorchScript(path, inputShape, classCount, TorchSharpDevices.Resolve(device));
-
-    /// <summary>Loads a TorchScript file (saved with <c>torch.jit.save</c>) that maps N×C×H×W to N×L logits.</summary>
-    /// <exception cref="AdefModelException">The file is missing or is not TorchScript.</exception>
-    public static TorchSharpClassifier LoadTorchScript(string path, ImageShape inputShape, int classCount, Device? device = null)
+    public static TorchSharpClassifier LoadTorchScript(string path, ImageShape inputShape, int classCount, ComputeDevice device = default)
     {
         if (!File.Exists(path))
             throw new AdefModelException($"TorchScript file '{path}' does not exist.", path);
+        Device resolved = TorchSharpDevices.Resolve(device);
         jit.ScriptModule<Tensor, Tensor> module;
         try
         {
-            module = jit.load<Tensor, Tensor>(path, device ?? CPU);
+            module = jit.load<Tensor, Tensor>(path, resolved);
         }
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
             throw new AdefModelException($"'{path}' could not be loaded as TorchScript: {e.Message}", path, e);
         }
-        return new TorchSharpClassifier(module, module.forward, inputShape, classCount, device, ownsModule: true);
+        return new TorchSharpClassifier(module, module.forward, inputShape, classCount, resolved, ownsModule: true);
     }
 
     /// <inheritdoc />
@@ -101,8 +96,19 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
     /// <inheritdoc />
     public int ClassCount { get; }
 
-    /// <summary>The device the module runs on.</summary>
-    public Device Device { get; }
+    /// <inheritdoc />
+    public ComputeDevice Device { get; }
+
+    /// <summary>The TorchSharp device the module runs on (<see cref="Device"/> in TorchSharp's terms).</summary>
+    public Device TorchDevice { get; }
+
+    /// <summary>
+    /// Let cuBLAS and cuDNN use TF32 (a 10-bit mantissa) for this classifier's model calls and for the attacks' operations on
+    /// its GPU. Default <see langword="false"/>: full fp32, because TF32 changes the attacks' trajectories (ADef's MNIST preset on
+    /// MNIST-A on an H200: 7.8 mean iterations against 6.43 in fp32). The process-wide settings are restored after each call
+    /// and each attack. Ignored on the CPU.
+    /// </summary>
+    public bool AllowTf32 { get; init; }
 
     /// <inheritdoc />
     public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits)
@@ -123,19 +129,20 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         using var scope = NewDisposeScope();
         var targets = new long[targetLabels.Length];
         for (int i = 0; i < targets.Length; i++) targets[i] = targetLabels[i];
-        Tensor targetTensor = tensor(targets, int64, Device).view(count, targetsPerImage);
+        Tensor targetTensor = tensor(targets, int64, TorchDevice).view(count, targetsPerImage);
         var (output, margins) = LogitsAndMarginGradients(ToTensor(images, count), targetTensor);
         CopyToSpan(output, logits);
         CopyToSpan(margins, gradients);
     }
 
     /// <inheritdoc />
-    /// <exception cref="ArgumentException"><paramref name="images"/> is not N×C×H×W float32 on <see cref="Device"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="images"/> is not N×C×H×W float32 on <see cref="TorchDevice"/>.</exception>
     public Tensor Logits(Tensor images)
     {
         long count = CheckImages(images);
         lock (_gate)
         {
+            using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             return Forward(images, count).detach().MoveToOuterDisposeScope();
@@ -152,6 +159,7 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
             throw new ArgumentException($"Expected {count}×K int64 targets, got [{string.Join(", ", targets.shape)}] {targets.dtype}.", nameof(targets));
         lock (_gate)
         {
+            using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
             Tensor x = images.detach().requires_grad_(true);
@@ -173,11 +181,12 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         RankedTargets.CheckRanks(ranks, ClassCount);
         lock (_gate)
         {
+            using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
             Tensor x = images.detach().requires_grad_(true);
             Tensor output = Forward(x, count);
-            Tensor targets = RankedTargets.Choose(output.detach(), ranks);
+            Tensor targets = TensorRankedTargets.Choose(output.detach(), ranks);
             Tensor gradients = MarginGradients(x, output, targets);
             return (output.detach().MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
         }
@@ -232,12 +241,13 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         for (int i = 0; i < count; i++) targets[i] = labels[i];
         lock (_gate)
         {
+            using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
             Tensor x = ToTensor(images, count).requires_grad_(true);
             Tensor output = Forward(x, count);
             CopyToSpan(output, logits);
-            Tensor loss = nn.functional.cross_entropy(output, tensor(targets).to(Device), reduction: nn.Reduction.Sum);
+            Tensor loss = nn.functional.cross_entropy(output, tensor(targets).to(TorchDevice), reduction: nn.Reduction.Sum);
             CopyToSpan(autograd.grad(new[] { loss }, new[] { x })[0], gradients);
         }
     }
@@ -252,6 +262,7 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
             throw new ArgumentException($"Expected {count} int64 labels, got [{string.Join(", ", labels.shape)}] {labels.dtype}.", nameof(labels));
         lock (_gate)
         {
+            using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
             Tensor x = images.detach().requires_grad_(true);
@@ -270,8 +281,8 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
             throw new ArgumentException(
                 $"Expected N×{InputShape.Channels}×{InputShape.Height}×{InputShape.Width} float32 images, got [{string.Join(", ", images.shape)}] {images.dtype}.",
                 nameof(images));
-        if (images.device_type != Device.type || (Device.index >= 0 && images.device_index >= 0 && images.device_index != Device.index))
-            throw new ArgumentException($"The images are on {images.device}; this classifier runs on {Device}.", nameof(images));
+        if (images.device_type != TorchDevice.type || (TorchDevice.index >= 0 && images.device_index >= 0 && images.device_index != TorchDevice.index))
+            throw new ArgumentException($"The images are on {images.device}; this classifier runs on {TorchDevice}.", nameof(images));
         return images.shape[0];
     }
 
@@ -280,7 +291,7 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         // A fresh shape per call: the span methods convert outside the lock, so nothing here may be shared.
         Tensor x = empty(new long[] { count, InputShape.Channels, InputShape.Height, InputShape.Width }, float32);
         x.data<float>().CopyFrom(images, 0, 0);
-        return Device.type == DeviceType.CPU ? x : x.to(Device);
+        return TorchDevice.type == DeviceType.CPU ? x : x.to(TorchDevice);
     }
 
     private Tensor Forward(Tensor x, long count)

