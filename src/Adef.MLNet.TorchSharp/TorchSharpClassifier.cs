@@ -29,7 +29,7 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
     /// <param name="classCount">L.</param>
     /// <param name="device"><c>cpu</c> (the default), <c>cuda</c> or <c>cuda:N</c>.</param>
     /// <param name="ownsModule">Dispose the module with this classifier.</param>
-    /// <exception cref="AdefDeviceException">The device cannot be used (the message says what was tried).</exception>
+    /// <exception cref="DeviceUnavailableException">The device cannot be used (the message says what was tried).</exception>
     public TorchSharpClassifier(nn.Module<Tensor, Tensor> module, ImageShape inputShape, int classCount, ComputeDevice device = default,
         bool ownsModule = false)
         : this(MoveTo(module, device, out Device resolved), inputShape, classCount, resolved, ownsModule)
@@ -71,12 +71,12 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
     /// <param name="inputShape">The shape of one input image.</param>
     /// <param name="classCount">L.</param>
     /// <param name="device"><c>cpu</c> (the default), <c>cuda</c> or <c>cuda:N</c>.</param>
-    /// <exception cref="AdefDeviceException">The device cannot be used.</exception>
-    /// <exception cref="AdefModelException">The file is missing or is not TorchScript.</exception>
+    /// <exception cref="DeviceUnavailableException">The device cannot be used.</exception>
+    /// <exception cref="InvalidModelException">The file is missing or is not TorchScript.</exception>
     public static TorchSharpClassifier LoadTorchScript(string path, ImageShape inputShape, int classCount, ComputeDevice device = default)
     {
         if (!File.Exists(path))
-            throw new AdefModelException($"TorchScript file '{path}' does not exist.", path);
+            throw new InvalidModelException($"TorchScript file '{path}' does not exist.", path);
         Device resolved = TorchSharpDevices.Resolve(device);
         jit.ScriptModule<Tensor, Tensor> module;
         try
@@ -85,7 +85,7 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         }
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
-            throw new AdefModelException($"'{path}' could not be loaded as TorchScript: {e.Message}", path, e);
+            throw new InvalidModelException($"'{path}' could not be loaded as TorchScript: {e.Message}", path, e);
         }
         return new TorchSharpClassifier(module, module.forward, inputShape, classCount, resolved, ownsModule: true);
     }

@@ -12,7 +12,7 @@ public static class TorchSharpDevices
     /// <c>torch.cuda.device_count()</c> first, so that an unusable GPU is a clear error here rather than a native
     /// failure inside the first model call.
     /// </summary>
-    /// <exception cref="AdefDeviceException">CUDA cannot be used, or the GPU number is out of range; the message lists what was tried.</exception>
+    /// <exception cref="DeviceUnavailableException">CUDA cannot be used, or the GPU number is out of range; the message lists what was tried.</exception>
     public static Device Resolve(ComputeDevice device)
     {
         if (device.Kind == ComputeDeviceKind.Cpu) return CPU;
@@ -34,7 +34,7 @@ public static class TorchSharpDevices
         int count = cuda.device_count();
         attempts.Add($"torch.cuda.device_count() returned {count}");
         if (device.GpuOrdinal >= count)
-            throw new AdefDeviceException(
+            throw new DeviceUnavailableException(
                 $"Device '{device}' is out of range: this machine has {count} CUDA GPU(s), so the devices are " +
                 $"{(count == 1 ? "cuda:0" : $"cuda:0 … cuda:{count - 1}")}. Tried: {string.Join("; ", attempts)}.",
                 device, attempts);
@@ -43,7 +43,7 @@ public static class TorchSharpDevices
 
     /// <summary>Parses <paramref name="device"/> (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>) and resolves it.</summary>
     /// <exception cref="FormatException">The text is not a device.</exception>
-    /// <exception cref="AdefDeviceException">CUDA cannot be used, or the GPU number is out of range.</exception>
+    /// <exception cref="DeviceUnavailableException">CUDA cannot be used, or the GPU number is out of range.</exception>
     public static Device Resolve(string device) => Resolve(ComputeDevice.Parse(device));
 
     /// <summary>The <see cref="ComputeDevice"/> of a TorchSharp device: <c>cpu</c>, or <c>cuda:N</c> (plain <c>cuda</c> when it names no GPU).</summary>
@@ -64,14 +64,14 @@ public static class TorchSharpDevices
             reason = "";
             return true;
         }
-        catch (AdefDeviceException e)
+        catch (DeviceUnavailableException e)
         {
             reason = e.Message;
             return false;
         }
     }
 
-    private static AdefDeviceException Unavailable(ComputeDevice device, List<string> attempts, string libraries, Exception? inner) =>
+    private static DeviceUnavailableException Unavailable(ComputeDevice device, List<string> attempts, string libraries, Exception? inner) =>
         new($"Device '{device}' cannot be used: TorchSharp has no CUDA here. Tried: {string.Join("; ", attempts)}. " +
             $"libtorch loaded from: {libraries}. CUDA needs a CUDA build of libtorch (the TorchSharp-cuda-linux or " +
             "TorchSharp-cuda-windows package instead of TorchSharp-cpu, or PyTorch's CUDA libtorch first on LD_LIBRARY_PATH) " +

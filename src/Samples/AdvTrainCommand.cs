@@ -149,7 +149,7 @@ internal static class AdvTrainCommand
             {
                 resolved = TorchSharpDevices.Resolve(settings.Device);
             }
-            catch (AdefDeviceException e)
+            catch (DeviceUnavailableException e)
             {
                 AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
                 return 3;

@@ -72,7 +72,7 @@ internal static class AttackCommand
         {
             return Execute(s);
         }
-        catch (Exception e) when (e is UsageException or AdefException or ArgumentException or NotSupportedException
+        catch (Exception e) when (e is UsageException or InvalidInputException or ArgumentException or NotSupportedException
                                        or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(e.Message)}");
@@ -297,7 +297,7 @@ internal static class AttackCommand
         if (s.MaxIterations is { } it) options = options with { MaxIterations = it };
         if (s.MaxNorm is { } mn) options = options with { MaxNorm = mn };
         if (s.Sigma is { } sg) options = options with { Sigma = sg };
-        if (s.Overshoot is { } os) options = options with { Overshoot = os };
+        if (s.Overshoot is { } os) options = options with { OvershootFactor = os };
         if (s.Targeted) options = options with { Targeted = true };
         options = options with { BatchSize = s.BatchSize };
         try
@@ -338,7 +338,7 @@ internal static class AttackCommand
             options = options with { Candidates = k };
         }
         if (s.MaxIterations is { } it) options = options with { MaxIterations = it };
-        if (s.Overshoot is { } os) options = options with { Overshoot = os };
+        if (s.Overshoot is { } os) options = options with { OvershootFraction = os };
         if (s.MaxNorm is not null || s.Sigma is not null || s.Targeted)
             AnsiConsole.MarkupLine("[yellow]--max-norm, --sigma and --targeted apply to ADef only; ignored for DeepFool.[/]");
         try

@@ -87,7 +87,7 @@ internal static class GpuCheckCommand
         {
             gpu = TorchSharpDevices.Resolve(wanted);
         }
-        catch (AdefDeviceException e)
+        catch (DeviceUnavailableException e)
         {
             unavailable = e.Message;
             AnsiConsole.MarkupLine($"[yellow]CUDA unavailable: {Markup.Escape(e.Message)}[/] Running the CPU side only.");

@@ -63,7 +63,7 @@ internal static class ImageNetCommand
         {
             return Execute(dataFolder, outputFolder, batchSize, limit);
         }
-        catch (Exception e) when (e is UsageException or Adef.MLNet.AdefException or IOException or NotSupportedException)
+        catch (Exception e) when (e is UsageException or Adef.MLNet.InvalidInputException or IOException or NotSupportedException)
         {
             AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(e.Message)}");
             return 2;

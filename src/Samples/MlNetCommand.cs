@@ -5,7 +5,7 @@ using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Data;
 using Adef.MLNet.Evaluation;
-using Adef.MLNet.MLNet;
+using Adef.MLNet.Transforms;
 using Adef.MLNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -20,7 +20,7 @@ namespace Adef.Samples;
 /// ADef as an ML.NET pipeline: writes MNIST test digits as PNG files, reads them with ML.NET's own image front end
 /// (<c>LoadImages</c> → <c>ResizeImages</c> → <c>ExtractPixels</c>), attacks them with <c>mlContext.Transforms.Adef</c> against MNIST-A exported to ONNX, confirms
 /// the adversarial labels with <c>ApplyOnnxModel</c>, prints a <see cref="RobustnessReport"/>, saves and
-/// reloads the pipeline with <see cref="AdefModel"/>, builds an augmented training set, and optionally times
+/// reloads the pipeline with <see cref="AttackPipeline"/>, builds an augmented training set, and optionally times
 /// the transform against calling <see cref="AdefAttack"/> directly.
 /// </summary>
 internal static class MlNetCommand
@@ -129,10 +129,10 @@ internal static class MlNetCommand
         AnsiConsole.MarkupLine("[bold]Robustness report (ADef, MNIST-A via ONNX)[/]");
         AnsiConsole.WriteLine(report.ToString());
 
-        // Save with AdefModel (plain mlContext.Model.Save refuses), load, re-run, compare.
+        // Save with AttackPipeline (plain mlContext.Model.Save refuses), load, re-run, compare.
         string modelPath = Path.Combine(outputFolder, "adef-pipeline.zip");
-        AdefModel.Save(ml, fitted, fileView.Schema, modelPath);
-        var loaded = AdefModel.Load(ml, modelPath, out DataViewSchema _);
+        AttackPipeline.Save(ml, fitted, fileView.Schema, modelPath);
+        var loaded = AttackPipeline.Load(ml, modelPath, out DataViewSchema _);
         AttackedRow[] reloaded = ml.Data.CreateEnumerable<AttackedRow>(loaded.Transform(fileView), reuseRowObject: false).ToArray();
         foreach (IDisposable disposable in loaded.OfType<IDisposable>()) disposable.Dispose();
         bool identical = reloaded.Length == rows.Length && rows.Zip(reloaded).All(p =>
@@ -140,8 +140,8 @@ internal static class MlNetCommand
             && p.First.Success == p.Second.Success && p.First.Iterations == p.Second.Iterations
             && p.First.TNorm.Equals(p.Second.TNorm) && p.First.AdversarialPixels.SequenceEqual(p.Second.AdversarialPixels)
             && p.First.Logits.SequenceEqual(p.Second.Logits));
-        AnsiConsole.MarkupLine($"Saved the fitted pipeline to {Markup.Escape(modelPath)} ({new FileInfo(modelPath).Length / 1024} KiB) with AdefModel.Save; " +
-            $"loaded with AdefModel.Load and re-run: outputs {(identical ? "[green]identical[/]" : "[red]DIFFERENT[/]")} on {reloaded.Length} rows.");
+        AnsiConsole.MarkupLine($"Saved the fitted pipeline to {Markup.Escape(modelPath)} ({new FileInfo(modelPath).Length / 1024} KiB) with AttackPipeline.Save; " +
+            $"loaded with AttackPipeline.Load and re-run: outputs {(identical ? "[green]identical[/]" : "[red]DIFFERENT[/]")} on {reloaded.Length} rows.");
 
         // Augmentation: the clean digits plus the successful deformations, each with its true label.
         DigitRow[] clean = rows.Select(r => new DigitRow { Pixels = r.Pixels, Label = r.Label }).ToArray();

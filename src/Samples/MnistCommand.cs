@@ -57,7 +57,7 @@ internal static class MnistCommand
         {
             return Run(epochs, imageCount, batchSize, unbatchedCount, compareOnnx, device, outputFolder);
         }
-        catch (AdefDeviceException e)
+        catch (DeviceUnavailableException e)
         {
             AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(e.Message)}");
             return 2;

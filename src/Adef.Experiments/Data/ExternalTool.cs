@@ -4,7 +4,7 @@ using Adef.MLNet;
 
 namespace Adef.Experiments;
 
-/// <summary>Runs a package client (npm, apt-get, dpkg-deb) and reports failures as <see cref="AdefDataException"/>.</summary>
+/// <summary>Runs a package client (npm, apt-get, dpkg-deb) and reports failures as <see cref="DataFileException"/>.</summary>
 internal static class ExternalTool
 {
     public static void Run(string fileName, string arguments, string workingDirectory, string whatFor, TimeSpan timeout)
@@ -23,7 +23,7 @@ internal static class ExternalTool
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new AdefDataException(
+            throw new DataFileException(
                 $"{whatFor} needs '{fileName}', which could not be started ({e.Message}). Install it, or place the files by hand (see the message of the loader).",
                 workingDirectory, e);
         }
@@ -34,7 +34,7 @@ internal static class ExternalTool
             if (!process.WaitForExit(timeout))
             {
                 process.Kill(entireProcessTree: true);
-                throw new AdefDataException(
+                throw new DataFileException(
                     $"{whatFor}: '{fileName} {arguments}' did not finish within {timeout.TotalSeconds:0} s (is the package feed reachable?).",
                     workingDirectory);
             }
@@ -42,7 +42,7 @@ internal static class ExternalTool
             {
                 string detail = (stderr.Result + stdout.Result).Trim();
                 if (detail.Length > 2000) detail = detail[^2000..];
-                throw new AdefDataException(
+                throw new DataFileException(
                     $"{whatFor}: '{fileName} {arguments}' failed with exit code {process.ExitCode} (is the package feed reachable?):\n{detail}",
                     workingDirectory);
             }

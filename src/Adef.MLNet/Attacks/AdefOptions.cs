@@ -23,7 +23,7 @@ public sealed record AdefOptions : AttackOptions
     /// Factor ≥ 1 applied once after the iterations to fields that failed or succeeded on a tie,
     /// capped so that ‖τ‖_T stays within <see cref="MaxNorm"/>. Default 1 (off).
     /// </summary>
-    public double Overshoot { get; init; } = 1.0;
+    public double OvershootFactor { get; init; } = 1.0;
 
     /// <summary>Standard deviation of the Gaussian that smooths each step, in pixels; 0 = no smoothing, at most <see cref="MaxSigma"/>. Default 0.</summary>
     public double Sigma { get; init; }
@@ -34,19 +34,19 @@ public sealed record AdefOptions : AttackOptions
     /// <summary>The paper's MNIST preset: candidates 1…9, 100 iterations, σ 0.5, overshoot 1.2.</summary>
     public static AdefOptions Mnist { get; } = new()
     {
-        Candidates = Enumerable.Range(1, 9).ToArray(), MaxIterations = 100, Sigma = 0.5, Overshoot = 1.2,
+        Candidates = Enumerable.Range(1, 9).ToArray(), MaxIterations = 100, Sigma = 0.5, OvershootFactor = 1.2,
     };
 
     /// <summary>The paper's ImageNet preset: candidates {1}, 100 iterations, σ 1, overshoot 1.1.</summary>
     public static AdefOptions ImageNet { get; } = new()
     {
-        Candidates = new[] { 1 }, MaxIterations = 100, Sigma = 1, Overshoot = 1.1,
+        Candidates = new[] { 1 }, MaxIterations = 100, Sigma = 1, OvershootFactor = 1.1,
     };
 
     /// <summary>The paper's adversarial-training preset: candidates {1}, 40 iterations, ‖τ‖_T ≤ 3, σ 1, overshoot 1.</summary>
     public static AdefOptions AdversarialTraining { get; } = new()
     {
-        Candidates = new[] { 1 }, MaxIterations = 40, MaxNorm = 3, Sigma = 1, Overshoot = 1,
+        Candidates = new[] { 1 }, MaxIterations = 40, MaxNorm = 3, Sigma = 1, OvershootFactor = 1,
     };
 
     /// <summary>Largest accepted <see cref="Sigma"/>, in pixels.</summary>
@@ -65,8 +65,8 @@ public sealed record AdefOptions : AttackOptions
         ArgumentOutOfRangeException.ThrowIfNegative(MaxIterations, nameof(MaxIterations));
         if (!(MaxNorm > 0))
             throw new ArgumentOutOfRangeException(nameof(MaxNorm), MaxNorm, "MaxNorm must be positive (∞ for no budget).");
-        if (!(Overshoot >= 1) || double.IsInfinity(Overshoot))
-            throw new ArgumentOutOfRangeException(nameof(Overshoot), Overshoot, "Overshoot must be a finite number ≥ 1.");
+        if (!(OvershootFactor >= 1) || double.IsInfinity(OvershootFactor))
+            throw new ArgumentOutOfRangeException(nameof(OvershootFactor), OvershootFactor, "OvershootFactor must be a finite number ≥ 1.");
         if (!(Sigma >= 0) || double.IsInfinity(Sigma))
             throw new ArgumentOutOfRangeException(nameof(Sigma), Sigma, "Sigma must be a finite number ≥ 0 (pixels; 0 = no smoothing).");
         if (Sigma > MaxSigma)

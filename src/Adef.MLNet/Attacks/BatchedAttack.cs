@@ -428,7 +428,7 @@ internal abstract class BatchedAttack<TState, TResult> : IAttackEngine<TResult>
         int bad = images.IndexOfAnyExceptInRange(float.MinValue, float.MaxValue);
         if (bad < 0) return;
         int image = bad / imageSize;
-        throw new AdefInputException(
+        throw new InvalidImageException(
             $"Image {image} has a {(float.IsNaN(images[bad]) ? "NaN" : "infinite")} pixel (value {images[bad]} at offset {bad % imageSize} " +
             "within the image); attacks need finite pixels.", image);
     }

@@ -100,7 +100,7 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, DeepFoolResult
 
             using IRows originals = Ops.Gather(Rows.Originals, positions);
             float min = options.ClipMin ?? float.NegativeInfinity, max = options.ClipMax ?? float.PositiveInfinity;
-            using IRows next = Ops.AddScaledClamped(originals, accumulated, (float)(1 + options.Overshoot), min, max);
+            using IRows next = Ops.AddScaledClamped(originals, accumulated, (float)(1 + options.OvershootFraction), min, max);
             Ops.Scatter(Rows.Current, positions, next);
             bool[] finite = Ops.AllFinite(next);
             for (int j = 0; j < moving.Count; j++)

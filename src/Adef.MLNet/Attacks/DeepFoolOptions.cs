@@ -12,8 +12,8 @@ public sealed record DeepFoolOptions : AttackOptions
     /// <summary>Iteration limit. Default 50.</summary>
     public int MaxIterations { get; init; } = 50;
 
-    /// <summary>The accumulated perturbation r is applied as (1 + Overshoot)·r. Default 0.02.</summary>
-    public double Overshoot { get; init; } = 0.02;
+    /// <summary>The accumulated perturbation r is applied as (1 + OvershootFraction)·r. Default 0.02.</summary>
+    public double OvershootFraction { get; init; } = 0.02;
 
     /// <summary>Lower bound of valid input values, or <see langword="null"/> for none (the default: inputs may be normalised).</summary>
     public float? ClipMin { get; init; }
@@ -25,8 +25,8 @@ public sealed record DeepFoolOptions : AttackOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Candidates, 2, nameof(Candidates));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxIterations, nameof(MaxIterations));
-        if (!(Overshoot >= 0) || double.IsInfinity(Overshoot))
-            throw new ArgumentOutOfRangeException(nameof(Overshoot), Overshoot, "Overshoot must be a finite number ≥ 0.");
+        if (!(OvershootFraction >= 0) || double.IsInfinity(OvershootFraction))
+            throw new ArgumentOutOfRangeException(nameof(OvershootFraction), OvershootFraction, "OvershootFraction must be a finite number ≥ 0.");
         if (ClipMin is { } low && float.IsNaN(low))
             throw new ArgumentOutOfRangeException(nameof(ClipMin), low, "ClipMin must be a number (or null for no bound).");
         if (ClipMax is { } high && float.IsNaN(high))

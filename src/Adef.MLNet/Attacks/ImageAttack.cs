@@ -34,7 +34,7 @@ public abstract class ImageAttack<TOptions, TResult>
     /// <param name="progress">Receives a report after every iteration (PGD: every step).</param>
     /// <param name="cancellationToken">Checked once per iteration.</param>
     /// <returns>One result per image, in input order.</returns>
-    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
+    /// <exception cref="InvalidImageException">A pixel is NaN or infinite (the message names the image).</exception>
     /// <exception cref="AttackCanceledException{TResult}">
     /// <paramref name="cancellationToken"/> was canceled; the exception (an <see cref="OperationCanceledException"/>)
     /// carries the results of the images finished so far.
@@ -52,7 +52,7 @@ public abstract class ImageAttack<TOptions, TResult>
     /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
     /// <param name="progress">Receives a report after every iteration (PGD: every step).</param>
     /// <param name="cancellationToken">Checked once per iteration.</param>
-    /// <exception cref="AdefInputException">A pixel is NaN or infinite (the message names the image).</exception>
+    /// <exception cref="InvalidImageException">A pixel is NaN or infinite (the message names the image).</exception>
     /// <exception cref="OperationCanceledException">
     /// <paramref name="cancellationToken"/> was canceled; the results of the images finished so far were already delivered.
     /// </exception>

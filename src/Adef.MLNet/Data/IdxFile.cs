@@ -17,24 +17,24 @@ public static class IdxFile
     private const long MaxDecompressedBytes = 1L << 30;
 
     /// <summary>Reads an idx file of unsigned bytes, returning its dimensions and elements.</summary>
-    /// <exception cref="AdefDataException">The file is missing, not idx, truncated, or has trailing data.</exception>
+    /// <exception cref="DataFileException">The file is missing, not idx, truncated, or has trailing data.</exception>
     public static (int[] Dimensions, byte[] Data) Read(string path)
     {
         byte[] bytes = ReadAllBytesDecompressed(path);
         if (bytes.Length < 4)
-            throw new AdefDataException($"'{path}' is not an idx file: it has {bytes.Length} bytes, fewer than the 4-byte magic number.", path);
+            throw new DataFileException($"'{path}' is not an idx file: it has {bytes.Length} bytes, fewer than the 4-byte magic number.", path);
         if (bytes[0] != 0 || bytes[1] != 0)
-            throw new AdefDataException(
+            throw new DataFileException(
                 $"'{path}' is not an idx file: wrong magic number 0x{BinaryPrimitives.ReadUInt32BigEndian(bytes):X8} (expected 0x0000TTDD).", path);
         if (bytes[2] != UnsignedByteType)
-            throw new AdefDataException(
+            throw new DataFileException(
                 $"'{path}' holds idx element type 0x{bytes[2]:X2}; only unsigned bytes (0x08) are supported.", path);
         int rank = bytes[3];
         if (rank == 0)
-            throw new AdefDataException($"'{path}' declares zero dimensions.", path);
+            throw new DataFileException($"'{path}' declares zero dimensions.", path);
         int headerLength = 4 + 4 * rank;
         if (bytes.Length < headerLength)
-            throw new AdefDataException($"'{path}' is truncated: its header needs {headerLength} bytes, the file has {bytes.Length}.", path);
+            throw new DataFileException($"'{path}' is truncated: its header needs {headerLength} bytes, the file has {bytes.Length}.", path);
 
         var dimensions = new int[rank];
         long elementCount = 1; // saturates at long.MaxValue instead of wrapping; a zero size still makes it 0
@@ -42,7 +42,7 @@ public static class IdxFile
         {
             uint size = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4 + 4 * d));
             if (size > int.MaxValue)
-                throw new AdefDataException($"'{path}' declares dimension {d} of size {size}, which is not a valid size.", path);
+                throw new DataFileException($"'{path}' declares dimension {d} of size {size}, which is not a valid size.", path);
             dimensions[d] = (int)size;
             elementCount = size == 0 ? 0 : elementCount > long.MaxValue / size ? long.MaxValue : elementCount * size;
         }
@@ -51,7 +51,7 @@ public static class IdxFile
         {
             string shape = string.Join('×', dimensions);
             string problem = elementCount > available ? "is truncated" : "has trailing data";
-            throw new AdefDataException(
+            throw new DataFileException(
                 $"'{path}' {problem}: its header declares {shape} = {elementCount} elements, but {available} bytes follow the header.", path);
         }
         return (dimensions, bytes.AsSpan(headerLength).ToArray());
@@ -62,7 +62,7 @@ public static class IdxFile
     {
         var (dimensions, data) = Read(path);
         if (dimensions.Length != 3)
-            throw new AdefDataException($"'{path}' is not an image file: expected 3 dimensions (N×H×W), found {dimensions.Length}.", path);
+            throw new DataFileException($"'{path}' is not an image file: expected 3 dimensions (N×H×W), found {dimensions.Length}.", path);
         var pixels = new float[data.Length];
         for (int i = 0; i < data.Length; i++) pixels[i] = data[i] / 255f;
         return (pixels, dimensions[0], dimensions[1], dimensions[2]);
@@ -73,7 +73,7 @@ public static class IdxFile
     {
         var (dimensions, data) = Read(path);
         if (dimensions.Length != 1)
-            throw new AdefDataException($"'{path}' is not a label file: expected 1 dimension, found {dimensions.Length}.", path);
+            throw new DataFileException($"'{path}' is not a label file: expected 1 dimension, found {dimensions.Length}.", path);
         return Array.ConvertAll(data, b => (int)b);
     }
 
@@ -83,7 +83,7 @@ public static class IdxFile
         var (pixels, count, height, width) = ReadImages(imagesPath);
         int[] labels = ReadLabels(labelsPath);
         if (labels.Length != count)
-            throw new AdefDataException(
+            throw new DataFileException(
                 $"'{imagesPath}' holds {count} images but '{labelsPath}' holds {labels.Length} labels.", labelsPath);
         return new LabeledImages(pixels, labels, 1, height, width);
     }
@@ -91,7 +91,7 @@ public static class IdxFile
     private static byte[] ReadAllBytesDecompressed(string path)
     {
         if (!File.Exists(path))
-            throw new AdefDataException($"idx file '{path}' does not exist.", path);
+            throw new DataFileException($"idx file '{path}' does not exist.", path);
         try
         {
             byte[] raw = File.ReadAllBytes(path);
@@ -103,7 +103,7 @@ public static class IdxFile
             for (int read; (read = input.Read(buffer)) > 0;)
             {
                 if (output.Length + read > MaxDecompressedBytes)
-                    throw new AdefDataException(
+                    throw new DataFileException(
                         $"'{path}' decompresses to more than {MaxDecompressedBytes >> 20} MiB, more than any idx file this library reads; " +
                         "it is corrupt or not an idx file.", path);
                 output.Write(buffer, 0, read);
@@ -112,11 +112,11 @@ public static class IdxFile
         }
         catch (InvalidDataException e)
         {
-            throw new AdefDataException($"'{path}' is a corrupt or truncated gzip stream: {e.Message}", path, e);
+            throw new DataFileException($"'{path}' is a corrupt or truncated gzip stream: {e.Message}", path, e);
         }
         catch (IOException e)
         {
-            throw new AdefDataException($"Could not read '{path}': {e.Message}", path, e);
+            throw new DataFileException($"Could not read '{path}': {e.Message}", path, e);
         }
     }
 }

@@ -1,5 +1,5 @@
 using Adef.MLNet.Attacks;
-using Adef.MLNet.MLNet;
+using Adef.MLNet.Transforms;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 

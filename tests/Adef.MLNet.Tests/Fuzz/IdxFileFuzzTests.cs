@@ -5,7 +5,7 @@ using System.IO.Compression;
 
 namespace Adef.MLNet.Tests.Fuzz;
 
-/// <summary>Mutated idx files (plain and gzip) must read, or fail with <see cref="AdefDataException"/>, within the case time bound.</summary>
+/// <summary>Mutated idx files (plain and gzip) must read, or fail with <see cref="DataFileException"/>, within the case time bound.</summary>
 public class IdxFileFuzzTests(ITestOutputHelper output)
 {
     [Fact]

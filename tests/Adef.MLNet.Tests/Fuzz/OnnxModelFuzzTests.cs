@@ -72,7 +72,7 @@ public class OnnxModelFuzzTests(ITestOutputHelper output)
         if (classifier.ClassCount > 1024) return;
         foreach (var result in new DeepFoolAttack(classifier, new DeepFoolOptions { MaxIterations = 3 }).Run(images))
             Assert.True(result.Outcome != AttackOutcome.NumericalFailure || !result.Success);
-        new AdefAttack(classifier, new AdefOptions { MaxIterations = 3, Sigma = 0.5, Overshoot = 1.2 }).Run(images);
+        new AdefAttack(classifier, new AdefOptions { MaxIterations = 3, Sigma = 0.5, OvershootFactor = 1.2 }).Run(images);
     }
 
     /// <summary>x [N, 1, 6, 6] → Conv 2×3×3 (pads 1) → Relu → MaxPool 2 → Flatten → Gemm (transB) → logits [N, 3].</summary>

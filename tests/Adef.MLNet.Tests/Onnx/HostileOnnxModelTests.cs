@@ -6,13 +6,13 @@ using static Adef.MLNet.Classifiers.Onnx.OnnxProtos;
 
 namespace Adef.MLNet.Tests.Onnx;
 
-/// <summary>Malformed graphs are refused with <see cref="AdefModelException"/> before ONNX Runtime parses them.</summary>
+/// <summary>Malformed graphs are refused with <see cref="InvalidModelException"/> before ONNX Runtime parses them.</summary>
 public class HostileOnnxModelTests
 {
     private static ModelProto Valid() => OnnxModelFuzzTests.TinyConvolutionModel();
 
-    private static AdefModelException Refused(ModelProto model) =>
-        Assert.Throws<AdefModelException>(() => new OnnxClassifier(model.ToByteArray()));
+    private static InvalidModelException Refused(ModelProto model) =>
+        Assert.Throws<InvalidModelException>(() => new OnnxClassifier(model.ToByteArray()));
 
     [Fact]
     public void CycleIsRefusedNamingANodeOnIt()
@@ -116,16 +116,16 @@ public class HostileOnnxModelTests
     {
         var model = Valid();
         model.Graph.Input[0].Type.TensorType.ElemType = Int64Type;
-        Assert.IsAssignableFrom<AdefException>(Refused(model));
+        Assert.IsAssignableFrom<InvalidInputException>(Refused(model));
     }
 
     [Fact]
-    public void ModelErrorsAreAdefExceptionsAndNotDataExceptions()
+    public void ModelErrorsAreInvalidInputExceptionsAndNotDataFileExceptions()
     {
-        var error = Assert.Throws<AdefModelException>(() => new OnnxClassifier(new byte[] { 0x08, 0x07, 0xFF }));
-        Assert.IsAssignableFrom<AdefException>(error);
-        Assert.False(typeof(AdefDataException).IsAssignableFrom(typeof(AdefModelException)));
-        Assert.True(typeof(AdefException).IsAssignableFrom(typeof(AdefDataException)));
-        Assert.True(typeof(AdefException).IsAssignableFrom(typeof(AdefInputException)));
+        var error = Assert.Throws<InvalidModelException>(() => new OnnxClassifier(new byte[] { 0x08, 0x07, 0xFF }));
+        Assert.IsAssignableFrom<InvalidInputException>(error);
+        Assert.False(typeof(DataFileException).IsAssignableFrom(typeof(InvalidModelException)));
+        Assert.True(typeof(InvalidInputException).IsAssignableFrom(typeof(DataFileException)));
+        Assert.True(typeof(InvalidInputException).IsAssignableFrom(typeof(InvalidImageException)));
     }
 }

@@ -46,7 +46,7 @@ public class OnnxClassifierTests
     [Fact]
     public void SoftmaxOnlyOutputIsRefusedNamingTheTensorThatFeedsIt()
     {
-        var error = Assert.Throws<AdefModelException>(() => Load(TinyModels.Classifier(batch: "N", softmax: true, logitsOutput: false)));
+        var error = Assert.Throws<InvalidModelException>(() => Load(TinyModels.Classifier(batch: "N", softmax: true, logitsOutput: false)));
         Assert.Contains("'probabilities'", error.Message);
         Assert.Contains("LogitsOutputName = \"logits\"", error.Message);
         Assert.Contains("AllowSoftmaxOutput", error.Message);
@@ -76,7 +76,7 @@ public class OnnxClassifierTests
     [Fact]
     public void UnknownLogitsNameIsRefusedListingTheOutputs()
     {
-        var error = Assert.Throws<AdefModelException>(() =>
+        var error = Assert.Throws<InvalidModelException>(() =>
             Load(TinyModels.Classifier(batch: "N"), new OnnxClassifierOptions { LogitsOutputName = "scores" }));
         Assert.Contains("'scores'", error.Message);
         Assert.Contains("'logits'", error.Message);
@@ -108,7 +108,7 @@ public class OnnxClassifierTests
     [Fact]
     public void FixedBatchLargerThanOneIsRefusedNamingTheInput()
     {
-        var error = Assert.Throws<AdefModelException>(() => Load(TinyModels.Classifier(batch: 8L)));
+        var error = Assert.Throws<InvalidModelException>(() => Load(TinyModels.Classifier(batch: 8L)));
         Assert.Contains("'x'", error.Message);
         Assert.Contains("[8, 2, 3, 3]", error.Message);
     }
@@ -118,7 +118,7 @@ public class OnnxClassifierTests
     {
         ModelProto model = TinyModels.Classifier(batch: "N");
         model.Graph.Input[0] = ValueInfo("x", FloatType, "N", 18L);
-        var error = Assert.Throws<AdefModelException>(() => Load(model));
+        var error = Assert.Throws<InvalidModelException>(() => Load(model));
         Assert.Contains("'x'", error.Message);
         Assert.Contains("[N, 18]", error.Message);
     }
@@ -128,14 +128,14 @@ public class OnnxClassifierTests
     {
         ModelProto model = TinyModels.Classifier(batch: "N");
         model.Graph.Input[0] = ValueInfo("x", FloatType, "N", 2L, "height", 3L);
-        var error = Assert.Throws<AdefModelException>(() => Load(model));
+        var error = Assert.Throws<InvalidModelException>(() => Load(model));
         Assert.Contains("height", error.Message);
     }
 
     [Fact]
     public void UnknownInputNameIsRefusedListingTheInputs()
     {
-        var error = Assert.Throws<AdefModelException>(() =>
+        var error = Assert.Throws<InvalidModelException>(() =>
             Load(TinyModels.Classifier(batch: "N"), new OnnxClassifierOptions { InputName = "images" }));
         Assert.Contains("'images'", error.Message);
         Assert.Contains("'x' float [N, 2, 3, 3]", error.Message);
@@ -146,7 +146,7 @@ public class OnnxClassifierTests
     {
         ModelProto model = TinyModels.Classifier(batch: "N");
         model.Graph.Input.Add(ValueInfo("temperature", FloatType, 1L));
-        var error = Assert.Throws<AdefModelException>(() => Load(model));
+        var error = Assert.Throws<InvalidModelException>(() => Load(model));
         Assert.Contains("InputName", error.Message);
         Assert.Contains("'temperature'", error.Message);
 
@@ -201,7 +201,7 @@ public class OnnxClassifierTests
     public void CudaWithoutFallbackSaysWhatWasTried()
     {
         var options = new OnnxClassifierOptions { Device = ComputeDevice.CudaAt(0), FallbackToCpu = false };
-        var error = Assert.Throws<AdefDeviceException>(() => Load(TinyModels.Classifier(batch: "N"), options));
+        var error = Assert.Throws<DeviceUnavailableException>(() => Load(TinyModels.Classifier(batch: "N"), options));
         Assert.Equal(ComputeDevice.CudaAt(0), error.Device);
         Assert.Contains("CUDA execution provider on GPU 0", error.Message);
         Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", error.Message);

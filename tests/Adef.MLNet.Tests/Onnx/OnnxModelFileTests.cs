@@ -10,7 +10,7 @@ public class OnnxModelFileTests
     [Fact]
     public void MissingFileIsNamed()
     {
-        var error = Assert.Throws<AdefModelException>(() => new OnnxClassifier("/nonexistent/folder/model.onnx"));
+        var error = Assert.Throws<InvalidModelException>(() => new OnnxClassifier("/nonexistent/folder/model.onnx"));
         Assert.Contains("/nonexistent/folder/model.onnx", error.Message);
         Assert.Equal("/nonexistent/folder/model.onnx", error.Path);
     }
@@ -21,14 +21,14 @@ public class OnnxModelFileTests
         using var folder = new TempFolder();
         string path = folder.File("garbage.onnx");
         File.WriteAllBytes(path, "this is not a protobuf model, just text\n"u8.ToArray());
-        var error = Assert.Throws<AdefModelException>(() => new OnnxClassifier(path));
+        var error = Assert.Throws<InvalidModelException>(() => new OnnxClassifier(path));
         Assert.Contains(path, error.Message);
     }
 
     [Fact]
     public void EmptyBytesAreRefused()
     {
-        var error = Assert.Throws<AdefModelException>(() => new OnnxClassifier(Array.Empty<byte>()));
+        var error = Assert.Throws<InvalidModelException>(() => new OnnxClassifier(Array.Empty<byte>()));
         Assert.Contains("empty", error.Message);
     }
 
@@ -39,7 +39,7 @@ public class OnnxModelFileTests
         using var folder = new TempFolder();
         string path = folder.File("truncated.onnx");
         File.WriteAllBytes(path, whole.AsSpan(0, whole.Length / 2).ToArray());
-        var error = Assert.Throws<AdefModelException>(() => new OnnxClassifier(path));
+        var error = Assert.Throws<InvalidModelException>(() => new OnnxClassifier(path));
         Assert.Contains(path, error.Message);
         Assert.Contains("truncated", error.Message);
     }
@@ -52,7 +52,7 @@ public class OnnxModelFileTests
         using var folder = new TempFolder();
         string path = folder.File("mnist-truncated.onnx");
         File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length * 2 / 3).ToArray());
-        var error = Assert.Throws<AdefModelException>(() => new OnnxClassifier(path));
+        var error = Assert.Throws<InvalidModelException>(() => new OnnxClassifier(path));
         Assert.Contains(path, error.Message);
     }
 
@@ -60,7 +60,7 @@ public class OnnxModelFileTests
     public void ModelWithoutGraphIsRefused()
     {
         var model = new ModelProto { IrVersion = 8 };
-        var error = Assert.Throws<AdefModelException>(() => new OnnxClassifier(model.ToByteArray()));
+        var error = Assert.Throws<InvalidModelException>(() => new OnnxClassifier(model.ToByteArray()));
         Assert.Contains("no graph", error.Message);
     }
 
@@ -72,7 +72,7 @@ public class OnnxModelFileTests
         weights.RawData = ByteString.Empty;
         weights.DataLocation = TensorProto.Types.DataLocation.External;
         weights.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "weights.bin" });
-        var error = Assert.Throws<AdefModelException>(() => new OnnxClassifier(model.ToByteArray()));
+        var error = Assert.Throws<InvalidModelException>(() => new OnnxClassifier(model.ToByteArray()));
         Assert.Contains(weights.Name, error.Message);
         Assert.Contains("external", error.Message);
     }

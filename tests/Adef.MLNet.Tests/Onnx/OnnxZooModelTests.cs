@@ -73,7 +73,7 @@ public class OnnxZooModelTests
     public void SqueezeNetSoftmaxOutputIsRefusedNamingTheLogits()
     {
         string path = SharedModels.Require(SqueezeNet);
-        var error = Assert.Throws<AdefModelException>(() =>
+        var error = Assert.Throws<InvalidModelException>(() =>
             new OnnxClassifier(path, new OnnxClassifierOptions { LogitsOutputName = "softmaxout_1" }));
         Assert.Contains("pool10_1", error.Message);
         Assert.Contains(path, error.Message);

@@ -175,7 +175,7 @@ public class AdversarialTrainingTests
         Assert.Equal(40, preset.MaxIterations);
         Assert.Equal(3, preset.MaxNorm);
         Assert.Equal(1, preset.Sigma);
-        Assert.Equal(1, preset.Overshoot);
+        Assert.Equal(1, preset.OvershootFactor);
         Assert.False(preset.Targeted);
         Assert.Same(preset, new TrainingOptions().Adef);
         var pgd = new TrainingOptions().Pgd;

@@ -48,8 +48,8 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     /// <summary>Loads the ONNX model at <paramref name="modelPath"/>.</summary>
     /// <param name="modelPath">An .onnx file with all tensors inside it.</param>
     /// <param name="options">Input/output choice and execution settings; defaults when <see langword="null"/>.</param>
-    /// <exception cref="AdefModelException">The file is missing or malformed, or the model's inputs or outputs do not fit (the message says why).</exception>
-    /// <exception cref="AdefDeviceException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
+    /// <exception cref="InvalidModelException">The file is missing or malformed, or the model's inputs or outputs do not fit (the message says why).</exception>
+    /// <exception cref="DeviceUnavailableException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
     public OnnxClassifier(string modelPath, OnnxClassifierOptions? options = null)
         : this(OnnxModelFile.Read(modelPath), modelPath, options, MarginGradientGraph.Build)
     {
@@ -58,8 +58,8 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     /// <summary>Loads an ONNX model from its serialised bytes.</summary>
     /// <param name="model">The contents of an .onnx file.</param>
     /// <param name="options">Input/output choice and execution settings; defaults when <see langword="null"/>.</param>
-    /// <exception cref="AdefModelException">The bytes are not an ONNX model, or its inputs or outputs do not fit.</exception>
-    /// <exception cref="AdefDeviceException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
+    /// <exception cref="InvalidModelException">The bytes are not an ONNX model, or its inputs or outputs do not fit.</exception>
+    /// <exception cref="DeviceUnavailableException">The CUDA execution provider was requested without <see cref="OnnxClassifierOptions.FallbackToCpu"/> and cannot be used.</exception>
     public OnnxClassifier(byte[] model, OnnxClassifierOptions? options = null)
         : this(model, options, MarginGradientGraph.Build)
     {
@@ -80,7 +80,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         _source = source;
         _prepared = OnnxModelPreparation.Prepare(model, options, source);
         if (_prepared.ClassCount > MaxClasses)
-            throw new AdefModelException($"The logits of {Describe()} declare {_prepared.ClassCount} classes, more than the {MaxClasses} supported.", source);
+            throw new InvalidModelException($"The logits of {Describe()} declare {_prepared.ClassCount} classes, more than the {MaxClasses} supported.", source);
         _runOptions = new RunOptions();
         _warnings = _prepared.Warnings.ToList();
         InputShape = _prepared.InputShape;
@@ -95,7 +95,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
             {
                 (_sessionOptions, _forward, Device) = CreateForwardSession(upgraded.ToByteArray(), options);
             }
-            catch (AdefModelException e) when (e.InnerException is OnnxRuntimeException)
+            catch (InvalidModelException e) when (e.InnerException is OnnxRuntimeException)
             {
                 _upgradeError = new NotSupportedException($"ONNX Runtime rejected the opset-18 form of the model: {e.InnerException.Message}", e);
                 (_sessionOptions, _forward, Device) = CreateForwardSession(_prepared.Model.ToByteArray(), options);
@@ -109,7 +109,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         {
             ClassCount = _prepared.ClassCount ?? ClassCountByRunning();
             if (ClassCount < 2)
-                throw new AdefModelException($"The logits of {Describe()} have {ClassCount} class(es); a classifier needs at least 2.", source);
+                throw new InvalidModelException($"The logits of {Describe()} have {ClassCount} class(es); a classifier needs at least 2.", source);
             if (options.PrepareGradientsAtLoad) GradientSession();
         }
         catch
@@ -173,9 +173,9 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     /// <inheritdoc />
     /// <exception cref="NotSupportedException">
     /// The model contains an operator the gradient builder has no rule for (thrown on the first call, naming it). This stays a
-    /// <see cref="NotSupportedException"/> rather than an <see cref="AdefModelException"/>: the model is valid, the library lacks a rule.
+    /// <see cref="NotSupportedException"/> rather than an <see cref="InvalidModelException"/>: the model is valid, the library lacks a rule.
     /// </exception>
-    /// <exception cref="AdefModelException">The graph is malformed in a way only the gradient builder notices.</exception>
+    /// <exception cref="InvalidModelException">The graph is malformed in a way only the gradient builder notices.</exception>
     public void ComputeLogitsAndMarginGradients(
         ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
         Span<float> logits, Span<float> gradients)
@@ -191,7 +191,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
     /// <remarks>One run of the gradient model: it chooses the targets from its own logits (ONNX TopK's order, which is the
     /// seam's: ties rank the lower label first).</remarks>
     /// <exception cref="NotSupportedException">The model contains an operator the gradient builder has no rule for.</exception>
-    /// <exception cref="AdefModelException">The graph is malformed in a way only the gradient builder notices.</exception>
+    /// <exception cref="InvalidModelException">The graph is malformed in a way only the gradient builder notices.</exception>
     public void ComputeLogitsAndRankedMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> ranks,
         Span<float> logits, Span<int> targets, Span<float> gradients)
     {
@@ -319,7 +319,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
                                       or InvalidCastException or OverflowException or KeyNotFoundException or InvalidOperationException)
         {
             // The builder's arguments come from the prepared model, so any of these means the graph broke one of its assumptions.
-            throw new AdefModelException($"The gradient model of {Describe()} could not be built: its graph is malformed ({e.GetType().Name}: {e.Message}).", _source, e);
+            throw new InvalidModelException($"The gradient model of {Describe()} could not be built: its graph is malformed ({e.GetType().Name}: {e.Message}).", _source, e);
         }
         try
         {
@@ -348,10 +348,10 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new AdefModelException($"ONNX Runtime failed to run {Describe()} on one blank image to find the class count: {e.Message}", _source, e);
+            throw new InvalidModelException($"ONNX Runtime failed to run {Describe()} on one blank image to find the class count: {e.Message}", _source, e);
         }
         if (shape.Length != 2 || shape[0] != 1 || shape[1] > MaxClasses)
-            throw new AdefModelException(
+            throw new InvalidModelException(
                 $"The logits of {Describe()} have shape [{string.Join(", ", shape)}] for one image; expected [1, L] with L ≤ {MaxClasses}.", _source);
         return (int)shape[1];
     }
@@ -379,7 +379,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
                 cuda?.Dispose();
                 string tried = $"The CUDA execution provider on GPU {device} could not be used: {e.Message}";
                 if (!options.FallbackToCpu)
-                    throw new AdefDeviceException(
+                    throw new DeviceUnavailableException(
                         tried + " The application must reference the GPU build of ONNX Runtime (Microsoft.ML.OnnxRuntime.Gpu) " +
                         "and have a matching CUDA and cuDNN; or set OnnxClassifierOptions.FallbackToCpu = true.",
                         options.Device, [$"ONNX Runtime's CUDA execution provider on GPU {device}: {e.Message}"], e);
@@ -394,7 +394,7 @@ public sealed class OnnxClassifier : IDifferentiableClassifier, IDisposable
         catch (OnnxRuntimeException e)
         {
             cpu.Dispose();
-            throw new AdefModelException($"ONNX Runtime could not load {Describe()}: {e.Message}", _source, e);
+            throw new InvalidModelException($"ONNX Runtime could not load {Describe()}: {e.Message}", _source, e);
         }
     }
 

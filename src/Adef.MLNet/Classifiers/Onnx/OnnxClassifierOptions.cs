@@ -35,7 +35,7 @@ public sealed class OnnxClassifierOptions
     /// <summary>
     /// When the CUDA execution provider cannot be used, run on the CPU and record why in
     /// <see cref="OnnxClassifier.Warnings"/>. Default <see langword="true"/>; when <see langword="false"/>, the
-    /// constructor throws an <see cref="AdefDeviceException"/> that says what was tried and what failed.
+    /// constructor throws an <see cref="DeviceUnavailableException"/> that says what was tried and what failed.
     /// </summary>
     public bool FallbackToCpu { get; set; } = true;
 

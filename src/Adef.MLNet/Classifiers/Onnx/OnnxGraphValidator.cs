@@ -17,13 +17,13 @@ internal static class OnnxGraphValidator
     /// <param name="graph">The main graph; its node list may be reordered.</param>
     /// <param name="what">The model, for messages ("ONNX model file 'x.onnx'").</param>
     /// <param name="source">The file, or null.</param>
-    /// <exception cref="AdefModelException">The graph is malformed; the message names the node or tensor.</exception>
+    /// <exception cref="InvalidModelException">The graph is malformed; the message names the node or tensor.</exception>
     public static void Validate(GraphProto graph, string what, string? source) =>
         new Checker(what, source).Graph(graph, outerScope: null, sort: true);
 
     private sealed class Checker(string what, string? source)
     {
-        private AdefModelException Error(string message, string? node) => new($"{what}: {message}", source, nodeName: node);
+        private InvalidModelException Error(string message, string? node) => new($"{what}: {message}", source, nodeName: node);
 
         public void Graph(GraphProto graph, IReadOnlySet<string>? outerScope, bool sort)
         {

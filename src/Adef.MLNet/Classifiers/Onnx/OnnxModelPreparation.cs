@@ -32,7 +32,7 @@ internal static class OnnxModelPreparation
     /// <param name="original">The model as read; not modified.</param>
     /// <param name="options">Input and output choices.</param>
     /// <param name="source">The file, for messages; null for a model given as bytes.</param>
-    /// <exception cref="AdefModelException">The model does not fit (the message says why).</exception>
+    /// <exception cref="InvalidModelException">The model does not fit (the message says why).</exception>
     public static PreparedOnnxModel Prepare(ModelProto original, OnnxClassifierOptions options, string? source)
     {
         string what = source is null ? "the ONNX model" : $"ONNX model '{source}'";
@@ -46,7 +46,7 @@ internal static class OnnxModelPreparation
         {
             // A hostile graph that passed validation but breaks an assumption of the preparation (a Constant without
             // a value, an attribute of the wrong kind, ...): report it as the model error it is.
-            throw new AdefModelException($"{Capitalised(what)} could not be prepared: its graph is malformed ({e.GetType().Name}: {e.Message}).", source, e);
+            throw new InvalidModelException($"{Capitalised(what)} could not be prepared: its graph is malformed ({e.GetType().Name}: {e.Message}).", source, e);
         }
     }
 
@@ -72,7 +72,7 @@ internal static class OnnxModelPreparation
         {
             string feeding = softmax.Input[0];
             if (!options.AllowSoftmaxOutput)
-                throw new AdefModelException(
+                throw new InvalidModelException(
                     $"Output '{logits}' of {what} is produced by {softmax.OpType} node '{softmax.Name}': it holds probabilities, not logits. " +
                     $"ADef and DeepFool need the logits: set OnnxClassifierOptions.LogitsOutputName = \"{feeding}\" (the tensor that " +
                     $"feeds the {softmax.OpType}), or set AllowSoftmaxOutput = true to attack the probabilities anyway.", source);
@@ -85,7 +85,7 @@ internal static class OnnxModelPreparation
             ?? graph.ValueInfo.FirstOrDefault(v => v.Name == logits)?.Clone()
             ?? new ValueInfoProto { Name = logits, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = FloatType } } };
         if (logitsInfo.Type?.TensorType is { } declared && declared.ElemType != FloatType && declared.ElemType != 0)
-            throw new AdefModelException(
+            throw new InvalidModelException(
                 $"Output '{logits}' of {what} has element type {(TensorProto.Types.DataType)declared.ElemType}; logits must be float32.", source);
         graph.Output.Clear();
         graph.Output.Add(logitsInfo);
@@ -123,11 +123,11 @@ internal static class OnnxModelPreparation
             $"'{i.Name}' {ElementTypeName(i)} {ShapeText(i)}"));
         if (requested is not null)
             return graph.Input.FirstOrDefault(i => i.Name == requested)
-                ?? throw new AdefModelException(
+                ?? throw new InvalidModelException(
                     $"{Capitalised(what)} has no input named '{requested}'. Its inputs are: {Listing()}.", source);
         var floats = graph.Input.Where(i => i.Type?.TensorType?.ElemType == FloatType).ToList();
         if (floats.Count == 1) return floats[0];
-        throw new AdefModelException(
+        throw new InvalidModelException(
             floats.Count == 0
                 ? $"{Capitalised(what)} has no float32 input for images. Its inputs are: {Listing()}."
                 : $"{Capitalised(what)} has several float32 inputs; set OnnxClassifierOptions.InputName to the image input. Its inputs are: {Listing()}.",
@@ -138,20 +138,20 @@ internal static class OnnxModelPreparation
     {
         var tensor = image.Type?.TensorType;
         if (tensor is null || tensor.ElemType != FloatType)
-            throw new AdefModelException(
+            throw new InvalidModelException(
                 $"Input '{image.Name}' of {what} has element type {ElementTypeName(image)}; images must be float32.", source);
         var dims = tensor.Shape?.Dim;
         string Problem(string why) =>
             $"Input '{image.Name}' of {what} has shape {ShapeText(image)}; {why}. The classifier needs images of shape " +
             "[N, C, H, W] with C, H and W fixed and the batch N symbolic or 1.";
         if (dims is null || dims.Count != 4)
-            throw new AdefModelException(Problem("it is not a 4-D tensor"), source);
+            throw new InvalidModelException(Problem("it is not a 4-D tensor"), source);
         int[] chw = new int[3];
         for (int d = 1; d < 4; d++)
         {
             var dim = dims[d];
             if (dim.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || dim.DimValue < 1 || dim.DimValue > int.MaxValue)
-                throw new AdefModelException(Problem($"dimension {d} ({DimText(dim)}) is not a fixed positive size"), source);
+                throw new InvalidModelException(Problem($"dimension {d} ({DimText(dim)}) is not a fixed positive size"), source);
             chw[d - 1] = (int)dim.DimValue;
         }
         var batch = dims[0];
@@ -159,7 +159,7 @@ internal static class OnnxModelPreparation
         if (batch.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
         {
             if (batch.DimValue != 1)
-                throw new AdefModelException(Problem($"its batch is fixed at {batch.DimValue}"), source);
+                throw new InvalidModelException(Problem($"its batch is fixed at {batch.DimValue}"), source);
             wasOne = true;
             batch.DimParam = BatchSymbol;
         }
@@ -176,13 +176,13 @@ internal static class OnnxModelPreparation
         if (requested is not null)
         {
             if (graph.Output.Any(o => o.Name == requested) || producers.ContainsKey(requested)) return requested;
-            throw new AdefModelException(
+            throw new InvalidModelException(
                 $"{Capitalised(what)} has no tensor named '{requested}' (LogitsOutputName). Its outputs are: {Listing()}.", source);
         }
         if (graph.Output.Count == 1) return graph.Output[0].Name;
         var logits = graph.Output.Where(o => SoftmaxProducer(o.Name, producers) is null).ToList();
         if (logits.Count == 1) return logits[0].Name;
-        throw new AdefModelException(
+        throw new InvalidModelException(
             $"{Capitalised(what)} has several outputs; set OnnxClassifierOptions.LogitsOutputName to the one holding the logits. " +
             $"Its outputs are: {Listing()}.", source);
     }
@@ -271,10 +271,10 @@ internal static class OnnxModelPreparation
         foreach (var tensor in graph.Initializer.Where(t => !needed.Contains(t.Name)).ToList()) graph.Initializer.Remove(tensor);
         foreach (var input in graph.Input.Where(i => !needed.Contains(i.Name)).ToList()) graph.Input.Remove(input);
         if (!needed.Contains(imageInput))
-            throw new AdefModelException($"The logits '{graph.Output[0].Name}' of {what} do not depend on the image input '{imageInput}'.", source);
+            throw new InvalidModelException($"The logits '{graph.Output[0].Name}' of {what} do not depend on the image input '{imageInput}'.", source);
         var others = graph.Input.Where(i => i.Name != imageInput).Select(i => $"'{i.Name}'").ToList();
         if (others.Count > 0)
-            throw new AdefModelException(
+            throw new InvalidModelException(
                 $"The logits of {what} need inputs besides the images ('{imageInput}'): {string.Join(", ", others)}. " +
                 "Only models with a single image input are supported.", source);
     }

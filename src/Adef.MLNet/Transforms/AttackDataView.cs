@@ -2,7 +2,7 @@ using Adef.MLNet.Attacks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// The lazy result of an attack transformer's <c>Transform</c>: the source columns passed through,

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using SkiaSharp;
 
-namespace Adef.MLNet.Tests.MLNet;
+namespace Adef.MLNet.Tests.Transforms;
 
 /// <summary>
 /// Microsoft.ML.ImageAnalytics 5.0.1 is compiled against SkiaSharp 2.88 and fails at run time with SkiaSharp 3.x

@@ -1,7 +1,7 @@
 using Adef.MLNet.Classifiers;
 using Microsoft.ML;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// Base of the attack estimators (<see cref="AdefEstimator"/>, <see cref="DeepFoolEstimator"/>). It learns
@@ -31,7 +31,7 @@ public abstract class AttackEstimator<TOptions, TTransformer> : IEstimator<TTran
         OwnsClassifier = ownsClassifier;
     }
 
-    /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AdefModel.Save"/> stores).</summary>
+    /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AttackPipeline.Save"/> stores).</summary>
     internal OnnxSource? OnnxSource { get; }
 
     /// <summary>Whether the transformers created dispose the classifier (ONNX path overloads).</summary>

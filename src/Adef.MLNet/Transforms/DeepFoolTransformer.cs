@@ -2,7 +2,7 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// The fitted DeepFool transform: adds a DeepFool adversarial perturbation (perturbed pixels, perturbation, labels, norms) to every row.

@@ -1,6 +1,6 @@
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
-using Adef.MLNet.MLNet;
+using Adef.MLNet.Transforms;
 
 namespace Microsoft.ML;
 
@@ -15,7 +15,7 @@ namespace Microsoft.ML;
 /// IDataView attacked = pipeline.Fit(data).Transform(data);
 /// </code>
 /// </example>
-public static class AdefTransformsCatalog
+public static class AttackTransformsCatalog
 {
     /// <summary>Attacks each row's image with ADef against <paramref name="classifier"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>

@@ -1,10 +1,10 @@
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
-using Adef.MLNet.MLNet;
+using Adef.MLNet.Transforms;
 using Adef.MLNet.Tests.TestSupport;
 using Microsoft.ML;
 
-namespace Adef.MLNet.Tests.MLNet;
+namespace Adef.MLNet.Tests.Transforms;
 
 public class TransformDeviceTests
 {

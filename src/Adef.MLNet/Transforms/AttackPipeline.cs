@@ -6,7 +6,7 @@ using Adef.MLNet.Classifiers.Onnx;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// Saves and loads fitted pipelines that contain <see cref="AdefTransformer"/> or
@@ -22,11 +22,11 @@ namespace Adef.MLNet.MLNet;
 /// </remarks>
 /// <example>
 /// <code>
-/// AdefModel.Save(mlContext, model, data.Schema, "attack.zip");
-/// ITransformer loaded = AdefModel.Load(mlContext, "attack.zip", out DataViewSchema inputSchema);
+/// AttackPipeline.Save(mlContext, model, data.Schema, "attack.zip");
+/// ITransformer loaded = AttackPipeline.Load(mlContext, "attack.zip", out DataViewSchema inputSchema);
 /// </code>
 /// </example>
-public static class AdefModel
+public static class AttackPipeline
 {
     private const string ManifestEntry = "manifest.json";
     private const string InputSchemaEntry = "input-schema.zip";
@@ -121,7 +121,7 @@ public static class AdefModel
     /// <param name="path">The zip file written by <see cref="Save"/>.</param>
     /// <param name="inputSchema">Receives the schema of the data the pipeline takes.</param>
     /// <returns>A <c>TransformerChain</c> equivalent to the saved pipeline. Its attack transformers own their ONNX sessions: dispose them (they are <see cref="IDisposable"/>) when done.</returns>
-    /// <exception cref="AdefDataException">The file is not a pipeline saved by <see cref="Save"/>.</exception>
+    /// <exception cref="DataFileException">The file is not a pipeline saved by <see cref="Save"/>.</exception>
     public static TransformerChain<ITransformer> Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
@@ -150,7 +150,7 @@ public static class AdefModel
                         .CreateTransformer());
                     break;
                 default:
-                    throw new AdefDataException($"'{path}': unknown stage kind '{stage.Kind}'.");
+                    throw new DataFileException($"'{path}': unknown stage kind '{stage.Kind}'.");
             }
         }
         return new TransformerChain<ITransformer>(transformers.ToArray());
@@ -161,7 +161,7 @@ public static class AdefModel
     {
         try
         {
-            JsonNode root = JsonNode.Parse(bytes) ?? throw new AdefDataException($"'{path}': {ManifestEntry} is empty.");
+            JsonNode root = JsonNode.Parse(bytes) ?? throw new DataFileException($"'{path}': {ManifestEntry} is empty.");
             int version = root["FormatVersion"]?.GetValue<int>() ?? 0;
             if (version == 1)
             {
@@ -172,13 +172,13 @@ public static class AdefModel
             }
             else if (version != FormatVersion)
             {
-                throw new AdefDataException($"'{path}' has format version {version}; this library reads versions 1 and {FormatVersion}.");
+                throw new DataFileException($"'{path}' has format version {version}; this library reads versions 1 and {FormatVersion}.");
             }
-            return root.Deserialize<Manifest>(Json) ?? throw new AdefDataException($"'{path}': {ManifestEntry} is empty.");
+            return root.Deserialize<Manifest>(Json) ?? throw new DataFileException($"'{path}': {ManifestEntry} is empty.");
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new AdefDataException($"'{path}': {ManifestEntry} is not a manifest written by AdefModel.Save ({e.Message}).", path, e);
+            throw new DataFileException($"'{path}': {ManifestEntry} is not a manifest written by AttackPipeline.Save ({e.Message}).", path, e);
         }
     }
 
@@ -194,7 +194,7 @@ public static class AdefModel
     private static byte[] ReadEntry(ZipArchive zip, string path, string name)
     {
         ZipArchiveEntry entry = zip.GetEntry(name)
-            ?? throw new AdefDataException($"'{path}' has no entry '{name}'; it was not written by AdefModel.Save.");
+            ?? throw new DataFileException($"'{path}' has no entry '{name}'; it was not written by AttackPipeline.Save.");
         using Stream stream = entry.Open();
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
@@ -203,7 +203,7 @@ public static class AdefModel
 
     private static string Required(string? value, string path) => value ?? throw Missing(path, "InputColumnName");
 
-    private static AdefDataException Missing(string path, string what) =>
+    private static DataFileException Missing(string path, string what) =>
         new($"'{path}': a stage in {ManifestEntry} lacks {what}.");
 
     private enum StageKind

@@ -1,6 +1,6 @@
 using Adef.MLNet.Classifiers;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// Estimator of the DeepFool transform; create it with <c>mlContext.Transforms.DeepFool(...)</c>. It learns

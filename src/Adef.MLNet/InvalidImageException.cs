@@ -4,13 +4,13 @@ namespace Adef.MLNet;
 /// Images passed to an attack or a classifier are unusable: a pixel is NaN or infinite, say. The message and
 /// <see cref="ImageIndex"/> name the offending image.
 /// </summary>
-public class AdefInputException : AdefException
+public class InvalidImageException : InvalidInputException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong, for a person to read.</param>
     /// <param name="imageIndex">The position of the offending image in the batch, or <see langword="null"/>.</param>
     /// <param name="innerException">The underlying error, if any.</param>
-    public AdefInputException(string message, int? imageIndex = null, Exception? innerException = null)
+    public InvalidImageException(string message, int? imageIndex = null, Exception? innerException = null)
         : base(message, innerException)
     {
         ImageIndex = imageIndex;

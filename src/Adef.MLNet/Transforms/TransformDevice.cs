@@ -1,7 +1,7 @@
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>Applies and checks <see cref="AttackTransformOptions.Device"/>.</summary>
 internal static class TransformDevice

@@ -1,18 +1,18 @@
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Evaluation;
-using Adef.MLNet.MLNet;
+using Adef.MLNet.Transforms;
 using Adef.MLNet.Tests.TestSupport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.Tests.MLNet;
+namespace Adef.MLNet.Tests.Transforms;
 
 /// <summary>With <see cref="AttackTransformOptions.ClassNames"/> the label columns are ML.NET keys named by the classes.</summary>
 public class ClassNamesTests
 {
     private const int ImageSize = QuadrantBlobs.Size * QuadrantBlobs.Size;
     private static readonly string[] Quadrants = ["top left", "top right", "bottom left", "bottom right"];
-    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, Overshoot = 1.2 };
+    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
 
     public sealed class PixelRow
     {

@@ -2,7 +2,7 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// The fitted Adef transform: adds an ADef adversarial deformation (deformed pixels, vector field, labels, norms) to every row.

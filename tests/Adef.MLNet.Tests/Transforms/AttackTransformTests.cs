@@ -3,17 +3,17 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers.TorchSharp;
-using Adef.MLNet.MLNet;
+using Adef.MLNet.Transforms;
 using Adef.MLNet.Tests.TestSupport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.Tests.MLNet;
+namespace Adef.MLNet.Tests.Transforms;
 
 public class AttackTransformTests
 {
     private const int ImageSize = QuadrantBlobs.Size * QuadrantBlobs.Size;
-    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, Overshoot = 1.2 };
+    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
 
     public sealed class PixelRow
     {
@@ -342,7 +342,7 @@ public class AttackTransformTests
 
         var error = Assert.Throws<NotSupportedException>(() => ml.Model.Save(model, data.Schema, folder.File("model.zip")));
         Assert.Contains("AdefTransformer cannot be saved with MLContext.Model.Save", error.Message);
-        Assert.Contains("AdefModel.Save", error.Message);
+        Assert.Contains("AttackPipeline.Save", error.Message);
     }
 
     [Fact]
@@ -390,7 +390,7 @@ public class AttackTransformTests
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         var options = new AdefTransformOptions
         {
-            Attack = new AdefOptions { Candidates = [1, 2, 3], MaxIterations = 30, Overshoot = 1.2 },
+            Attack = new AdefOptions { Candidates = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2 },
             AdversarialPixelsColumnName = "input",
             BatchSize = 4,
         };

@@ -2,14 +2,14 @@ using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers.TorchSharp;
-using Adef.MLNet.MLNet;
+using Adef.MLNet.Transforms;
 using Adef.MLNet.Tests.TestSupport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.Tests.MLNet;
+namespace Adef.MLNet.Tests.Transforms;
 
-public class AdefModelTests
+public class AttackPipelineTests
 {
     public sealed class MnistRow
     {
@@ -73,8 +73,8 @@ public class AdefModelTests
         var model = pipeline.Fit(data);
         string path = folder.File("pipeline.zip");
 
-        AdefModel.Save(ml, model, data.Schema, path);
-        var loaded = AdefModel.Load(ml, path, out DataViewSchema inputSchema);
+        AttackPipeline.Save(ml, model, data.Schema, path);
+        var loaded = AttackPipeline.Load(ml, path, out DataViewSchema inputSchema);
 
         Assert.Equal(data.Schema.Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
         Assert.Equal(model.Count(), loaded.Count());
@@ -116,7 +116,7 @@ public class AdefModelTests
         var model = ml.Transforms.Adef(QuadrantBlobs.Classifier).Fit(data);
         using var folder = new TempFolder();
 
-        var error = Assert.Throws<NotSupportedException>(() => AdefModel.Save(ml, model, data.Schema, folder.File("model.zip")));
+        var error = Assert.Throws<NotSupportedException>(() => AttackPipeline.Save(ml, model, data.Schema, folder.File("model.zip")));
         Assert.Contains("classifier instance", error.Message);
     }
 
@@ -131,20 +131,20 @@ public class AdefModelTests
         IDataView data = ml.Data.LoadFromEnumerable(Rows(1));
         var model = ml.Transforms.CopyColumns("Pixels", "Image").Append(ml.Transforms.Adef(onnx, new OnnxClassifierOptions())).Fit(data);
         string path = folder.File("pipeline.zip");
-        AdefModel.Save(ml, model, data.Schema, path);
+        AttackPipeline.Save(ml, model, data.Schema, path);
         foreach (IDisposable disposable in model.OfType<IDisposable>()) disposable.Dispose();
 
         // Format 1 named ONNX Runtime's provider and GPU number apart; a CUDA stage must not come back on the CPU's options.
         RewriteManifest(path, manifest => manifest
             .Replace("\"FormatVersion\": 2", "\"FormatVersion\": 1")
             .Replace("\"Device\": \"cpu\"", "\"ExecutionProvider\": \"Cuda\", \"GpuDeviceId\": 1"));
-        var loaded = AdefModel.Load(ml, path, out _);
+        var loaded = AttackPipeline.Load(ml, path, out _);
         var adef = Assert.IsType<AdefTransformer>(loaded.ElementAt(1));
         Assert.Equal(Adef.MLNet.Classifiers.ComputeDevice.CudaAt(1), adef.OnnxSource!.Options!.Device);
         foreach (IDisposable disposable in loaded.OfType<IDisposable>()) disposable.Dispose();
 
         RewriteManifest(path, manifest => manifest.Replace("\"FormatVersion\": 1", "\"FormatVersion\": 7"));
-        var error = Assert.Throws<AdefDataException>(() => AdefModel.Load(ml, path, out _));
+        var error = Assert.Throws<DataFileException>(() => AttackPipeline.Load(ml, path, out _));
         Assert.Contains(path, error.Message);
         Assert.Contains("format version 7", error.Message);
     }

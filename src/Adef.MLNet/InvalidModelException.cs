@@ -6,14 +6,14 @@ namespace Adef.MLNet;
 /// image input, a dimension that cannot be resolved, or a declared tensor too large to allocate. The message
 /// names the file (when there is one), the node or tensor concerned and, for sizes, the size.
 /// </summary>
-public class AdefModelException : AdefException
+public class InvalidModelException : InvalidInputException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong, for a person to read.</param>
     /// <param name="path">The model file, or <see langword="null"/> for a model given as bytes.</param>
     /// <param name="innerException">The underlying error, if any.</param>
     /// <param name="nodeName">The node or tensor concerned, or <see langword="null"/>.</param>
-    public AdefModelException(string message, string? path = null, Exception? innerException = null, string? nodeName = null)
+    public InvalidModelException(string message, string? path = null, Exception? innerException = null, string? nodeName = null)
         : base(message, innerException)
     {
         Path = path;

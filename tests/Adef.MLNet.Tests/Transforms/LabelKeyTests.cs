@@ -1,9 +1,9 @@
-using Adef.MLNet.MLNet;
+using Adef.MLNet.Transforms;
 using Adef.MLNet.Tests.TestSupport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.Tests.MLNet;
+namespace Adef.MLNet.Tests.Transforms;
 
 /// <summary>
 /// A key-typed true-label column is read by its key values: <c>MapValueToKey</c> numbers keys by first occurrence, so

@@ -2,7 +2,7 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// Settings shared by <see cref="AdefTransformOptions"/> and <see cref="DeepFoolTransformOptions"/>:

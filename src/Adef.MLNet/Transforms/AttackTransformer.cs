@@ -2,7 +2,7 @@ using Adef.MLNet.Classifiers;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// Base of the fitted attack transforms (<see cref="AdefTransformer"/>, <see cref="DeepFoolTransformer"/>):
@@ -13,7 +13,7 @@ namespace Adef.MLNet.MLNet;
 /// <remarks>
 /// <c>PredictionEngine</c> works too, one row per attack. It cannot be saved with
 /// <c>MLContext.Model.Save</c> (ML.NET's public API cannot persist a third-party batched transform
-/// with its settings and model); <see cref="AdefModel.Save"/> saves a whole fitted pipeline containing it. Disposing it disposes the classifier when the transform
+/// with its settings and model); <see cref="AttackPipeline.Save"/> saves a whole fitted pipeline containing it. Disposing it disposes the classifier when the transform
 /// was created from an ONNX file path.
 /// </remarks>
 /// <typeparam name="TOptions">The transform's options: the attack settings and output column names.</typeparam>
@@ -33,7 +33,7 @@ public abstract class AttackTransformer<TOptions> : ITransformer, IDisposable
         Mapping = mapping;
     }
 
-    /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AdefModel.Save"/> stores).</summary>
+    /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AttackPipeline.Save"/> stores).</summary>
     internal OnnxSource? OnnxSource { get; }
 
     /// <summary>The classifier attacked.</summary>
@@ -77,8 +77,8 @@ public abstract class AttackTransformer<TOptions> : ITransformer, IDisposable
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         throw new NotSupportedException(
             $"{GetType().Name} cannot be saved with MLContext.Model.Save: ML.NET's public API cannot persist a " +
-            "third-party batched transform with its options and classifier. Use Adef.MLNet.MLNet.AdefModel.Save(mlContext, model, inputSchema, path) " +
-            "and AdefModel.Load(mlContext, path, out inputSchema) instead: they round-trip a whole fitted pipeline containing it.");
+            "third-party batched transform with its options and classifier. Use Adef.MLNet.Transforms.AttackPipeline.Save(mlContext, model, inputSchema, path) " +
+            "and AttackPipeline.Load(mlContext, path, out inputSchema) instead: they round-trip a whole fitted pipeline containing it.");
 
     /// <summary>Disposes the classifier if this transform created it (ONNX path overloads).</summary>
     public void Dispose()

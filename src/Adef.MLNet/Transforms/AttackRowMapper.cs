@@ -2,7 +2,7 @@ using Adef.MLNet.Attacks;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Adef.MLNet.MLNet;
+namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// Row-to-row mapping for <c>PredictionEngine</c>: attacks one row at a time (batches of one), when an

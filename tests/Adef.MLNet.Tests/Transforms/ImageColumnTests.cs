@@ -3,19 +3,19 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers.TorchSharp;
-using Adef.MLNet.MLNet;
+using Adef.MLNet.Transforms;
 using Adef.MLNet.Tests.TestSupport;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using static TorchSharp.torch;
 
-namespace Adef.MLNet.Tests.MLNet;
+namespace Adef.MLNet.Tests.Transforms;
 
 /// <summary>ML.NET's own image front end (LoadImages → ResizeImages → ExtractPixels) feeding the attack transforms.</summary>
 public class ImageColumnTests
 {
-    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 30, Overshoot = 1.2 };
+    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2 };
 
     public sealed class FileRow
     {
