@@ -89,7 +89,7 @@ public class AdefStoppingTests
             new[] { 0.1f, 0.2f, 0.3f });
         float[] image = Enumerable.Repeat(0.37f, Shape.Size).ToArray();
 
-        AdefResult result = new AdefAttack(classifier, new AdefOptions { Candidates = new[] { 1, 2 }, Sigma = 0.5, Overshoot = 1.2 }).Run(image)[0];
+        AdefResult result = new AdefAttack(classifier, new AdefOptions { Candidates = new[] { 1, 2 }, Sigma = 0.5, OvershootFactor = 1.2 }).Run(image)[0];
 
         Assert.Equal(AttackOutcome.Stalled, result.Outcome);
         Assert.Equal(0, result.Iterations);
@@ -104,7 +104,7 @@ public class AdefStoppingTests
     [Fact]
     public void OvershootScalesTieSuccessesAndFailuresButNotClearSuccesses()
     {
-        var options = new AdefOptions { Overshoot = 1.5 };
+        var options = new AdefOptions { OvershootFactor = 1.5 };
         AdefResult[] results = new AdefAttack(Classifier, options).Run(ThreeSteps.Concat(TieSuccess).Concat(TieThenStall).ToArray());
         AdefResult limited = new AdefAttack(Classifier, options with { MaxIterations = 2 }).Run(ThreeSteps)[0];
 
@@ -134,7 +134,7 @@ public class AdefStoppingTests
     [Fact]
     public void OvershootOfAFailureIsClampedToStayStrictlyWithinTheBudget()
     {
-        var options = new AdefOptions { Overshoot = 1.5, MaxNorm = 2 };
+        var options = new AdefOptions { OvershootFactor = 1.5, MaxNorm = 2 };
         AdefResult[] results = new AdefAttack(Classifier, options).Run(ThreeSteps.Concat(TieThenStall).ToArray());
 
         // Budget stop at ‖τ‖_T = 1.875: the factor is clamped from 1.5 to 2/1.875, then shrunk until ‖τ‖_T < 2.

@@ -44,7 +44,7 @@ public class DeepFoolStepTests
         }
         Assert.Equal(2, chosen);
 
-        Assert.Equal(0.02, options.Overshoot);
+        Assert.Equal(0.02, options.OvershootFraction);
         Assert.Equal(AttackOutcome.Fooled, result.Outcome);
         Assert.Equal(1, result.Iterations);
         Assert.Equal(2, result.AdversarialLabel);
