@@ -59,7 +59,7 @@ internal static class DeviceRun
         var (cpuPixels, cpuLabels, cpuCount) = w.CpuSide();
         w.Module.to(CPU);
         AdefResult[] adefCpu;
-        DeepFoolResult[] deepFoolCpu;
+        PerturbationResult[] deepFoolCpu;
         using (var cpu = new TorchSharpClassifier(w.Module, w.Shape, w.Classes))
         {
             adefCpu = Time($"{w.Name}: ADef, cpu", "ADef", "cpu", cpu, cpuPixels, cpuLabels, w.BatchSize, timings,
@@ -79,7 +79,7 @@ internal static class DeviceRun
             new AdefAttack(cuda, w.Adef with { BatchSize = w.BatchSize, MaxIterations = 2 }).Run(w.Images.AsMemory(0, Math.Min(w.Count, w.BatchSize) * w.Shape.Size));
             AdefResult[] adefGpu = Time($"{w.Name}: ADef, {device}", "ADef", device, cuda, w.Images, w.Labels, w.BatchSize, timings,
                 RunAdef(w.Adef, w.BatchSize, w.Images, w.Labels));
-            DeepFoolResult[] deepFoolGpu = Time($"{w.Name}: DeepFool, {device}", "DeepFool ℓ2", device, cuda, w.Images, w.Labels, w.BatchSize, timings,
+            PerturbationResult[] deepFoolGpu = Time($"{w.Name}: DeepFool, {device}", "DeepFool ℓ2", device, cuda, w.Images, w.Labels, w.BatchSize, timings,
                 RunDeepFool(w.DeepFool, w.BatchSize, w.Images, w.Labels));
             foreach (int bestBatchSize in bestBatchSizes.Where(b => b != w.BatchSize).Distinct())
                 Time($"{w.Name}: ADef, {device}, batch {bestBatchSize}", "ADef", device, cuda, w.Images, w.Labels, bestBatchSize, timings,
@@ -170,7 +170,7 @@ internal static class DeviceRun
         int[]? labels) => (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress);
 
     /// <summary>DeepFool with <paramref name="deepFool"/> in batches of <paramref name="batchSize"/> over the images, as <see cref="Time{T}"/> runs it.</summary>
-    private static Func<IDifferentiableClassifier, IProgress<AttackProgress>, DeepFoolResult[]> RunDeepFool(DeepFoolOptions deepFool, int batchSize,
+    private static Func<IDifferentiableClassifier, IProgress<AttackProgress>, PerturbationResult[]> RunDeepFool(DeepFoolOptions deepFool, int batchSize,
         float[] images, int[]? labels) => (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress);
 
     private static T[] Time<T>(string title, string attack, string device, IDifferentiableClassifier classifier, float[] images, int[]? labels,

@@ -7,7 +7,7 @@ namespace Adef.MLNet.Attacks;
 /// <summary>
 /// ADef (Alaifari, Alberti, Gauksson, ICLR 2019): finds a small vector field τ such that the
 /// classifier mislabels the deformed image x(p + τ(p)). Batched, with per-image early stop;
-/// see <c>ALGORITHMS.md</c> for the exact iteration.
+/// docs/algorithms.md gives the exact iteration.
 /// </summary>
 /// <example>
 /// <code>
@@ -26,7 +26,9 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
         Options.Validate(Classifier.ClassCount);
     }
 
-    private protected override IAttackEngine<AdefResult> CreateEngine() => new Engine(Classifier, Options);
+    private protected override void RunEngine(ReadOnlyMemory<float> images, Action<AdefResult> onResult, IReadOnlyList<int>? trueLabels,
+        IProgress<AttackProgress>? progress, CancellationToken cancellationToken) =>
+        new Engine(Classifier, Options).Run(images, onResult, trueLabels, progress, cancellationToken);
 
     private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
         : AttackImageState(index, original, originalLabel)
@@ -37,17 +39,11 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
 
     /// <summary>ADef over <see cref="AttackOperations"/>: the field τ is each image's aux row (2 planes).</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, AdefOptions options)
-        : BatchedAttack<State, AdefResult>(classifier, options)
+        : BatchedAttack<State, AdefResult>(classifier, options, new EngineSettings(
+            MaxIterations: options.MaxIterations, TargetsPerImage: options.Candidates.Count, AuxPlanes: 2,
+            FirstTargetRanks: options.Candidates.ToArray()))
     {
         private readonly float[]? _kernel = options.Sigma > 0 ? GaussianSmoothing.Kernel(options.Sigma) : null;
-
-        protected override int MaxIterations => options.MaxIterations;
-
-        protected override int TargetsPerImage => options.Candidates.Count;
-
-        protected override int AuxPlanes => 2;
-
-        protected override int[] FirstTargetRanks { get; } = options.Candidates.ToArray();
 
         protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
         {
@@ -63,7 +59,7 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
 
         protected override void Step(StepBatch batch)
         {
-            int m = batch.Count, k = TargetsPerImage;
+            int m = batch.Count, k = Settings.TargetsPerImage;
             ClassifierEvaluation evaluation = batch.Evaluation;
             using RowsLease gradients = batch.Gradients(Ops);
             using RowsLease images = Rows.Select(Rows.Current, batch.Positions);
@@ -153,15 +149,43 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
                 if (!finite[j] && states[j].Outcome is null) states[j].Finish(AttackOutcome.NumericalFailure, states[j].Iteration);
         }
 
-        protected override bool NeedsFinalCheck(State state)
+        /// <summary>
+        /// The overshoot, applied once to the fields that failed and to the successes that lie on a tie (top-two gap ≤ 1e−6):
+        /// τ ← τ · clamp(maxNorm / ‖τ‖_T, 1, overshoot), then the images are warped and labelled once more.
+        /// </summary>
+        protected override void Conclude(IReadOnlyList<State> finished, int[] positions)
         {
-            if (options.OvershootFactor <= 1 || state.Outcome == AttackOutcome.AlreadyMisclassified || state.TNorm == 0) return false;
+            var overshot = new List<State>();
+            var at = new List<int>();
+            for (int i = 0; i < finished.Count; i++)
+            {
+                if (!NeedsOvershoot(finished[i])) continue;
+                overshot.Add(finished[i]);
+                at.Add(positions[i]);
+            }
+            if (overshot.Count == 0) return;
+            ScaleFields(overshot, at.ToArray());
+            Recheck(overshot, at.ToArray(), (state, label, topTwoGap) =>
+            {
+                state.Label = label;
+                state.TopTwoGap = topTwoGap;
+                if (IsFooled(state, label))
+                    state.Finish(AttackOutcome.Fooled, state.ReportedIterations);
+                else if (state.Outcome == AttackOutcome.Fooled)
+                    state.Finish(AttackOutcome.Stalled, state.ReportedIterations); // a tie that the overshoot tipped back
+            });
+        }
+
+        private bool NeedsOvershoot(State state)
+        {
+            if (options.OvershootFactor <= 1 || state.TNorm == 0
+                || state.Outcome is AttackOutcome.AlreadyMisclassified or AttackOutcome.NumericalFailure) return false;
             bool tie = state.Outcome == AttackOutcome.Fooled && state.TopTwoGap <= 1e-6f;
             return state.Outcome != AttackOutcome.Fooled || tie;
         }
 
         /// <summary>τ ← τ · clamp(maxNorm / ‖τ‖_T, 1, overshoot), shrunk by 1e−7 steps until strictly within the budget.</summary>
-        protected override void PrepareFinalChecks(IReadOnlyList<State> states, int[] positions)
+        private void ScaleFields(IReadOnlyList<State> states, int[] positions)
         {
             int n = states.Count;
             var factors = states.Select(s => Math.Clamp(options.MaxNorm / s.TNorm, 1, options.OvershootFactor)).ToArray();
@@ -186,16 +210,6 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
             }
             foreach (State state in states) state.Overshot = true;
             MoveTo(positions, scaledFields, new List<State>());
-        }
-
-        protected override void CompleteFinalCheck(State state, int label, float topTwoGap)
-        {
-            state.Label = label;
-            state.TopTwoGap = topTwoGap;
-            if (IsFooled(state, label))
-                state.Finish(AttackOutcome.Fooled, state.ReportedIterations);
-            else if (state.Outcome == AttackOutcome.Fooled)
-                state.Finish(AttackOutcome.Stalled, state.ReportedIterations); // a tie that the overshoot tipped back
         }
 
         protected override AdefResult CreateResult(State state, ReadOnlySpan<float> current, ReadOnlySpan<float> field)

@@ -4,7 +4,7 @@ namespace Adef.MLNet.Attacks;
 /// An attack was canceled through its <see cref="CancellationToken"/>. It is an <see cref="OperationCanceledException"/>,
 /// so callers that catch that keep working; it also carries the results of the images that had finished.
 /// </summary>
-/// <typeparam name="TResult">The attack's result type (<see cref="AdefResult"/> or <see cref="DeepFoolResult"/>).</typeparam>
+/// <typeparam name="TResult">The attack's result type (<see cref="AdefResult"/> or <see cref="PerturbationResult"/>).</typeparam>
 /// <example>
 /// <code>
 /// try { results = attack.Run(images, cancellationToken: token); }

@@ -1,15 +1,14 @@
 namespace Adef.MLNet.Attacks;
 
-/// <summary>Per-image state of an iterative attack: images finish independently.</summary>
-internal abstract class AttackImageState
+/// <summary>Per-image state of an iterative attack: images finish independently. ADef adds its field's norm.</summary>
+internal class AttackImageState
 {
-    protected AttackImageState(int index, ReadOnlyMemory<float> original, int originalLabel)
+    public AttackImageState(int index, ReadOnlyMemory<float> original, int originalLabel)
     {
         Index = index;
         Original = original;
         OriginalLabel = originalLabel;
         Label = originalLabel;
-        Current = original.ToArray();
     }
 
     /// <summary>Position in the caller's batch.</summary>
@@ -21,16 +20,13 @@ internal abstract class AttackImageState
     /// <summary>The label of the clean image.</summary>
     public int OriginalLabel { get; }
 
-    /// <summary>The image the classifier sees next: x_n.</summary>
-    public float[] Current { get; set; }
-
     /// <summary>Labels whose margin gradients each step needs (K of them).</summary>
     public int[] Targets { get; init; } = Array.Empty<int>();
 
-    /// <summary>Iterations completed; <see cref="Current"/> is the result of this many steps.</summary>
+    /// <summary>Iterations completed; the current image (the resident row) is the result of this many steps.</summary>
     public int Iteration { get; set; }
 
-    /// <summary>The classifier's label of <see cref="Current"/> at its last evaluation.</summary>
+    /// <summary>The classifier's label of the current image at its last evaluation.</summary>
     public int Label { get; set; }
 
     /// <summary>Difference between the two largest logits at the last evaluation.</summary>

@@ -47,16 +47,32 @@ public sealed class AdefResult : AttackResult
     public required bool Overshot { get; init; }
 }
 
-/// <summary>DeepFool's result for one image.</summary>
-public sealed class DeepFoolResult : AttackResult
+/// <summary>The result of an additive attack (<see cref="DeepFoolAttack"/>, <see cref="PgdAttack"/>) for one image.</summary>
+public sealed class PerturbationResult : AttackResult
 {
-    /// <summary>The additive perturbation actually applied, x_adv − x, C×H×W.</summary>
+    /// <summary>
+    /// The additive perturbation actually applied, x_adv − x, C×H×W in input units (after any clipping; for PGD within the
+    /// ε ball).
+    /// </summary>
     public required float[] Perturbation { get; init; }
-}
 
-/// <summary>PGD's result for one image.</summary>
-public sealed class PgdResult : AttackResult
-{
-    /// <summary>The additive perturbation actually applied, x_adv − x, C×H×W (within the ε ball after clipping).</summary>
-    public required float[] Perturbation { get; init; }
+    /// <summary>The result of an image that ends as <paramref name="adversarial"/>: its perturbation and norms measured against the clean image.</summary>
+    internal static PerturbationResult Create(AttackImageState state, ReadOnlySpan<float> adversarial)
+    {
+        ReadOnlySpan<float> original = state.Original.Span;
+        var perturbation = new float[original.Length];
+        for (int p = 0; p < perturbation.Length; p++) perturbation[p] = adversarial[p] - original[p];
+        return new PerturbationResult
+        {
+            Index = state.Index,
+            OriginalLabel = state.OriginalLabel,
+            AdversarialLabel = state.Label,
+            Outcome = state.Outcome!.Value,
+            Iterations = state.ReportedIterations,
+            AdversarialImage = adversarial.ToArray(),
+            Perturbation = perturbation,
+            PixelL2 = Imaging.FieldNorms.L2(perturbation),
+            PixelLInf = Imaging.FieldNorms.LInf(perturbation),
+        };
+    }
 }

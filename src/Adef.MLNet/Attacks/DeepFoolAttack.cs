@@ -7,9 +7,9 @@ namespace Adef.MLNet.Attacks;
 /// <summary>
 /// DeepFool (Moosavi-Dezfooli, Fawzi, Frossard, CVPR 2016): the smallest additive perturbation, in
 /// ℓ2 or ℓ∞, found by linearising the classifier around the current image. Batched, with per-image
-/// early stop; see <c>ALGORITHMS.md</c> for the exact iteration.
+/// early stop; docs/algorithms.md gives the exact iteration.
 /// </summary>
-public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, DeepFoolResult>
+public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationResult>
 {
     private const double Epsilon = 1e-4;
 
@@ -22,39 +22,37 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, DeepFoolResult
         Options.Validate();
     }
 
-    private protected override IAttackEngine<DeepFoolResult> CreateEngine() => new Engine(Classifier, Options);
-
-    private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
-        : AttackImageState(index, original, originalLabel);
+    private protected override void RunEngine(ReadOnlyMemory<float> images, Action<PerturbationResult> onResult, IReadOnlyList<int>? trueLabels,
+        IProgress<AttackProgress>? progress, CancellationToken cancellationToken) =>
+        new Engine(Classifier, Options).Run(images, onResult, trueLabels, progress, cancellationToken);
 
     /// <summary>DeepFool over <see cref="AttackOperations"/>: the accumulated perturbation r is each image's aux row (C planes).</summary>
+    /// <summary>DeepFool's engine: its candidates are the k top labels of the clean logits (k = min(Candidates, L)), so each
+    /// image has the k − 1 labels after its own as targets, measured against its original label's logit.</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, DeepFoolOptions options)
-        : BatchedAttack<State, DeepFoolResult>(classifier, options)
+        : BatchedAttack<AttackImageState, PerturbationResult>(classifier, options, SettingsFor(classifier, options))
     {
-        private readonly int _candidates = Math.Min(options.Candidates, classifier.ClassCount);
+        private int Candidates => Settings.TargetsPerImage + 1;
 
-        protected override int MaxIterations => options.MaxIterations;
-
-        protected override int TargetsPerImage => _candidates - 1;
-
-        protected override int AuxPlanes => Shape.Channels;
-
-        protected override int[] FirstTargetRanks => Enumerable.Range(1, _candidates - 1).ToArray();
-
-        protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
+        private static EngineSettings SettingsFor(IDifferentiableClassifier classifier, DeepFoolOptions options)
         {
-            int[] ranked = Logits.RankDescending(logits);
-            return new State(index, image, ranked[0]) { Targets = ranked[1.._candidates] };
+            int candidates = Math.Min(options.Candidates, classifier.ClassCount);
+            return new EngineSettings(MaxIterations: options.MaxIterations, TargetsPerImage: candidates - 1,
+                AuxPlanes: classifier.InputShape.Channels, FirstTargetRanks: Enumerable.Range(1, candidates - 1).ToArray(),
+                OriginalLabelLogits: true);
         }
 
-        protected override bool IsFooled(State state, int label) => label != state.OriginalLabel;
+        protected override AttackImageState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
+        {
+            int[] ranked = Logits.RankDescending(logits);
+            return new AttackImageState(index, image, ranked[0]) { Targets = ranked[1..Candidates] };
+        }
 
-        protected override int[] ReferenceLabels(List<State> resident, int[] positions) =>
-            positions.Select(i => resident[i].OriginalLabel).ToArray();
+        protected override bool IsFooled(AttackImageState state, int label) => label != state.OriginalLabel;
 
         protected override void Step(StepBatch batch)
         {
-            int m = batch.Count, k = TargetsPerImage;
+            int m = batch.Count, k = Settings.TargetsPerImage;
             ClassifierEvaluation evaluation = batch.Evaluation;
             using RowsLease gradients = batch.Gradients(Ops);
             bool l2 = options.Norm == DeepFoolNorm.L2;
@@ -66,7 +64,7 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, DeepFoolResult
             var scales = new List<float>(m);
             for (int j = 0; j < m; j++)
             {
-                State state = batch.States[j];
+                AttackImageState state = batch.States[j];
                 int row = batch.EvaluationRows[j];
                 float reference = evaluation.ReferenceLogits[row];
                 int best = -1;
@@ -105,28 +103,12 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, DeepFoolResult
             bool[] finite = Ops.AllFinite(next);
             for (int j = 0; j < moving.Count; j++)
             {
-                State state = batch.States[moving[j]];
+                AttackImageState state = batch.States[moving[j]];
                 if (!finite[j]) state.Finish(AttackOutcome.NumericalFailure, state.Iteration);
             }
         }
 
-        protected override DeepFoolResult CreateResult(State state, ReadOnlySpan<float> current, ReadOnlySpan<float> accumulated)
-        {
-            ReadOnlySpan<float> original = state.Original.Span;
-            var perturbation = new float[Shape.Size];
-            for (int p = 0; p < perturbation.Length; p++) perturbation[p] = current[p] - original[p];
-            return new DeepFoolResult
-            {
-                Index = state.Index,
-                OriginalLabel = state.OriginalLabel,
-                AdversarialLabel = state.Label,
-                Outcome = state.Outcome!.Value,
-                Iterations = state.ReportedIterations,
-                AdversarialImage = current.ToArray(),
-                Perturbation = perturbation,
-                PixelL2 = FieldNorms.L2(perturbation),
-                PixelLInf = FieldNorms.LInf(perturbation),
-            };
-        }
+        protected override PerturbationResult CreateResult(AttackImageState state, ReadOnlySpan<float> current, ReadOnlySpan<float> accumulated) =>
+            PerturbationResult.Create(state, current);
     }
 }

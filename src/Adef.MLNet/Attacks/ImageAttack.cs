@@ -25,8 +25,9 @@ public abstract class ImageAttack<TOptions, TResult>
 
     private protected IDifferentiableClassifier Classifier { get; }
 
-    /// <summary>A fresh engine for one run (engines hold the run's state).</summary>
-    private protected abstract IAttackEngine<TResult> CreateEngine();
+    /// <summary>Runs a fresh engine (engines hold a run's state) over the images, streaming each result as it finishes.</summary>
+    private protected abstract void RunEngine(ReadOnlyMemory<float> images, Action<TResult> onResult, IReadOnlyList<int>? trueLabels,
+        IProgress<AttackProgress>? progress, CancellationToken cancellationToken);
 
     /// <summary>Attacks a batch of images.</summary>
     /// <param name="images">N·C·H·W values in the classifier's input space (not modified).</param>
@@ -40,8 +41,19 @@ public abstract class ImageAttack<TOptions, TResult>
     /// carries the results of the images finished so far.
     /// </exception>
     public TResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels = null,
-        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        CreateEngine().Run(images, trueLabels, progress, cancellationToken);
+        IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var results = new TResult[AttackInputs.Count(images, Classifier.InputShape, trueLabels)];
+        try
+        {
+            RunEngine(images, result => results[result.Index] = result, trueLabels, progress, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new AttackCanceledException<TResult>(results.Where(r => r is not null).ToArray(), results.Length, cancellationToken);
+        }
+        return results;
+    }
 
     /// <summary>
     /// Attacks a batch of images, handing each image's result to <paramref name="onResult"/> as soon as that image
@@ -58,5 +70,5 @@ public abstract class ImageAttack<TOptions, TResult>
     /// </exception>
     public void Run(ReadOnlyMemory<float> images, Action<TResult> onResult, IReadOnlyList<int>? trueLabels = null,
         IProgress<AttackProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        CreateEngine().Run(images, onResult, trueLabels, progress, cancellationToken);
+        RunEngine(images, onResult, trueLabels, progress, cancellationToken);
 }

@@ -14,10 +14,10 @@ namespace Adef.MLNet.Attacks;
 /// </summary>
 /// <example>
 /// <code>
-/// PgdResult[] results = new PgdAttack(classifier, new PgdOptions { Epsilon = 0.3 }).Run(images, trueLabels);
+/// PerturbationResult[] results = new PgdAttack(classifier, new PgdOptions { Epsilon = 0.3 }).Run(images, trueLabels);
 /// </code>
 /// </example>
-public sealed class PgdAttack : ImageAttack<PgdOptions, PgdResult>
+public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
 {
     /// <summary>Creates the attack.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="classifier"/> is null.</exception>
@@ -28,36 +28,28 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PgdResult>
         Options.Validate();
     }
 
-    private protected override IAttackEngine<PgdResult> CreateEngine() => new Engine(Classifier, Options);
-
-    private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
-        : AttackImageState(index, original, originalLabel);
+    private protected override void RunEngine(ReadOnlyMemory<float> images, Action<PerturbationResult> onResult, IReadOnlyList<int>? trueLabels,
+        IProgress<AttackProgress>? progress, CancellationToken cancellationToken) =>
+        new Engine(Classifier, Options).Run(images, onResult, trueLabels, progress, cancellationToken);
 
     /// <summary>PGD over <see cref="AttackOperations"/>: the current image is the only per-image row it changes.</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, PgdOptions options)
-        : BatchedAttack<State, PgdResult>(classifier, options)
+        : BatchedAttack<AttackImageState, PerturbationResult>(classifier, options,
+            new EngineSettings(MaxIterations: options.Steps, TargetsPerImage: 1, AuxPlanes: 0, LossGradients: true))
     {
         private readonly float _epsilon = (float)options.Epsilon;
         private readonly float _step = (float)options.StepSize;
         private readonly float _min = options.ClipMin ?? float.NegativeInfinity;
         private readonly float _max = options.ClipMax ?? float.PositiveInfinity;
 
-        protected override int MaxIterations => options.Steps;
-
-        protected override int TargetsPerImage => 1;
-
-        protected override int AuxPlanes => 0;
-
-        protected override bool UsesLossGradients => true;
-
-        protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
+        protected override AttackImageState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
         {
             int label = Logits.ArgMax(logits);
-            return new State(index, image, label) { Targets = new[] { label } };
+            return new AttackImageState(index, image, label) { Targets = new[] { label } };
         }
 
         /// <summary>The random start (images not attacked keep their clean pixels): noise drawn on the host per image, seeded by its index.</summary>
-        protected override void Start(IReadOnlyList<State> states, int[] positions)
+        protected override void Start(IReadOnlyList<AttackImageState> states, int[] positions)
         {
             if (!options.RandomStart || _epsilon == 0) return;
             int size = Shape.Size;
@@ -75,7 +67,7 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PgdResult>
         }
 
         /// <summary>Only the final image counts: every step is taken.</summary>
-        protected override bool IsFooled(State state, int label) => state.Iteration >= options.Steps && label != state.OriginalLabel;
+        protected override bool IsFooled(AttackImageState state, int label) => state.Iteration >= options.Steps && label != state.OriginalLabel;
 
         /// <summary>x ← clip(Π_ε(x + α·sign ∇ₓ CE)).</summary>
         protected override void Step(StepBatch batch)
@@ -89,29 +81,13 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PgdResult>
             bool[] finite = Ops.AllFinite(projected);
             for (int j = 0; j < batch.Count; j++)
             {
-                State state = batch.States[j];
+                AttackImageState state = batch.States[j];
                 state.Iteration++;
                 if (!finite[j]) state.Finish(AttackOutcome.NumericalFailure, state.Iteration);
             }
         }
 
-        protected override PgdResult CreateResult(State state, ReadOnlySpan<float> current, ReadOnlySpan<float> aux)
-        {
-            ReadOnlySpan<float> original = state.Original.Span;
-            var perturbation = new float[Shape.Size];
-            for (int p = 0; p < perturbation.Length; p++) perturbation[p] = current[p] - original[p];
-            return new PgdResult
-            {
-                Index = state.Index,
-                OriginalLabel = state.OriginalLabel,
-                AdversarialLabel = state.Label,
-                Outcome = state.Outcome!.Value,
-                Iterations = state.ReportedIterations,
-                AdversarialImage = current.ToArray(),
-                Perturbation = perturbation,
-                PixelL2 = FieldNorms.L2(perturbation),
-                PixelLInf = FieldNorms.LInf(perturbation),
-            };
-        }
+        protected override PerturbationResult CreateResult(AttackImageState state, ReadOnlySpan<float> current, ReadOnlySpan<float> aux) =>
+            PerturbationResult.Create(state, current);
     }
 }

@@ -180,7 +180,7 @@ public sealed class RobustnessReport
                     Iterations = iterationCount, AdversarialImage = [], PixelL2 = l2, PixelLInf = double.NaN,
                     VectorField = [], TNorm = tn, FieldL2 = double.NaN, Overshot = false,
                 }
-                : new DeepFoolResult
+                : new PerturbationResult
                 {
                     Index = index, OriginalLabel = originalLabel, AdversarialLabel = originalLabel, Outcome = outcome,
                     Iterations = iterationCount, AdversarialImage = [], PixelL2 = l2, PixelLInf = double.NaN, Perturbation = [],

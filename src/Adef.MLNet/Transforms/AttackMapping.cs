@@ -276,7 +276,7 @@ internal sealed class AttackMapping
     {
         AttackOutput.AdversarialPixels => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(current().AdversarialImage, ref v)),
         AttackOutput.VectorField => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((AdefResult)current()).VectorField, ref v)),
-        AttackOutput.Perturbation => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((DeepFoolResult)current()).Perturbation, ref v)),
+        AttackOutput.Perturbation => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((PerturbationResult)current()).Perturbation, ref v)),
         AttackOutput.OriginalLabel => (ValueGetter<int>)((ref int v) => v = current().OriginalLabel),
         AttackOutput.AdversarialLabel => (ValueGetter<int>)((ref int v) => v = current().AdversarialLabel),
         AttackOutput.Success => (ValueGetter<bool>)((ref bool v) => v = current().Success),

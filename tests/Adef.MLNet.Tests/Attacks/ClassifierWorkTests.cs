@@ -20,7 +20,7 @@ public class ClassifierWorkTests
     public void DeepFoolComputesGradientsOnlyForTheStepsItTakes(AttackExecution execution)
     {
         var classifier = new TimedClassifier(QuadrantBlobs.Classifier);
-        DeepFoolResult[] results = new DeepFoolAttack(classifier, new DeepFoolOptions { BatchSize = 16, Execution = execution }).Run(Images);
+        PerturbationResult[] results = new DeepFoolAttack(classifier, new DeepFoolOptions { BatchSize = 16, Execution = execution }).Run(Images);
 
         int k = QuadrantBlobs.Classifier.ClassCount - 1;
         Assert.All(results, r => Assert.Equal(AttackOutcome.Fooled, r.Outcome));
@@ -73,7 +73,7 @@ public class ClassifierWorkTests
     {
         var classifier = new TimedClassifier(QuadrantBlobs.Classifier);
         var options = new PgdOptions { Epsilon = 0.3, StepSize = 0.05, Steps = 5, BatchSize = 16 };
-        PgdResult[] results = new PgdAttack(classifier, options).Run(Images);
+        PerturbationResult[] results = new PgdAttack(classifier, options).Run(Images);
 
         Assert.All(results, r => Assert.Equal(5, r.Iterations));
         Assert.Equal(40L * 5, classifier.BackwardImages);

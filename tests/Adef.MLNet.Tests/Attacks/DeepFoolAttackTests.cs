@@ -12,10 +12,10 @@ public class DeepFoolAttackTests
     [InlineData(DeepFoolNorm.LInf)]
     public void EverySuccessIsConfirmedByRerunningTheModel(DeepFoolNorm norm)
     {
-        DeepFoolResult[] results = new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { Norm = norm, BatchSize = 16 }).Run(Images);
+        PerturbationResult[] results = new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { Norm = norm, BatchSize = 16 }).Run(Images);
 
         Assert.True(results.Count(r => r.Success) >= 38, $"only {results.Count(r => r.Success)} of 40 fooled");
-        foreach (DeepFoolResult result in results)
+        foreach (PerturbationResult result in results)
         {
             int label = ModelChecks.LabelOf(QuadrantBlobs.Classifier, result.AdversarialImage);
             Assert.Equal(result.AdversarialLabel, label);
@@ -29,8 +29,8 @@ public class DeepFoolAttackTests
     public void LInfStepsMoveEveryPixelByTheSameAmountInTheFirstIteration()
     {
         var options = new DeepFoolOptions { Norm = DeepFoolNorm.LInf, MaxIterations = 1 };
-        DeepFoolResult[] results = new DeepFoolAttack(QuadrantBlobs.Classifier, options).Run(Images);
-        foreach (DeepFoolResult result in results)
+        PerturbationResult[] results = new DeepFoolAttack(QuadrantBlobs.Classifier, options).Run(Images);
+        foreach (PerturbationResult result in results)
         {
             float magnitude = result.Perturbation.Max(MathF.Abs);
             Assert.All(result.Perturbation, p => Assert.True(p == 0 || Math.Abs(Math.Abs(p) - magnitude) <= 1e-5f * magnitude + 1e-7f));
@@ -41,7 +41,7 @@ public class DeepFoolAttackTests
     public void ClippingKeepsPixelsInRange()
     {
         var options = new DeepFoolOptions { ClipMin = 0, ClipMax = 1, OvershootFraction = 0.5 };
-        DeepFoolResult[] results = new DeepFoolAttack(QuadrantBlobs.Classifier, options).Run(Images);
+        PerturbationResult[] results = new DeepFoolAttack(QuadrantBlobs.Classifier, options).Run(Images);
         Assert.All(results, r => Assert.All(r.AdversarialImage, v => Assert.InRange(v, 0f, 1f)));
     }
 

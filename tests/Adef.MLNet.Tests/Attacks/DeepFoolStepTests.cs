@@ -26,7 +26,7 @@ public class DeepFoolStepTests
             new[] { (float)(0.5 - Dot(w0)), (float)(0.49 - Dot(w1)), (float)(0.48 - Dot(w2)) });
 
         var options = new DeepFoolOptions { Norm = norm, MaxIterations = 1 };
-        DeepFoolResult result = new DeepFoolAttack(classifier, options).Run(image)[0];
+        PerturbationResult result = new DeepFoolAttack(classifier, options).Run(image)[0];
 
         bool l2 = norm == DeepFoolNorm.L2;
         double best = double.PositiveInfinity;

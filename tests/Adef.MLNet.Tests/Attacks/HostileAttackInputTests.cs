@@ -39,9 +39,9 @@ public class HostileAttackInputTests
         var adefOptions = new AdefOptions { BatchSize = 5 };
         var deepFoolOptions = new DeepFoolOptions { BatchSize = 5 };
         AdefResult[] adef = new AdefAttack(classifier, adefOptions).Run(images);
-        DeepFoolResult[] deepFool = new DeepFoolAttack(classifier, deepFoolOptions).Run(images);
+        PerturbationResult[] deepFool = new DeepFoolAttack(classifier, deepFoolOptions).Run(images);
         AdefResult[] adefClean = new AdefAttack(QuadrantBlobs.Classifier, adefOptions).Run(Images);
-        DeepFoolResult[] deepFoolClean = new DeepFoolAttack(QuadrantBlobs.Classifier, deepFoolOptions).Run(Images);
+        PerturbationResult[] deepFoolClean = new DeepFoolAttack(QuadrantBlobs.Classifier, deepFoolOptions).Run(Images);
 
         foreach ((AttackResult[] results, AttackResult[] clean) in new[] { ((AttackResult[])adef, (AttackResult[])adefClean), (deepFool, deepFoolClean) })
         {
@@ -60,7 +60,7 @@ public class HostileAttackInputTests
         float[] images = Poison(Images, 7);
 
         AdefResult[] adef = new AdefAttack(classifier, new AdefOptions { BatchSize = 4, OvershootFactor = 1.2 }).Run(images);
-        DeepFoolResult[] deepFool = new DeepFoolAttack(classifier, new DeepFoolOptions { BatchSize = 4 }).Run(images);
+        PerturbationResult[] deepFool = new DeepFoolAttack(classifier, new DeepFoolOptions { BatchSize = 4 }).Run(images);
 
         foreach (AttackResult[] results in new AttackResult[][] { adef, deepFool })
         {
@@ -82,13 +82,13 @@ public class HostileAttackInputTests
 
         OperationCanceledException thrown = Assert.ThrowsAny<OperationCanceledException>(() => attack.Run(Images, cancellationToken: cancellation.Token));
 
-        var canceled = Assert.IsType<AttackCanceledException<DeepFoolResult>>(thrown);
+        var canceled = Assert.IsType<AttackCanceledException<PerturbationResult>>(thrown);
         Assert.Equal(cancellation.Token, canceled.CancellationToken);
         Assert.Equal(Count, canceled.ImageCount);
         Assert.Equal(4, classifier.GradientCalls); // honoured before the next iteration's classifier call
         Assert.InRange(canceled.Completed.Count, 1, Count - 1);
         Assert.Equal(canceled.Completed.Select(r => r.Index).Order(), canceled.Completed.Select(r => r.Index));
-        foreach (DeepFoolResult result in canceled.Completed)
+        foreach (PerturbationResult result in canceled.Completed)
             Assert.Equal(result.AdversarialLabel, ModelChecks.LabelOf(QuadrantBlobs.Classifier, result.AdversarialImage));
     }
 
@@ -105,7 +105,7 @@ public class HostileAttackInputTests
     [Fact]
     public void HugeBatchSizeIsCappedAtTheImageCount()
     {
-        DeepFoolResult[] results = new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { BatchSize = int.MaxValue }).Run(Images);
+        PerturbationResult[] results = new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { BatchSize = int.MaxValue }).Run(Images);
         Assert.Equal(Count, results.Length);
     }
 

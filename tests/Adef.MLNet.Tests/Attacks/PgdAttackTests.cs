@@ -16,9 +16,9 @@ public class PgdAttackTests
     [InlineData(0.05)]
     public void ResultsStayInTheEpsilonBallAndTheValidRange(double epsilon)
     {
-        PgdResult[] results = new PgdAttack(QuadrantBlobs.Classifier, Options with { Epsilon = epsilon }).Run(Images);
+        PerturbationResult[] results = new PgdAttack(QuadrantBlobs.Classifier, Options with { Epsilon = epsilon }).Run(Images);
 
-        foreach (PgdResult result in results)
+        foreach (PerturbationResult result in results)
         {
             ReadOnlySpan<float> original = Images.AsSpan(result.Index * ImageSize, ImageSize);
             for (int p = 0; p < ImageSize; p++)
@@ -36,13 +36,13 @@ public class PgdAttackTests
     [Fact]
     public void SuccessFlagsAgreeWithRerunningTheModelOnTheReturnedImages()
     {
-        PgdResult[] results = new PgdAttack(QuadrantBlobs.Classifier, Options).Run(Images);
+        PerturbationResult[] results = new PgdAttack(QuadrantBlobs.Classifier, Options).Run(Images);
 
         int fooled = results.Count(r => r.Success);
         Assert.True(fooled >= 30, $"only {fooled} of {Count} fooled at ε 0.25");
-        PgdResult[] weak = new PgdAttack(QuadrantBlobs.Classifier, Options with { Epsilon = 0.02 }).Run(Images);
+        PerturbationResult[] weak = new PgdAttack(QuadrantBlobs.Classifier, Options with { Epsilon = 0.02 }).Run(Images);
         Assert.True(weak.Count(r => r.Success) < fooled, "a ten times smaller ball fooled as many images");
-        foreach (PgdResult result in results.Concat(weak))
+        foreach (PerturbationResult result in results.Concat(weak))
         {
             int label = ModelChecks.LabelOf(QuadrantBlobs.Classifier, result.AdversarialImage);
             Assert.Equal(result.AdversarialLabel, label);
@@ -58,8 +58,8 @@ public class PgdAttackTests
     {
         foreach (PgdOptions options in new[] { Options with { Steps = 0 }, Options with { Epsilon = 0 } })
         {
-            PgdResult[] results = new PgdAttack(QuadrantBlobs.Classifier, options).Run(Images);
-            foreach (PgdResult result in results)
+            PerturbationResult[] results = new PgdAttack(QuadrantBlobs.Classifier, options).Run(Images);
+            foreach (PerturbationResult result in results)
             {
                 Assert.Equal(Images.AsSpan(result.Index * ImageSize, ImageSize).ToArray(), result.AdversarialImage);
                 Assert.False(result.Success);
@@ -74,10 +74,10 @@ public class PgdAttackTests
     public void TheRandomStartIsDeterministicPerSeedAndIndependentOfTheBatchSize()
     {
         var startOnly = Options with { Steps = 1, StepSize = 0 };
-        PgdResult[] a = new PgdAttack(QuadrantBlobs.Classifier, startOnly).Run(Images);
-        PgdResult[] b = new PgdAttack(QuadrantBlobs.Classifier, startOnly with { BatchSize = 3 }).Run(Images);
-        PgdResult[] other = new PgdAttack(QuadrantBlobs.Classifier, startOnly with { Seed = 10 }).Run(Images);
-        PgdResult[] none = new PgdAttack(QuadrantBlobs.Classifier, startOnly with { RandomStart = false }).Run(Images);
+        PerturbationResult[] a = new PgdAttack(QuadrantBlobs.Classifier, startOnly).Run(Images);
+        PerturbationResult[] b = new PgdAttack(QuadrantBlobs.Classifier, startOnly with { BatchSize = 3 }).Run(Images);
+        PerturbationResult[] other = new PgdAttack(QuadrantBlobs.Classifier, startOnly with { Seed = 10 }).Run(Images);
+        PerturbationResult[] none = new PgdAttack(QuadrantBlobs.Classifier, startOnly with { RandomStart = false }).Run(Images);
 
         for (int i = 0; i < Count; i++)
         {
@@ -92,8 +92,8 @@ public class PgdAttackTests
     [Fact]
     public void FullRunsAreDeterministic()
     {
-        PgdResult[] first = new PgdAttack(QuadrantBlobs.Classifier, Options).Run(Images);
-        PgdResult[] second = new PgdAttack(QuadrantBlobs.Classifier, Options).Run(Images);
+        PerturbationResult[] first = new PgdAttack(QuadrantBlobs.Classifier, Options).Run(Images);
+        PerturbationResult[] second = new PgdAttack(QuadrantBlobs.Classifier, Options).Run(Images);
         for (int i = 0; i < Count; i++)
         {
             Assert.Equal(first[i].AdversarialImage, second[i].AdversarialImage);
@@ -106,7 +106,7 @@ public class PgdAttackTests
     {
         int[] labels = Enumerable.Range(0, Count).Select(i => ModelChecks.LabelOf(QuadrantBlobs.Classifier, Images.AsSpan(i * ImageSize, ImageSize).ToArray())).ToArray();
         labels[4] = (labels[4] + 1) % 4;
-        PgdResult[] results = new PgdAttack(QuadrantBlobs.Classifier, Options).Run(Images, labels);
+        PerturbationResult[] results = new PgdAttack(QuadrantBlobs.Classifier, Options).Run(Images, labels);
 
         Assert.Equal(AttackOutcome.AlreadyMisclassified, results[4].Outcome);
         Assert.False(results[4].Success);
@@ -119,12 +119,12 @@ public class PgdAttackTests
     public void StreamingDeliversTheSameResultsAsTheArrayForm()
     {
         var attack = new PgdAttack(QuadrantBlobs.Classifier, Options);
-        PgdResult[] expected = attack.Run(Images);
-        var streamed = new List<PgdResult>();
+        PerturbationResult[] expected = attack.Run(Images);
+        var streamed = new List<PerturbationResult>();
         attack.Run(Images, streamed.Add);
 
         Assert.Equal(Enumerable.Range(0, Count), streamed.Select(r => r.Index).Order());
-        foreach (PgdResult result in streamed)
+        foreach (PerturbationResult result in streamed)
         {
             Assert.Equal(expected[result.Index].AdversarialImage, result.AdversarialImage);
             Assert.Equal(expected[result.Index].Outcome, result.Outcome);
@@ -137,7 +137,7 @@ public class PgdAttackTests
         float[] images = (float[])Images.Clone();
         for (int p = 0; p < ImageSize; p++) images[6 * ImageSize + p] += 1000;
         var classifier = new NaNGradientsAboveMean500(QuadrantBlobs.Classifier);
-        PgdResult[] results = new PgdAttack(classifier, Options with { ClipMin = null, ClipMax = null, BatchSize = 5 }).Run(images);
+        PerturbationResult[] results = new PgdAttack(classifier, Options with { ClipMin = null, ClipMax = null, BatchSize = 5 }).Run(images);
 
         Assert.Equal(AttackOutcome.NumericalFailure, results[6].Outcome);
         Assert.Equal(0, results[6].Iterations);
@@ -160,7 +160,7 @@ public class PgdAttackTests
     {
         using var cancellation = new CancellationTokenSource();
         var progress = new SynchronousProgress(p => { if (p.Completed > 0) cancellation.Cancel(); });
-        var canceled = Assert.Throws<AttackCanceledException<PgdResult>>(() =>
+        var canceled = Assert.Throws<AttackCanceledException<PerturbationResult>>(() =>
             new PgdAttack(QuadrantBlobs.Classifier, Options with { BatchSize = 8 }).Run(Images, progress: progress, cancellationToken: cancellation.Token));
 
         Assert.Equal(8, canceled.Completed.Count); // the first batch of 8 finishes together after its 20 steps

@@ -16,10 +16,10 @@ public class PgdOnnxTests
         const int count = 30, size = TinyModels.ImageSize;
         float[] images = TinyModels.RandomImages(count, seed: 21).Select(v => (v + 1) / 2).ToArray(); // in [0, 1]
         var options = new PgdOptions { Epsilon = 0.4, StepSize = 0.05, Steps = 15, BatchSize = 7 };
-        PgdResult[] results = new PgdAttack(classifier, options).Run(images);
+        PerturbationResult[] results = new PgdAttack(classifier, options).Run(images);
 
         Assert.True(results.Count(r => r.Success) >= 5, $"only {results.Count(r => r.Success)} of {count} fooled");
-        foreach (PgdResult result in results)
+        foreach (PerturbationResult result in results)
         {
             for (int p = 0; p < size; p++)
             {

@@ -29,7 +29,7 @@ public class PgdStepTests
         for (int p = 0; p < Image.Length; p++)
             Assert.Equal(Signs[p], Math.Sign((double)Classifier.Weights(1)[p] - Classifier.Weights(0)[p]));
 
-        PgdResult result = new PgdAttack(Classifier, new PgdOptions { RandomStart = false, Steps = 1, StepSize = 0.01, Epsilon = 0.3 }).Run(Image)[0];
+        PerturbationResult result = new PgdAttack(Classifier, new PgdOptions { RandomStart = false, Steps = 1, StepSize = 0.01, Epsilon = 0.3 }).Run(Image)[0];
 
         double[] expected = Image.Select((x, p) => Math.Clamp(x + 0.01 * Signs[p], 0, 1)).ToArray();
         Assert.Equal(1, result.Iterations);
@@ -43,7 +43,7 @@ public class PgdStepTests
     [Fact]
     public void TheSecondStepIsProjectedBackOntoTheEpsilonBall()
     {
-        PgdResult result = new PgdAttack(Classifier, new PgdOptions { RandomStart = false, Steps = 2, StepSize = 0.01, Epsilon = 0.015 }).Run(Image)[0];
+        PerturbationResult result = new PgdAttack(Classifier, new PgdOptions { RandomStart = false, Steps = 2, StepSize = 0.01, Epsilon = 0.015 }).Run(Image)[0];
 
         double[] expected = Image.Select((x, p) =>
         {

@@ -34,13 +34,13 @@ public class StreamingAttackTests
     public void DeepFoolStreamingDeliversOneResultPerImageEqualToTheArrayForm()
     {
         var attack = new DeepFoolAttack(QuadrantBlobs.Classifier, DeepFoolOptions);
-        DeepFoolResult[] expected = attack.Run(Images);
-        var streamed = new List<DeepFoolResult>();
+        PerturbationResult[] expected = attack.Run(Images);
+        var streamed = new List<PerturbationResult>();
         attack.Run(Images, streamed.Add);
 
         Assert.Equal(expected.Length, streamed.Count);
         Assert.Equal(Enumerable.Range(0, expected.Length), streamed.Select(r => r.Index).Order());
-        foreach (DeepFoolResult result in streamed)
+        foreach (PerturbationResult result in streamed)
         {
             AssertSame(expected[result.Index], result);
             Assert.Equal(expected[result.Index].Perturbation, result.Perturbation);
@@ -63,7 +63,7 @@ public class StreamingAttackTests
     public void CancelingTheStreamingFormThrowsAPlainOperationCanceledAfterDeliveringFinishedResults()
     {
         using var cancellation = new CancellationTokenSource();
-        var delivered = new List<DeepFoolResult>();
+        var delivered = new List<PerturbationResult>();
         var thrown = Assert.ThrowsAny<OperationCanceledException>(() =>
             new DeepFoolAttack(QuadrantBlobs.Classifier, DeepFoolOptions).Run(Images, r =>
             {

@@ -55,8 +55,8 @@ public sealed class RobustnessReportTests
     public void SuccessCurveEndsExactlyAtTheLargestNormAndTheSuccessRate(double largest, int points)
     {
         // The fooled images' ℓ2 0.5, 2.5, 1.5 scaled so that the largest is exactly `largest`.
-        DeepFoolResult[] results = DeepFoolResults().Select(r => r.Outcome == AttackOutcome.Fooled
-            ? new DeepFoolResult
+        PerturbationResult[] results = DeepFoolResults().Select(r => r.Outcome == AttackOutcome.Fooled
+            ? new PerturbationResult
             {
                 Index = r.Index, OriginalLabel = r.OriginalLabel, AdversarialLabel = r.AdversarialLabel, Outcome = r.Outcome,
                 Iterations = r.Iterations, AdversarialImage = [], PixelL2 = r.PixelL2 == 2.5 ? largest : r.PixelL2 / 2.5 * largest,

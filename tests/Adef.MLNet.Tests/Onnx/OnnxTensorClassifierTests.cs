@@ -110,8 +110,8 @@ public class OnnxTensorClassifierTests
             Assert.True(Math.Abs(host[i].TNorm - bound[i].TNorm) <= 1e-5 * Math.Max(host[i].TNorm, 1e-6), $"image {i}: {host[i].TNorm} vs {bound[i].TNorm}");
         }
 
-        DeepFoolResult[] deepFoolHost = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.Host }).Run(images);
-        DeepFoolResult[] deepFoolBound = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.ClassifierDevice }).Run(images);
+        PerturbationResult[] deepFoolHost = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.Host }).Run(images);
+        PerturbationResult[] deepFoolBound = new DeepFoolAttack(classifier, new DeepFoolOptions { Execution = AttackExecution.ClassifierDevice }).Run(images);
         Assert.Equal(deepFoolHost.Select(r => (r.Outcome, r.Iterations, r.AdversarialLabel)), deepFoolBound.Select(r => (r.Outcome, r.Iterations, r.AdversarialLabel)));
     }
 }

@@ -28,7 +28,7 @@ internal static class FixedAttackResults
     }).ToArray();
 
     /// <summary>DeepFool results of the first <paramref name="take"/> images.</summary>
-    public static DeepFoolResult[] DeepFoolResults(int take = 5) => Fixed.Take(take).Select((f, i) => new DeepFoolResult
+    public static PerturbationResult[] DeepFoolResults(int take = 5) => Fixed.Take(take).Select((f, i) => new PerturbationResult
     {
         Index = i, OriginalLabel = f.Original, AdversarialLabel = f.Outcome == AttackOutcome.Fooled ? 0 : f.Original,
         Outcome = f.Outcome, Iterations = f.Iterations, AdversarialImage = [], PixelL2 = f.PixelL2, PixelLInf = 0, Perturbation = [],

@@ -101,7 +101,7 @@ public class AdversarialTrainingTests
                 Epochs = 8, BatchSize = 50, LearningRate = 3e-3, AdversarialTraining = method, Pgd = attack with { Steps = 3, StepSize = 0.1 },
             });
             using var classifier = new TorchSharpClassifier(network, QuadrantBlobs.Shape, 4);
-            PgdResult[] results = new PgdAttack(classifier, attack).Run(test);
+            PerturbationResult[] results = new PgdAttack(classifier, attack).Run(test);
             return results.Count(r => r.Success) / 100.0;
         }
 

@@ -253,7 +253,7 @@ public class AttackTransformTests
 
         IDataView attacked = ml.Transforms.DeepFool(QuadrantBlobs.Classifier, options: options).Fit(data).Transform(data);
         DeepFoolOutputRow[] actual = ml.Data.CreateEnumerable<DeepFoolOutputRow>(attacked, reuseRowObject: false).ToArray();
-        DeepFoolResult[] expected = rows.Chunk(5)
+        PerturbationResult[] expected = rows.Chunk(5)
             .SelectMany(batch => new DeepFoolAttack(QuadrantBlobs.Classifier, attack)
                 .Run(batch.SelectMany(r => r.Pixels).ToArray(), batch.Select(r => r.Label).ToArray()))
             .ToArray();

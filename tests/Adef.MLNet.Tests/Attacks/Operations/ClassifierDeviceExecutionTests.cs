@@ -78,8 +78,8 @@ public class ClassifierDeviceExecutionTests
         using var classifier = RandomNetworks.RgbClassifier(seed: 31);
         float[] images = RandomNetworks.Images(24, RandomNetworks.Rgb, seed: 32);
         var options = new DeepFoolOptions { Norm = norm, Candidates = 4, BatchSize = 10, ClipMin = clipMin, ClipMax = clipMax };
-        DeepFoolResult[] host = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.Host }).Run(images);
-        DeepFoolResult[] torch = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(images);
+        PerturbationResult[] host = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.Host }).Run(images);
+        PerturbationResult[] torch = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(images);
 
         Assert.True(host.Count(r => r.Success) >= 12, "the comparison needs successful attacks");
         for (int i = 0; i < host.Length; i++)
@@ -96,8 +96,8 @@ public class ClassifierDeviceExecutionTests
     public void PgdAgreesWithHostSpans(bool randomStart)
     {
         var options = new PgdOptions { Epsilon = 0.15, StepSize = 0.02, Steps = 12, RandomStart = randomStart, Seed = 5, BatchSize = 16 };
-        PgdResult[] host = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.Host }).Run(Blobs);
-        PgdResult[] torch = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(Blobs);
+        PerturbationResult[] host = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.Host }).Run(Blobs);
+        PerturbationResult[] torch = new PgdAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(Blobs);
 
         Assert.Contains(host, r => r.Success);
         Assert.Contains(host, r => !r.Success);

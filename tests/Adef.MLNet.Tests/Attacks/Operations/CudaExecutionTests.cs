@@ -37,8 +37,8 @@ public class CudaExecutionTests
             Assert.Equal(cpu[i].AdversarialLabel, cuda[i].AdversarialLabel);
             Assert.True(Math.Abs(cpu[i].TNorm - cuda[i].TNorm) <= 1e-4 * Math.Max(cpu[i].TNorm, 1e-6), $"image {i}: {cpu[i].TNorm} vs {cuda[i].TNorm}");
         }
-        DeepFoolResult[] deepFoolCpu = new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { BatchSize = 16 }).Run(images);
-        DeepFoolResult[] deepFoolCuda = new DeepFoolAttack(gpu, new DeepFoolOptions { BatchSize = 16 }).Run(images);
+        PerturbationResult[] deepFoolCpu = new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { BatchSize = 16 }).Run(images);
+        PerturbationResult[] deepFoolCuda = new DeepFoolAttack(gpu, new DeepFoolOptions { BatchSize = 16 }).Run(images);
         Assert.Equal(deepFoolCpu.Select(r => r.Outcome), deepFoolCuda.Select(r => r.Outcome));
     }
 
