@@ -74,35 +74,4 @@ public static class BilinearWarp
             }
         }
     }
-
-    /// <summary>
-    /// Runs <see cref="Apply"/> on each image of a batch in parallel.
-    /// </summary>
-    /// <param name="images">N×C×H×W.</param>
-    /// <param name="fields">N×2×H×W.</param>
-    /// <param name="output">N×C×H×W; must not overlap <paramref name="images"/>.</param>
-    /// <param name="count">N (may be 0).</param>
-    /// <param name="channels">C.</param>
-    /// <param name="height">H.</param>
-    /// <param name="width">W.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A dimension is not positive, or <paramref name="count"/> is negative.</exception>
-    /// <exception cref="ArgumentException">A buffer's length does not match the shape.</exception>
-    public static void ApplyBatch(ReadOnlyMemory<float> images, ReadOnlyMemory<float> fields, Memory<float> output,
-        int count, int channels, int height, int width)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        long imageLength = (long)channels * height * width;
-        long fieldLength = 2L * height * width;
-        Shape.RequireLength(images.Length, count * imageLength, "count × channels × height × width", nameof(images));
-        Shape.RequireLength(fields.Length, count * fieldLength, "count × 2 × height × width", nameof(fields));
-        Shape.RequireLength(output.Length, count * imageLength, "count × channels × height × width", nameof(output));
-
-        int n = (int)imageLength, f = (int)fieldLength;
-        Parallel.For(0, count, i => Apply(
-            images.Span.Slice(i * n, n), fields.Span.Slice(i * f, f), output.Span.Slice(i * n, n),
-            channels, height, width));
-    }
 }

@@ -85,44 +85,6 @@ public static class GaussianSmoothing
     }
 
     /// <summary>
-    /// Runs <see cref="Apply"/> on each image of a batch in parallel, with pooled scratch per worker.
-    /// </summary>
-    /// <param name="planes">N×P×H×W.</param>
-    /// <param name="output">N×P×H×W; may be <paramref name="planes"/> itself, but must not overlap it otherwise.</param>
-    /// <param name="count">N (may be 0).</param>
-    /// <param name="planeCount">P.</param>
-    /// <param name="height">H.</param>
-    /// <param name="width">W.</param>
-    /// <param name="kernel">An odd-length kernel, usually from <see cref="Kernel"/>.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A dimension is not positive, or <paramref name="count"/> is negative.</exception>
-    /// <exception cref="ArgumentException">A buffer's length does not match the shape, or the kernel's length is even.</exception>
-    public static void ApplyBatch(ReadOnlyMemory<float> planes, Memory<float> output, int count, int planeCount,
-        int height, int width, ReadOnlyMemory<float> kernel)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(planeCount);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        long length = (long)count * planeCount * height * width;
-        Shape.RequireLength(planes.Length, length, "count × planeCount × height × width", nameof(planes));
-        Shape.RequireLength(output.Length, length, "count × planeCount × height × width", nameof(output));
-        if (kernel.Length % 2 == 0)
-            throw new ArgumentException($"Expected an odd kernel length, got {kernel.Length}.", nameof(kernel));
-
-        int n = planeCount * height * width;
-        int scratchLength = ScratchLength(height, width);
-        Parallel.For(0, count,
-            () => ArrayPool<float>.Shared.Rent(scratchLength),
-            (i, _, scratch) =>
-            {
-                Apply(planes.Span.Slice(i * n, n), output.Span.Slice(i * n, n), planeCount, height, width,
-                    kernel.Span, scratch);
-                return scratch;
-            },
-            scratch => ArrayPool<float>.Shared.Return(scratch));
-    }
-
-    /// <summary>
     /// Zero-padded convolution along one axis of <paramref name="size"/> samples spaced <paramref name="stride"/> apart,
     /// as one vectorised multiply-add per tap over the samples that tap reaches.
     /// </summary>

@@ -44,36 +44,6 @@ public static class ImageGradient
     }
 
     /// <summary>
-    /// Runs <see cref="Compute"/> on each image of a batch in parallel.
-    /// </summary>
-    /// <param name="images">N×C×H×W.</param>
-    /// <param name="dx">∂/∂x, N×C×H×W.</param>
-    /// <param name="dy">∂/∂y, N×C×H×W.</param>
-    /// <param name="count">N (may be 0).</param>
-    /// <param name="channels">C.</param>
-    /// <param name="height">H.</param>
-    /// <param name="width">W.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A dimension is not positive, or <paramref name="count"/> is negative.</exception>
-    /// <exception cref="ArgumentException">A buffer's length does not match the shape.</exception>
-    public static void ComputeBatch(ReadOnlyMemory<float> images, Memory<float> dx, Memory<float> dy,
-        int count, int channels, int height, int width)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        long length = (long)count * channels * height * width;
-        Shape.RequireLength(images.Length, length, "count × channels × height × width", nameof(images));
-        Shape.RequireLength(dx.Length, length, "count × channels × height × width", nameof(dx));
-        Shape.RequireLength(dy.Length, length, "count × channels × height × width", nameof(dy));
-
-        int n = channels * height * width;
-        Parallel.For(0, count, i => Compute(
-            images.Span.Slice(i * n, n), dx.Span.Slice(i * n, n), dy.Span.Slice(i * n, n),
-            channels, height, width));
-    }
-
-    /// <summary>
     /// Differentiates along one axis of <paramref name="size"/> samples spaced <paramref name="stride"/> apart;
     /// with stride &gt; 1 each step is a whole row of <paramref name="stride"/> independent lines.
     /// </summary>

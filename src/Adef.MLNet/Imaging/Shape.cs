@@ -12,18 +12,4 @@ internal static class Shape
         if (actual != expected)
             throw new ArgumentException($"Expected length {expected} ({layout}), got {actual}.", paramName);
     }
-
-    /// <summary>Returns the length of one image of a batch, checking the batch buffer holds exactly <paramref name="count"/> of them.</summary>
-    internal static int PerImageLength(int totalLength, int count, string paramName)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (count == 0)
-        {
-            RequireLength(totalLength, 0, "empty batch", paramName);
-            return 0;
-        }
-        if (totalLength % count != 0)
-            throw new ArgumentException($"Length {totalLength} is not a multiple of the image count {count}.", paramName);
-        return totalLength / count;
-    }
 }

@@ -104,23 +104,5 @@ public class BilinearWarpTests
         Assert.Contains("got 59", e.Message);
         Assert.Throws<ArgumentException>("field", () => BilinearWarp.Apply(image, new float[H * W], output, C, H, W));
         Assert.Throws<ArgumentException>("output", () => BilinearWarp.Apply(image, field, new float[61], C, H, W));
-        Assert.Throws<ArgumentException>("fields", () => BilinearWarp.ApplyBatch(new float[2 * C * H * W], field, new float[2 * C * H * W], 2, C, H, W));
-    }
-
-    [Fact]
-    public void BatchMatchesPerImageCalls()
-    {
-        const int N = 3, C = 2, H = 4, W = 6;
-        float[] images = TestImages.Random(N * C * H * W, seed: 4);
-        float[] fields = TestImages.Random(N * 2 * H * W, seed: 5, scale: 2f);
-        var batch = new float[images.Length];
-        var single = new float[images.Length];
-
-        BilinearWarp.ApplyBatch(images, fields, batch, N, C, H, W);
-        int n = C * H * W, f = 2 * H * W;
-        for (int i = 0; i < N; i++)
-            BilinearWarp.Apply(images.AsSpan(i * n, n), fields.AsSpan(i * f, f), single.AsSpan(i * n, n), C, H, W);
-
-        Assert.Equal(TestImages.Bits(single), TestImages.Bits(batch));
     }
 }

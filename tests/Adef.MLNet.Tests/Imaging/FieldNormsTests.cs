@@ -48,38 +48,5 @@ public class FieldNormsTests
         Assert.Contains("got 11", e.Message);
         Assert.Throws<ArgumentException>("b", () => FieldNorms.DifferenceL2(new float[3], new float[4]));
         Assert.Throws<ArgumentException>("b", () => FieldNorms.DifferenceLInf(new float[3], new float[2]));
-        Assert.Throws<ArgumentException>("values", () => FieldNorms.L2Batch(new float[7], 2, new double[2]));
-        Assert.Throws<ArgumentException>("destination", () => FieldNorms.TNormBatch(new float[24], 2, 2, 3, new double[3]));
-    }
-
-    [Fact]
-    public void BatchesMatchPerImageCalls()
-    {
-        const int N = 3, H = 4, W = 5;
-        int n = 2 * H * W;
-        float[] a = TestImages.Random(N * n, seed: 12, scale: 3f);
-        float[] b = TestImages.Random(N * n, seed: 13, scale: 3f);
-        var tNorm = new double[N];
-        var l2 = new double[N];
-        var lInf = new double[N];
-        var differenceL2 = new double[N];
-        var differenceLInf = new double[N];
-
-        FieldNorms.TNormBatch(a, N, H, W, tNorm);
-        FieldNorms.L2Batch(a, N, l2);
-        FieldNorms.LInfBatch(a, N, lInf);
-        FieldNorms.DifferenceL2Batch(a, b, N, differenceL2);
-        FieldNorms.DifferenceLInfBatch(a, b, N, differenceLInf);
-
-        for (int i = 0; i < N; i++)
-        {
-            ReadOnlySpan<float> ai = a.AsSpan(i * n, n), bi = b.AsSpan(i * n, n);
-            Assert.Equal(FieldNorms.TNorm(ai, H, W), tNorm[i]);
-            Assert.Equal(FieldNorms.L2(ai), l2[i]);
-            Assert.Equal(FieldNorms.LInf(ai), lInf[i]);
-            Assert.Equal(FieldNorms.DifferenceL2(ai, bi), differenceL2[i]);
-            Assert.Equal(FieldNorms.DifferenceLInf(ai, bi), differenceLInf[i]);
-        }
-        Assert.NotEqual(tNorm[0], tNorm[1]);
     }
 }

@@ -145,24 +145,6 @@ public class GaussianSmoothingTests
         Assert.Throws<ArgumentException>("planes", () => GaussianSmoothing.Apply(new float[12], output, 2, 3, 4, kernel, scratch));
         Assert.Throws<ArgumentException>("scratch", () => GaussianSmoothing.Apply(planes, output, 2, 3, 4, kernel, new float[11]));
         Assert.Throws<ArgumentException>("kernel", () => GaussianSmoothing.Apply(planes, output, 2, 3, 4, new float[4], scratch));
-        Assert.Throws<ArgumentException>("output", () => GaussianSmoothing.ApplyBatch(planes, new float[48], 1, 2, 3, 4, kernel));
-    }
-
-    [Fact]
-    public void BatchMatchesPerImageCalls()
-    {
-        const int N = 3, P = 2, H = 6, W = 5;
-        int n = P * H * W;
-        float[] kernel = GaussianSmoothing.Kernel(1.0);
-        float[] planes = TestImages.Random(N * n, seed: 11);
-        var batch = new float[planes.Length];
-        var single = new float[planes.Length];
-
-        GaussianSmoothing.ApplyBatch(planes, batch, N, P, H, W, kernel);
-        for (int i = 0; i < N; i++)
-            GaussianSmoothing.Apply(planes.AsSpan(i * n, n), single.AsSpan(i * n, n), P, H, W, kernel, new float[H * W]);
-
-        Assert.Equal(TestImages.Bits(single), TestImages.Bits(batch));
     }
 
     private static double Dot(float[] a, float[] b) => a.Zip(b, (x, y) => (double)x * y).Sum();

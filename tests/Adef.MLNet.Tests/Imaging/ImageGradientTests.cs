@@ -65,23 +65,5 @@ public class ImageGradientTests
         Assert.Contains("Expected length 24", e.Message);
         Assert.Contains("got 23", e.Message);
         Assert.Throws<ArgumentException>("image", () => ImageGradient.Compute(new float[25], new float[24], new float[24], 2, 3, 4));
-        Assert.Throws<ArgumentException>("dx", () => ImageGradient.ComputeBatch(new float[48], new float[24], new float[48], 2, 2, 3, 4));
-    }
-
-    [Fact]
-    public void BatchMatchesPerImageCalls()
-    {
-        const int N = 3, C = 2, H = 5, W = 4;
-        int n = C * H * W;
-        float[] images = TestImages.Random(N * n, seed: 6);
-        float[] batchDx = new float[images.Length], batchDy = new float[images.Length];
-        float[] singleDx = new float[images.Length], singleDy = new float[images.Length];
-
-        ImageGradient.ComputeBatch(images, batchDx, batchDy, N, C, H, W);
-        for (int i = 0; i < N; i++)
-            ImageGradient.Compute(images.AsSpan(i * n, n), singleDx.AsSpan(i * n, n), singleDy.AsSpan(i * n, n), C, H, W);
-
-        Assert.Equal(TestImages.Bits(singleDx), TestImages.Bits(batchDx));
-        Assert.Equal(TestImages.Bits(singleDy), TestImages.Bits(batchDy));
     }
 }
