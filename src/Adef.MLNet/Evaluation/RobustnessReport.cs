@@ -143,7 +143,7 @@ public sealed class RobustnessReport
         {
             label = schema.GetColumnOrNull(labelColumnName)
                 ?? throw new ArgumentException($"The data has no label column '{labelColumnName}'.", nameof(labelColumnName));
-            if (!AttackMapping.IsSupportedLabelType(label.Value.Type))
+            if (!LabelColumnReader.IsSupported(label.Value.Type))
                 throw new ArgumentException($"Label column '{labelColumnName}' has type {label.Value.Type}; it must be a scalar Int32, UInt32, Int64, Single, Double or key.", nameof(labelColumnName));
         }
 
@@ -153,12 +153,12 @@ public sealed class RobustnessReport
         var results = new List<AttackResult>();
         var trueLabels = label is null ? null : new List<int>();
         using DataViewRowCursor cursor = attacked.GetRowCursor(columns);
-        Func<int> getOriginal = AttackMapping.LabelReader(cursor, original, int.MaxValue);
+        Func<int> getOriginal = LabelColumnReader.Create(cursor, original, int.MaxValue);
         ValueGetter<bool> getSuccess = cursor.GetGetter<bool>(success);
         ValueGetter<int> getIterations = cursor.GetGetter<int>(iterations);
         ValueGetter<double> getPixelL2 = cursor.GetGetter<double>(pixelL2);
         ValueGetter<double>? getTNorm = tNorm is { } tc ? cursor.GetGetter<double>(tc) : null;
-        Func<int>? getLabel = label is { } lc ? AttackMapping.LabelReader(cursor, lc, int.MaxValue, LabelKeyClasses.Map(lc, int.MaxValue, options.ClassNames)) : null;
+        Func<int>? getLabel = label is { } lc ? LabelColumnReader.Create(cursor, lc, int.MaxValue, LabelKeyClasses.Map(lc, int.MaxValue, options.ClassNames)) : null;
         while (cursor.MoveNext())
         {
             int originalLabel = getOriginal(), iterationCount = 0;

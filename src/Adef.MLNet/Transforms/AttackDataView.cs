@@ -176,7 +176,7 @@ internal sealed class AttackDataView : IDataView
             int inputCount = _caches.Length;
             Delegate getter = column.Index < inputCount
                 ? _caches[column.Index]!.CreateGetter(() => CurrentSlot)
-                : AttackMapping.OutputGetter(_view._mapping.Outputs[column.Index - inputCount], () => Current);
+                : AttackOutputGetters.For(_view._mapping.Outputs[column.Index - inputCount], () => Current);
             return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
                 $"Column '{column.Name}' has type {column.Type} (raw type {column.Type.RawType.Name}), not {typeof(TValue).Name}.");
         }

@@ -1,11 +1,12 @@
 using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.Onnx;
 using Microsoft.ML;
 
 namespace Adef.MLNet.Transforms;
 
 /// <summary>
-/// Base of the attack estimators (<see cref="AdefEstimator"/>, <see cref="DeepFoolEstimator"/>). It learns
-/// nothing: <see cref="Fit"/> checks the input schema and returns the fitted transform.
+/// Estimator of an attack transform; create it with <c>mlContext.Transforms.Adef(...)</c> or <c>.DeepFool(...)</c>. It learns
+/// nothing: <see cref="Fit"/> checks the input schema and returns the fitted <see cref="AttackTransformer{TOptions}"/>.
 /// </summary>
 /// <remarks>
 /// Input: an image column of the classifier's H×W (<c>LoadImages</c> → <c>ResizeImages</c>; see
@@ -13,29 +14,47 @@ namespace Adef.MLNet.Transforms;
 /// space (after <c>ExtractPixels</c> and any normalisation the classifier expects). Output: the input
 /// columns passed through, plus the columns named in the options.
 /// </remarks>
-/// <typeparam name="TOptions">The transform's options: the attack settings and output column names.</typeparam>
-/// <typeparam name="TTransformer">The fitted transform <see cref="Fit"/> returns.</typeparam>
-public abstract class AttackEstimator<TOptions, TTransformer> : IEstimator<TTransformer>
+/// <typeparam name="TOptions">The transform's options, which name the attack: <see cref="AdefTransformOptions"/> or <see cref="DeepFoolTransformOptions"/>.</typeparam>
+public sealed class AttackEstimator<TOptions> : IEstimator<AttackTransformer<TOptions>>
     where TOptions : AttackTransformOptions, new()
-    where TTransformer : AttackTransformer<TOptions>
 {
-    private protected AttackEstimator(IDifferentiableClassifier classifier, string inputColumnName, TOptions? options, bool ownsClassifier,
-        OnnxSource? onnxSource, Action<TOptions, int> validate)
+    private readonly bool _ownsClassifier;
+
+    internal AttackEstimator(IDifferentiableClassifier classifier, string inputColumnName, TOptions? options, bool ownsClassifier,
+        OnnxSource? onnxSource = null)
     {
-        OnnxSource = onnxSource;
         Classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
         ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
         InputColumnName = inputColumnName;
         Options = options ?? new TOptions();
-        validate(Options, classifier.ClassCount);
-        OwnsClassifier = ownsClassifier;
+        Options.Validate(classifier.ClassCount);
+        _ownsClassifier = ownsClassifier;
+        OnnxSource = onnxSource;
+    }
+
+    /// <summary>
+    /// The estimator over the ONNX model in the file <paramref name="path"/>, or given as <paramref name="model"/> bytes, which the
+    /// fitted transformers own; the classifier is disposed again if the options are refused.
+    /// </summary>
+    internal static AttackEstimator<TOptions> FromOnnx(string? path, byte[]? model, OnnxClassifierOptions? onnxOptions,
+        string inputColumnName, TOptions? options)
+    {
+        // The classifier reads the file first, so a missing or malformed one is reported as a model error naming it.
+        OnnxClassifier classifier = path is null ? new OnnxClassifier(model!, onnxOptions) : new OnnxClassifier(path, onnxOptions);
+        try
+        {
+            model ??= File.ReadAllBytes(path!);
+            return new AttackEstimator<TOptions>(classifier, inputColumnName, options, ownsClassifier: true, new OnnxSource(model, onnxOptions));
+        }
+        catch
+        {
+            classifier.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AttackPipeline.Save"/> stores).</summary>
     internal OnnxSource? OnnxSource { get; }
-
-    /// <summary>Whether the transformers created dispose the classifier (ONNX path overloads).</summary>
-    private protected bool OwnsClassifier { get; }
 
     /// <summary>The classifier attacked.</summary>
     public IDifferentiableClassifier Classifier { get; }
@@ -48,17 +67,15 @@ public abstract class AttackEstimator<TOptions, TTransformer> : IEstimator<TTran
 
     /// <summary>Checks <paramref name="input"/>'s schema and returns the transformer.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a vector of C·H·W floats, or an image column of another size.</exception>
-    public TTransformer Fit(IDataView input)
+    public AttackTransformer<TOptions> Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var transformer = CreateTransformer();
+        AttackTransformer<TOptions> transformer = CreateTransformer();
         transformer.Mapping.Validate(input.Schema);
         return transformer;
     }
 
-    internal abstract TTransformer CreateTransformer();
-
-    private protected abstract AttackMapping CreateMapping();
+    internal AttackTransformer<TOptions> CreateTransformer() => new(Classifier, InputColumnName, Options, _ownsClassifier, OnnxSource);
 
     /// <summary>
     /// The input shape plus the added columns. Checks that the input column exists and is a
@@ -66,5 +83,5 @@ public abstract class AttackEstimator<TOptions, TTransformer> : IEstimator<TTran
     /// so the size C·H·W is checked by <see cref="Fit"/>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or has the wrong kind or item type.</exception>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => CreateMapping().GetOutputSchema(inputSchema);
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => Options.CreateMapping(Classifier, InputColumnName).GetOutputSchema(inputSchema);
 }

@@ -6,40 +6,6 @@ using Microsoft.ML.Transforms.Image;
 
 namespace Adef.MLNet.Transforms;
 
-/// <summary>What an output column holds.</summary>
-internal enum AttackOutput
-{
-    AdversarialPixels,
-    VectorField,
-    Perturbation,
-    OriginalLabel,
-    AdversarialLabel,
-    Success,
-    Iterations,
-    TNorm,
-    FieldL2,
-    PixelL2,
-    PixelLInf,
-}
-
-/// <summary>One column an attack transform adds; <paramref name="KeyNames"/> are the key values of a key-typed label column.</summary>
-internal sealed record AttackOutputColumn(string Name, DataViewType Type, AttackOutput Output, IReadOnlyList<string>? KeyNames = null)
-{
-    /// <summary>ML.NET's annotation kind for the names of a key column's values (<c>AnnotationUtils.Kinds.KeyValues</c>).</summary>
-    public const string KeyValuesKind = "KeyValues";
-
-    /// <summary>The key-values annotation of a key column (ML.NET's "KeyValues" kind), or null.</summary>
-    public DataViewSchema.Annotations? KeyValuesAnnotation()
-    {
-        if (KeyNames is null) return null;
-        var names = KeyNames.Select(n => n.AsMemory()).ToArray();
-        var builder = new DataViewSchema.Annotations.Builder();
-        builder.Add(KeyValuesKind, new VectorDataViewType(TextDataViewType.Instance, names.Length),
-            (ref VBuffer<ReadOnlyMemory<char>> value) => value = new VBuffer<ReadOnlyMemory<char>>(names.Length, names));
-        return builder.ToAnnotations();
-    }
-}
-
 /// <summary>
 /// Everything the ADef and DeepFool transforms share: schema validation, the output columns, and
 /// running the attack on a batch of rows. The public estimator and transformer types compose it.
@@ -129,7 +95,7 @@ internal sealed class AttackMapping
         {
             DataViewSchema.Column label = inputSchema.GetColumnOrNull(LabelColumnName)
                 ?? throw MissingColumn(LabelColumnName, LabelDescription, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name));
-            if (!IsSupportedLabelType(label.Type))
+            if (!LabelColumnReader.IsSupported(label.Type))
                 throw Mismatch(LabelColumnName, LabelDescription, $"{label.Type}");
             LabelKeyClasses.Map(label, Classifier.ClassCount, ClassNames); // a key value that names no class fails here, before any row is read
         }
@@ -160,7 +126,7 @@ internal sealed class AttackMapping
             if (!TryFindColumn(inputSchema, LabelColumnName, out SchemaShape.Column label))
                 throw MissingColumn(LabelColumnName, LabelDescription, inputSchema.Select(c => c.Name));
             bool supported = label.Kind == SchemaShape.Column.VectorKind.Scalar
-                && (label.IsKey || IsSupportedLabelType(label.ItemType));
+                && (label.IsKey || LabelColumnReader.IsSupported(label.ItemType));
             if (!supported)
                 throw Mismatch(LabelColumnName, LabelDescription, label.Kind == SchemaShape.Column.VectorKind.Scalar
                     ? $"{label.ItemType}" : $"Vector<{label.ItemType}>");
@@ -251,11 +217,6 @@ internal sealed class AttackMapping
     private string LabelDescription =>
         $"a scalar label column (Int32, UInt32, Int64, Single, Double holding class indices in [0, {Classifier.ClassCount}), or a key type)";
 
-    internal static bool IsSupportedLabelType(DataViewType type) =>
-        type is KeyDataViewType
-        || type == NumberDataViewType.Int32 || type == NumberDataViewType.UInt32 || type == NumberDataViewType.Int64
-        || type == NumberDataViewType.Single || type == NumberDataViewType.Double;
-
     private ArgumentOutOfRangeException MissingColumn(string name, string expected, IEnumerable<string> available) =>
         new("inputSchema",
             $"{AttackName}: column '{name}' was not found in the input schema; it must be {expected}. " +
@@ -264,91 +225,7 @@ internal sealed class AttackMapping
     private ArgumentOutOfRangeException Mismatch(string name, string expected, string actual) =>
         new("inputSchema", $"{AttackName}: column '{name}' has type {actual}; it must be {expected}.");
 
-    /// <summary>A getter of one output column of the result <paramref name="current"/> returns.</summary>
-    public static Delegate OutputGetter(AttackOutputColumn column, Func<AttackResult> current) => column switch
-    {
-        { Output: AttackOutput.OriginalLabel, KeyNames: not null } => (ValueGetter<uint>)((ref uint v) => v = (uint)current().OriginalLabel + 1),
-        { Output: AttackOutput.AdversarialLabel, KeyNames: not null } => (ValueGetter<uint>)((ref uint v) => v = (uint)current().AdversarialLabel + 1),
-        _ => OutputGetter(column.Output, current),
-    };
-
-    private static Delegate OutputGetter(AttackOutput output, Func<AttackResult> current) => output switch
-    {
-        AttackOutput.AdversarialPixels => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(current().AdversarialImage, ref v)),
-        AttackOutput.VectorField => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((AdefResult)current()).VectorField, ref v)),
-        AttackOutput.Perturbation => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> v) => Dense(((PerturbationResult)current()).Perturbation, ref v)),
-        AttackOutput.OriginalLabel => (ValueGetter<int>)((ref int v) => v = current().OriginalLabel),
-        AttackOutput.AdversarialLabel => (ValueGetter<int>)((ref int v) => v = current().AdversarialLabel),
-        AttackOutput.Success => (ValueGetter<bool>)((ref bool v) => v = current().Success),
-        AttackOutput.Iterations => (ValueGetter<int>)((ref int v) => v = current().Iterations),
-        AttackOutput.TNorm => (ValueGetter<double>)((ref double v) => v = ((AdefResult)current()).TNorm),
-        AttackOutput.FieldL2 => (ValueGetter<double>)((ref double v) => v = ((AdefResult)current()).FieldL2),
-        AttackOutput.PixelL2 => (ValueGetter<double>)((ref double v) => v = current().PixelL2),
-        AttackOutput.PixelLInf => (ValueGetter<double>)((ref double v) => v = current().PixelLInf),
-        _ => throw new ArgumentOutOfRangeException(nameof(output)),
-    };
-
-    private static void Dense(float[] values, ref VBuffer<float> destination)
-    {
-        VBufferEditor<float> editor = VBufferEditor.Create(ref destination, values.Length);
-        values.CopyTo(editor.Values);
-        destination = editor.Commit();
-    }
-
     /// <summary>Reads the true-label column as class indices, a key column by its key values (see <see cref="LabelKeyClasses"/>).</summary>
     public Func<int> LabelReader(DataViewRow row, DataViewSchema.Column column) =>
-        LabelReader(row, column, Classifier.ClassCount, LabelKeyClasses.Map(column, Classifier.ClassCount, ClassNames));
-
-    /// <summary>Reads a label column as class indices in [0, <paramref name="classCount"/>): key value v is class
-    /// <c>keyClasses[v − 1]</c>, or v − 1 without <paramref name="keyClasses"/>.</summary>
-    public static Func<int> LabelReader(DataViewRow row, DataViewSchema.Column column, int classCount, int[]? keyClasses = null)
-    {
-        int Check(long label) => label >= 0 && label < classCount
-            ? (int)label
-            : throw new InvalidOperationException(
-                $"Label column '{column.Name}' holds {label} at row {row.Position}; class indices must lie in [0, {classCount}).");
-        int CheckReal(double label) => label == Math.Floor(label)
-            ? Check((long)label)
-            : throw new InvalidOperationException(
-                $"Label column '{column.Name}' holds {label} at row {row.Position}; class indices must be whole numbers.");
-        switch (column.Type)
-        {
-            case KeyDataViewType:
-            {
-                ValueGetter<uint> get = row.GetGetter<uint>(column);
-                if (keyClasses is null) return () => { uint v = 0; get(ref v); return Check((long)v - 1); };
-                return () =>
-                {
-                    uint v = 0;
-                    get(ref v);
-                    return v >= 1 && v <= keyClasses.Length ? keyClasses[v - 1] : Check((long)v - 1);
-                };
-            }
-            case NumberDataViewType t when t == NumberDataViewType.Int32:
-            {
-                ValueGetter<int> get = row.GetGetter<int>(column);
-                return () => { int v = 0; get(ref v); return Check(v); };
-            }
-            case NumberDataViewType t when t == NumberDataViewType.UInt32:
-            {
-                ValueGetter<uint> get = row.GetGetter<uint>(column);
-                return () => { uint v = 0; get(ref v); return Check(v); };
-            }
-            case NumberDataViewType t when t == NumberDataViewType.Int64:
-            {
-                ValueGetter<long> get = row.GetGetter<long>(column);
-                return () => { long v = 0; get(ref v); return Check(v); };
-            }
-            case NumberDataViewType t when t == NumberDataViewType.Single:
-            {
-                ValueGetter<float> get = row.GetGetter<float>(column);
-                return () => { float v = 0; get(ref v); return CheckReal(v); };
-            }
-            default:
-            {
-                ValueGetter<double> get = row.GetGetter<double>(column);
-                return () => { double v = 0; get(ref v); return CheckReal(v); };
-            }
-        }
-    }
+        LabelColumnReader.Create(row, column, Classifier.ClassCount, LabelKeyClasses.Map(column, Classifier.ClassCount, ClassNames));
 }

@@ -9,8 +9,8 @@ using Microsoft.ML.Data;
 namespace Adef.MLNet.Transforms;
 
 /// <summary>
-/// Saves and loads fitted pipelines that contain <see cref="AdefTransformer"/> or
-/// <see cref="DeepFoolTransformer"/>, which plain <c>MLContext.Model.Save</c> cannot persist.
+/// Saves and loads fitted pipelines that contain attack transforms (<see cref="AttackTransformer{TOptions}"/>), which plain
+/// <c>MLContext.Model.Save</c> cannot persist.
 /// </summary>
 /// <remarks>
 /// The file is one zip: the ML.NET segments of the pipeline, each saved with
@@ -56,9 +56,9 @@ public static class AttackPipeline
 
         List<ITransformer> transformers = Flatten(model).ToList();
         foreach (ITransformer transformer in transformers)
-            if (transformer is AdefTransformer { OnnxSource: null } or DeepFoolTransformer { OnnxSource: null })
+            if (AttackStage(transformer) is { Source: null } attack)
                 throw new NotSupportedException(
-                    $"{transformer.GetType().Name} was created around a classifier instance, which cannot be saved. " +
+                    $"The {attack.Options.AttackName} transform was created around a classifier instance, which cannot be saved. " +
                     "Create it from an ONNX file (mlContext.Transforms.Adef(onnxModelPath, onnxOptions, ...)) to save the pipeline.");
 
         using var file = File.Create(path);
@@ -82,26 +82,23 @@ public static class AttackPipeline
 
         foreach (ITransformer transformer in transformers)
         {
-            if (transformer is AdefTransformer or DeepFoolTransformer)
+            if (AttackStage(transformer) is { Source: { } source } attack)
             {
                 FlushSegment();
                 string entry = $"stage-{stages.Count}.onnx";
-                Stage stage = transformer switch
+                var stage = new Stage { Entry = entry, InputColumnName = attack.InputColumnName, OnnxOptions = source.Options };
+                switch (attack.Options)
                 {
-                    AdefTransformer adef => new Stage
-                    {
-                        Kind = StageKind.Adef, Entry = entry, InputColumnName = adef.InputColumnName,
-                        AdefOptions = adef.Options, OnnxOptions = adef.OnnxSource!.Options,
-                    },
-                    DeepFoolTransformer deepFool => new Stage
-                    {
-                        Kind = StageKind.DeepFool, Entry = entry, InputColumnName = deepFool.InputColumnName,
-                        DeepFoolOptions = deepFool.Options, OnnxOptions = deepFool.OnnxSource!.Options,
-                    },
-                    _ => throw new InvalidOperationException(),
-                };
-                byte[] onnx = transformer is AdefTransformer a ? a.OnnxSource!.Model : ((DeepFoolTransformer)transformer).OnnxSource!.Model;
-                WriteEntry(zip, entry, stream => stream.Write(onnx));
+                    case AdefTransformOptions adef:
+                        (stage.Kind, stage.AdefOptions) = (StageKind.Adef, adef);
+                        break;
+                    case DeepFoolTransformOptions deepFool:
+                        (stage.Kind, stage.DeepFoolOptions) = (StageKind.DeepFool, deepFool);
+                        break;
+                    default:
+                        throw new NotSupportedException($"The {attack.Options.AttackName} transform cannot be saved yet.");
+                }
+                WriteEntry(zip, entry, stream => stream.Write(source.Model));
                 stages.Add(stage);
             }
             else
@@ -140,20 +137,30 @@ public static class AttackPipeline
                     transformers.AddRange(Flatten(mlContext.Model.Load(new MemoryStream(bytes), out _)));
                     break;
                 case StageKind.Adef:
-                    transformers.Add(new AdefEstimator(new OnnxClassifier(bytes, stage.OnnxOptions), Required(stage.InputColumnName, path),
-                        stage.AdefOptions ?? throw Missing(path, "AdefOptions"), ownsClassifier: true, new OnnxSource(bytes, stage.OnnxOptions))
-                        .CreateTransformer());
+                    transformers.Add(LoadAttack(bytes, stage, stage.AdefOptions ?? throw Missing(path, "AdefOptions"), path));
                     break;
                 case StageKind.DeepFool:
-                    transformers.Add(new DeepFoolEstimator(new OnnxClassifier(bytes, stage.OnnxOptions), Required(stage.InputColumnName, path),
-                        stage.DeepFoolOptions ?? throw Missing(path, "DeepFoolOptions"), ownsClassifier: true, new OnnxSource(bytes, stage.OnnxOptions))
-                        .CreateTransformer());
+                    transformers.Add(LoadAttack(bytes, stage, stage.DeepFoolOptions ?? throw Missing(path, "DeepFoolOptions"), path));
                     break;
                 default:
                     throw new DataFileException($"'{path}': unknown stage kind '{stage.Kind}'.");
             }
         }
         return new TransformerChain<ITransformer>(transformers.ToArray());
+    }
+
+    /// <summary>What saving needs of an attack transform, whatever its options type; null for any other transformer.</summary>
+    private static (AttackTransformOptions Options, string InputColumnName, OnnxSource? Source)? AttackStage(ITransformer transformer) => transformer switch
+    {
+        AttackTransformer<AdefTransformOptions> adef => (adef.Options, adef.InputColumnName, adef.OnnxSource),
+        AttackTransformer<DeepFoolTransformOptions> deepFool => (deepFool.Options, deepFool.InputColumnName, deepFool.OnnxSource),
+        _ => null,
+    };
+
+    private static AttackTransformer<TOptions> LoadAttack<TOptions>(byte[] onnx, Stage stage, TOptions options, string path)
+        where TOptions : AttackTransformOptions, new()
+    {
+        return AttackEstimator<TOptions>.FromOnnx(null, onnx, stage.OnnxOptions, Required(stage.InputColumnName, path), options).CreateTransformer();
     }
 
     /// <summary>Reads the manifest of format 1 or 2, naming the file when it is neither.</summary>

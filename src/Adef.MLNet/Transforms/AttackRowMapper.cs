@@ -63,7 +63,7 @@ internal sealed class AttackRowMapper(AttackMapping mapping, DataViewSchema inpu
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when the row was created.");
             int inputCount = mapper.InputSchema.Count;
             if (column.Index < inputCount) return input.GetGetter<TValue>(input.Schema[column.Index]);
-            Delegate getter = AttackMapping.OutputGetter(mapper._mapping.Outputs[column.Index - inputCount], Current);
+            Delegate getter = AttackOutputGetters.For(mapper._mapping.Outputs[column.Index - inputCount], Current);
             return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
                 $"Column '{column.Name}' has type {column.Type} (raw type {column.Type.RawType.Name}), not {typeof(TValue).Name}.");
         }

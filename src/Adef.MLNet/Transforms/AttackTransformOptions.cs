@@ -1,16 +1,31 @@
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
+using Microsoft.ML.Data;
 
 namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// Settings shared by <see cref="AdefTransformOptions"/> and <see cref="DeepFoolTransformOptions"/>:
 /// the names of the columns the transform adds, how many rows it attacks at once, and an optional
-/// column of true labels.
+/// column of true labels. Each subclass names its attack, its settings and the columns only it adds.
 /// </summary>
 public abstract class AttackTransformOptions
 {
+    private protected AttackTransformOptions()
+    {
+    }
+
+    /// <summary>The attack's name in messages ("Adef", "DeepFool").</summary>
+    internal abstract string AttackName { get; }
+
+    /// <summary>Checks every setting against a classifier with <paramref name="classCount"/> classes; throws
+    /// <see cref="ArgumentException"/> naming the bad one.</summary>
+    internal abstract void Validate(int classCount);
+
+    /// <summary>What the transform does to a schema and a batch of rows, for these options.</summary>
+    internal abstract AttackMapping CreateMapping(IDifferentiableClassifier classifier, string inputColumnName);
+
     /// <summary>Name of the adversarial image column, a vector of C·H·W <see cref="float"/> in the classifier's input space. Default "AdversarialPixels".</summary>
     public string AdversarialPixelsColumnName { get; set; } = "AdversarialPixels";
 
@@ -113,45 +128,5 @@ public abstract class AttackTransformOptions
             if (!seen.Add(name))
                 throw new ArgumentException($"The output column name '{name}' is used twice.", nameof(AttackTransformOptions));
         }
-    }
-}
-
-/// <summary>Options of the ADef transform (<see cref="AdefEstimator"/>): the attack settings and the output column names.</summary>
-public sealed class AdefTransformOptions : AttackTransformOptions
-{
-    /// <summary>The ADef attack settings. Default <c>new AdefOptions()</c> (see <see cref="AdefOptions"/> for its defaults).</summary>
-    public AdefOptions Attack { get; set; } = new();
-
-    /// <summary>Name of the vector field column τ, a vector of 2·H·W <see cref="float"/> in pixels (plane 0 = x, plane 1 = y). Default "VectorField".</summary>
-    public string VectorFieldColumnName { get; set; } = "VectorField";
-
-    /// <summary>Name of the <see cref="double"/> column holding ‖τ‖_T in pixels. Default "TNorm".</summary>
-    public string TNormColumnName { get; set; } = "TNorm";
-
-    /// <summary>Name of the <see cref="double"/> column holding ‖τ‖₂ in pixels. Default "FieldL2".</summary>
-    public string FieldL2ColumnName { get; set; } = "FieldL2";
-
-    internal void Validate(int classCount)
-    {
-        ArgumentNullException.ThrowIfNull(Attack, nameof(Attack));
-        ValidateCommon([VectorFieldColumnName, TNormColumnName, FieldL2ColumnName], classCount);
-        Attack.Validate(classCount);
-    }
-}
-
-/// <summary>Options of the DeepFool transform (<see cref="DeepFoolEstimator"/>): the attack settings and the output column names.</summary>
-public sealed class DeepFoolTransformOptions : AttackTransformOptions
-{
-    /// <summary>The DeepFool attack settings. Default <c>new DeepFoolOptions()</c> (see <see cref="DeepFoolOptions"/> for its defaults).</summary>
-    public DeepFoolOptions Attack { get; set; } = new();
-
-    /// <summary>Name of the perturbation column x_adv − x, a vector of C·H·W <see cref="float"/> in input units. Default "Perturbation".</summary>
-    public string PerturbationColumnName { get; set; } = "Perturbation";
-
-    internal void Validate(int classCount)
-    {
-        ArgumentNullException.ThrowIfNull(Attack, nameof(Attack));
-        ValidateCommon([PerturbationColumnName], classCount);
-        Attack.Validate();
     }
 }

@@ -5,8 +5,8 @@ using Microsoft.ML.Data;
 namespace Adef.MLNet.Transforms;
 
 /// <summary>
-/// Base of the fitted attack transforms (<see cref="AdefTransformer"/>, <see cref="DeepFoolTransformer"/>):
-/// adds an attack's output columns to every row. <see cref="Transform"/> is lazy; a cursor reads
+/// A fitted attack transform: adds an attack's output columns (the adversarial pixels, the attack's own field or
+/// perturbation, labels, success, iterations, norms; see the options) to every row. <see cref="Transform"/> is lazy; a cursor reads
 /// <see cref="AttackTransformOptions.BatchSize"/> rows ahead and runs the attack once per batch,
 /// and a cursor that reads only input columns never calls the classifier.
 /// </summary>
@@ -16,21 +16,21 @@ namespace Adef.MLNet.Transforms;
 /// with its settings and model); <see cref="AttackPipeline.Save"/> saves a whole fitted pipeline containing it. Disposing it disposes the classifier when the transform
 /// was created from an ONNX file path.
 /// </remarks>
-/// <typeparam name="TOptions">The transform's options: the attack settings and output column names.</typeparam>
-public abstract class AttackTransformer<TOptions> : ITransformer, IDisposable
+/// <typeparam name="TOptions">The transform's options, which name the attack: <see cref="AdefTransformOptions"/> or <see cref="DeepFoolTransformOptions"/>.</typeparam>
+public sealed class AttackTransformer<TOptions> : ITransformer, IDisposable
     where TOptions : AttackTransformOptions
 {
     private readonly bool _ownsClassifier;
 
-    private protected AttackTransformer(IDifferentiableClassifier classifier, string inputColumnName, TOptions options, bool ownsClassifier,
-        OnnxSource? onnxSource, AttackMapping mapping)
+    internal AttackTransformer(IDifferentiableClassifier classifier, string inputColumnName, TOptions options, bool ownsClassifier,
+        OnnxSource? onnxSource)
     {
         OnnxSource = onnxSource;
         Classifier = classifier;
         InputColumnName = inputColumnName;
         Options = options;
         _ownsClassifier = ownsClassifier;
-        Mapping = mapping;
+        Mapping = options.CreateMapping(classifier, inputColumnName);
     }
 
     /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AttackPipeline.Save"/> stores).</summary>
@@ -76,7 +76,7 @@ public abstract class AttackTransformer<TOptions> : ITransformer, IDisposable
     /// <exception cref="NotSupportedException">Always.</exception>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
         throw new NotSupportedException(
-            $"{GetType().Name} cannot be saved with MLContext.Model.Save: ML.NET's public API cannot persist a " +
+            $"The {Options.AttackName} transform cannot be saved with MLContext.Model.Save: ML.NET's public API cannot persist a " +
             "third-party batched transform with its options and classifier. Use Adef.MLNet.Transforms.AttackPipeline.Save(mlContext, model, inputSchema, path) " +
             "and AttackPipeline.Load(mlContext, path, out inputSchema) instead: they round-trip a whole fitted pipeline containing it.");
 

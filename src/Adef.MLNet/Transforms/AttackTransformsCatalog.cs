@@ -23,12 +23,12 @@ public static class AttackTransformsCatalog
     /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
     /// <exception cref="ArgumentException"><see cref="AttackTransformOptions.Device"/> is set and the classifier runs elsewhere.</exception>
-    public static AdefEstimator Adef(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
+    public static AttackEstimator<AdefTransformOptions> Adef(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
         string inputColumnName = "Pixels", AdefTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         TransformDevice.Check(classifier, options?.Device);
-        return new AdefEstimator(classifier, inputColumnName, options, ownsClassifier: false);
+        return new AttackEstimator<AdefTransformOptions>(classifier, inputColumnName, options, ownsClassifier: false);
     }
 
     /// <summary>Attacks each row's image with ADef against the ONNX classifier in <paramref name="onnxModelPath"/>.</summary>
@@ -37,14 +37,12 @@ public static class AttackTransformsCatalog
     /// <param name="onnxOptions">How to load the model; null for the defaults.</param>
     /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the model's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
-    public static AdefEstimator Adef(this TransformsCatalog catalog, string onnxModelPath, OnnxClassifierOptions? onnxOptions,
+    public static AttackEstimator<AdefTransformOptions> Adef(this TransformsCatalog catalog, string onnxModelPath, OnnxClassifierOptions? onnxOptions,
         string inputColumnName = "Pixels", AdefTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         onnxOptions = TransformDevice.Apply(onnxOptions, options?.Device);
-        var classifier = new OnnxClassifier(onnxModelPath, onnxOptions);
-        return new AdefEstimator(classifier, inputColumnName, options, ownsClassifier: true,
-            new OnnxSource(File.ReadAllBytes(onnxModelPath), onnxOptions));
+        return AttackEstimator<AdefTransformOptions>.FromOnnx(onnxModelPath, null, onnxOptions, inputColumnName, options);
     }
 
     /// <summary>Attacks each row's image with DeepFool against <paramref name="classifier"/>.</summary>
@@ -53,12 +51,12 @@ public static class AttackTransformsCatalog
     /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
     /// <exception cref="ArgumentException"><see cref="AttackTransformOptions.Device"/> is set and the classifier runs elsewhere.</exception>
-    public static DeepFoolEstimator DeepFool(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
+    public static AttackEstimator<DeepFoolTransformOptions> DeepFool(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
         string inputColumnName = "Pixels", DeepFoolTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         TransformDevice.Check(classifier, options?.Device);
-        return new DeepFoolEstimator(classifier, inputColumnName, options, ownsClassifier: false);
+        return new AttackEstimator<DeepFoolTransformOptions>(classifier, inputColumnName, options, ownsClassifier: false);
     }
 
     /// <summary>Attacks each row's image with DeepFool against the ONNX classifier in <paramref name="onnxModelPath"/>.</summary>
@@ -67,13 +65,11 @@ public static class AttackTransformsCatalog
     /// <param name="onnxOptions">How to load the model; null for the defaults.</param>
     /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the model's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
     /// <param name="options">Attack settings and output column names; null for the defaults.</param>
-    public static DeepFoolEstimator DeepFool(this TransformsCatalog catalog, string onnxModelPath, OnnxClassifierOptions? onnxOptions,
+    public static AttackEstimator<DeepFoolTransformOptions> DeepFool(this TransformsCatalog catalog, string onnxModelPath, OnnxClassifierOptions? onnxOptions,
         string inputColumnName = "Pixels", DeepFoolTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         onnxOptions = TransformDevice.Apply(onnxOptions, options?.Device);
-        var classifier = new OnnxClassifier(onnxModelPath, onnxOptions);
-        return new DeepFoolEstimator(classifier, inputColumnName, options, ownsClassifier: true,
-            new OnnxSource(File.ReadAllBytes(onnxModelPath), onnxOptions));
+        return AttackEstimator<DeepFoolTransformOptions>.FromOnnx(onnxModelPath, null, onnxOptions, inputColumnName, options);
     }
 }

@@ -78,14 +78,14 @@ public class AttackPipelineTests
 
         Assert.Equal(data.Schema.Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
         Assert.Equal(model.Count(), loaded.Count());
-        var adefLoaded = Assert.IsType<AdefTransformer>(loaded.ElementAt(1));
+        var adefLoaded = Assert.IsType<AttackTransformer<AdefTransformOptions>>(loaded.ElementAt(1));
         Assert.Equal(adef.Attack.Candidates, adefLoaded.Options.Attack.Candidates);
         Assert.Equal(double.PositiveInfinity, adefLoaded.Options.Attack.MaxNorm);
         Assert.Equal(3, adefLoaded.Options.BatchSize);
         Assert.Equal((2, AttackExecution.Host), // the options all attacks share (AttackOptions) travel too
             (adefLoaded.Options.Attack.BatchSize, adefLoaded.Options.Attack.Execution));
-        Assert.Equal(DeepFoolNorm.LInf, Assert.IsType<DeepFoolTransformer>(loaded.ElementAt(2)).Options.Attack.Norm);
-        Assert.Equal(deepFool.ClassNames, Assert.IsType<DeepFoolTransformer>(loaded.ElementAt(2)).Options.ClassNames);
+        Assert.Equal(DeepFoolNorm.LInf, Assert.IsType<AttackTransformer<DeepFoolTransformOptions>>(loaded.ElementAt(2)).Options.Attack.Norm);
+        Assert.Equal(deepFool.ClassNames, Assert.IsType<AttackTransformer<DeepFoolTransformOptions>>(loaded.ElementAt(2)).Options.ClassNames);
         Assert.Equal(new KeyDataViewType(typeof(uint), 10), loaded.GetOutputSchema(inputSchema)["DeepFoolLabel"].Type);
         OutputRow[] expected = ml.Data.CreateEnumerable<OutputRow>(model.Transform(data), reuseRowObject: false).ToArray();
         OutputRow[] actual = ml.Data.CreateEnumerable<OutputRow>(loaded.Transform(data), reuseRowObject: false).ToArray();
@@ -139,7 +139,7 @@ public class AttackPipelineTests
             .Replace("\"FormatVersion\": 2", "\"FormatVersion\": 1")
             .Replace("\"Device\": \"cpu\"", "\"ExecutionProvider\": \"Cuda\", \"GpuDeviceId\": 1"));
         var loaded = AttackPipeline.Load(ml, path, out _);
-        var adef = Assert.IsType<AdefTransformer>(loaded.ElementAt(1));
+        var adef = Assert.IsType<AttackTransformer<AdefTransformOptions>>(loaded.ElementAt(1));
         Assert.Equal(Adef.MLNet.Classifiers.ComputeDevice.CudaAt(1), adef.OnnxSource!.Options!.Device);
         foreach (IDisposable disposable in loaded.OfType<IDisposable>()) disposable.Dispose();
 

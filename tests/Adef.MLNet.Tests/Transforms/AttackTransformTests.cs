@@ -341,7 +341,7 @@ public class AttackTransformTests
         using var folder = new TempFolder();
 
         var error = Assert.Throws<NotSupportedException>(() => ml.Model.Save(model, data.Schema, folder.File("model.zip")));
-        Assert.Contains("AdefTransformer cannot be saved with MLContext.Model.Save", error.Message);
+        Assert.Contains("The Adef transform cannot be saved with MLContext.Model.Save", error.Message);
         Assert.Contains("AttackPipeline.Save", error.Message);
     }
 

@@ -1,0 +1,42 @@
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Microsoft.ML.Data;
+
+namespace Adef.MLNet.Transforms;
+
+/// <summary>Options of the ADef transform (<c>mlContext.Transforms.Adef</c>): the attack settings and the output column names.</summary>
+public sealed class AdefTransformOptions : AttackTransformOptions
+{
+    /// <summary>The ADef attack settings. Default <c>new AdefOptions()</c> (see <see cref="AdefOptions"/> for its defaults).</summary>
+    public AdefOptions Attack { get; set; } = new();
+
+    /// <summary>Name of the vector field column τ, a vector of 2·H·W <see cref="float"/> in pixels (plane 0 = x, plane 1 = y). Default "VectorField".</summary>
+    public string VectorFieldColumnName { get; set; } = "VectorField";
+
+    /// <summary>Name of the <see cref="double"/> column holding ‖τ‖_T in pixels. Default "TNorm".</summary>
+    public string TNormColumnName { get; set; } = "TNorm";
+
+    /// <summary>Name of the <see cref="double"/> column holding ‖τ‖₂ in pixels. Default "FieldL2".</summary>
+    public string FieldL2ColumnName { get; set; } = "FieldL2";
+
+    internal override string AttackName => "Adef";
+
+    internal override void Validate(int classCount)
+    {
+        ArgumentNullException.ThrowIfNull(Attack, nameof(Attack));
+        ValidateCommon([VectorFieldColumnName, TNormColumnName, FieldL2ColumnName], classCount);
+        Attack.Validate(classCount);
+    }
+
+    internal override AttackMapping CreateMapping(IDifferentiableClassifier classifier, string inputColumnName)
+    {
+        var attack = new AdefAttack(classifier, Attack);
+        return new AttackMapping(AttackName, classifier, inputColumnName, this,
+        [
+            .. AttackMapping.CommonOutputs(this, classifier.InputShape),
+            new AttackOutputColumn(VectorFieldColumnName, new VectorDataViewType(NumberDataViewType.Single, classifier.InputShape.FieldSize), AttackOutput.VectorField),
+            new AttackOutputColumn(TNormColumnName, NumberDataViewType.Double, AttackOutput.TNorm),
+            new AttackOutputColumn(FieldL2ColumnName, NumberDataViewType.Double, AttackOutput.FieldL2),
+        ], (images, labels) => attack.Run(images, labels));
+    }
+}
