@@ -1,6 +1,6 @@
 namespace Adef.MLNet.Evaluation;
 
-/// <summary>The numbers of one attack in a robustness report.</summary>
+/// <summary>The numbers of one attack in a robustness report: its <see cref="AttackSummary"/> and the distribution of its norm.</summary>
 public sealed record AttackReportNumbers
 {
     /// <summary>"ADef" or "DeepFool".</summary>
@@ -12,20 +12,8 @@ public sealed record AttackReportNumbers
     /// <summary>Unit of the norm: "px" for ‖τ‖_T, "" for pixel ℓ2 (input units).</summary>
     public required string NormUnit { get; init; }
 
-    /// <summary>Images in the run.</summary>
-    public required int Images { get; init; }
-
-    /// <summary>Images attacked (the model labelled them correctly).</summary>
-    public required int Attacked { get; init; }
-
-    /// <summary>Attacked images the attack fooled.</summary>
-    public required int Fooled { get; init; }
-
-    /// <summary><see cref="Fooled"/> / <see cref="Attacked"/>; NaN when nothing was attacked.</summary>
-    public required double SuccessRate { get; init; }
-
-    /// <summary>Mean iterations of the successful attacks.</summary>
-    public required double MeanIterations { get; init; }
+    /// <summary>The attack's summary: images, attacked, fooled, success rate, mean iterations and norms.</summary>
+    public required AttackSummary Summary { get; init; }
 
     /// <summary>Mean of the norm over successful attacks.</summary>
     public required double MeanNorm { get; init; }
@@ -40,7 +28,7 @@ public sealed record AttackReportNumbers
     public double? SuccessRateWithinEpsilon { get; init; }
 
     /// <summary>Share of attacked images fooled with a norm ≤ ε, for ε evenly spaced from 0 to the largest successful
-    /// norm: non-decreasing, and its last rate is <see cref="SuccessRate"/>.</summary>
+    /// norm: non-decreasing, and its last rate is <see cref="AttackSummary.SuccessRate"/>.</summary>
     public required IReadOnlyList<BudgetPoint> SuccessCurve { get; init; }
 
     internal static AttackReportNumbers From(string attack, RobustnessReport report, double? epsilon, int curvePoints)
@@ -51,11 +39,7 @@ public sealed record AttackReportNumbers
             Attack = attack,
             Norm = report.NormName,
             NormUnit = report.IsDeformation ? "px" : "",
-            Images = summary.Images,
-            Attacked = summary.Attacked,
-            Fooled = summary.Fooled,
-            SuccessRate = summary.SuccessRate,
-            MeanIterations = summary.MeanIterations,
+            Summary = summary,
             MeanNorm = report.SuccessfulNorms.Count == 0 ? double.NaN : report.SuccessfulNorms.Average(),
             NormQuantiles = report.NormQuantiles.Select(q => new NormQuantile(q.Level, q.Norm)).ToArray(),
             Epsilon = epsilon,

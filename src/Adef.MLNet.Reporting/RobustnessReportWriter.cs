@@ -136,7 +136,7 @@ public static class RobustnessReportWriter
         AttackFigures.SaveSuccessCurve(path, attack.SuccessCurve.Select(p => (p.Epsilon, p.SuccessRate)).ToArray(), axisTitle,
             attack.Epsilon, $"{attack.Attack}: share of attacked images fooled with {attack.Norm} ≤ ε");
         files.Add(Path.GetFullPath(path));
-        return new Figure(fileName, $"{attack.Attack}: share of the {attack.Attacked} attacked images fooled with {attack.Norm} ≤ ε, as ε grows.",
+        return new Figure(fileName, $"{attack.Attack}: share of the {attack.Summary.Attacked} attacked images fooled with {attack.Norm} ≤ ε, as ε grows.",
             AttackFigures.SuccessCurveWidth, AttackFigures.SuccessCurveHeight);
     }
 

@@ -68,13 +68,13 @@ internal static class ReportContent
         List<string> Row(string label, Func<AttackReportNumbers, string> cell) => [label, .. attacks.Select(cell)];
         var rows = new List<IReadOnlyList<string>>
         {
-            Row(ImagesRow, a => Count(a.Images)),
-            Row(AttackedRow, a => Count(a.Attacked)),
-            Row(FooledRow, a => Count(a.Fooled)),
-            Row(SuccessRateRow, a => Percent(a.SuccessRate)),
+            Row(ImagesRow, a => Count(a.Summary.Images)),
+            Row(AttackedRow, a => Count(a.Summary.Attacked)),
+            Row(FooledRow, a => Count(a.Summary.Fooled)),
+            Row(SuccessRateRow, a => Percent(a.Summary.SuccessRate)),
             Row(BudgetRow, a => a.Epsilon is double e ? Budget(e, a.NormUnit) : Missing),
             Row(WithinBudgetRow, a => a.SuccessRateWithinEpsilon is double r ? Percent(r) : Missing),
-            Row(MeanIterationsRow, a => Decimal(a.MeanIterations)),
+            Row(MeanIterationsRow, a => Decimal(a.Summary.MeanIterations)),
             Row(NormRow, a => a.NormUnit.Length == 0 ? a.Norm : $"{a.Norm} ({a.NormUnit})"),
             Row(MeanNormRow, a => Decimal(a.MeanNorm)),
         };

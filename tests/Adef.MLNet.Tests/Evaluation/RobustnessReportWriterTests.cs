@@ -126,12 +126,12 @@ public sealed class RobustnessReportWriterTests : IDisposable
         {
             foreach (AttackReportNumbers source in new[] { fromObject[a], fromJson[a] })
             {
-                Assert.Equal(source.Images, int.Parse(attacks["images"][a], CultureInfo.InvariantCulture));
-                Assert.Equal(source.Attacked, int.Parse(attacks["attacked (classified correctly)"][a], CultureInfo.InvariantCulture));
-                Assert.Equal(source.Fooled, int.Parse(attacks["fooled"][a], CultureInfo.InvariantCulture));
-                AssertPercent(source.SuccessRate, attacks["success rate"][a]);
+                Assert.Equal(source.Summary.Images, int.Parse(attacks["images"][a], CultureInfo.InvariantCulture));
+                Assert.Equal(source.Summary.Attacked, int.Parse(attacks["attacked (classified correctly)"][a], CultureInfo.InvariantCulture));
+                Assert.Equal(source.Summary.Fooled, int.Parse(attacks["fooled"][a], CultureInfo.InvariantCulture));
+                AssertPercent(source.Summary.SuccessRate, attacks["success rate"][a]);
                 AssertPercent(source.SuccessRateWithinEpsilon!.Value, attacks["success rate with norm ≤ ε"][a]);
-                AssertDecimal(source.MeanIterations, attacks["mean iterations (successful)"][a]);
+                AssertDecimal(source.Summary.MeanIterations, attacks["mean iterations (successful)"][a]);
                 AssertDecimal(source.MeanNorm, attacks["mean norm (successful)"][a]);
                 foreach (NormQuantile q in source.NormQuantiles)
                 {
@@ -199,7 +199,7 @@ public sealed class RobustnessReportWriterTests : IDisposable
                 Assert.True(curve[i].SuccessRate >= curve[i - 1].SuccessRate, $"rate falls at {i}");
             }
 
-            Assert.Equal(attack.SuccessRate, curve[^1].SuccessRate);
+            Assert.Equal(attack.Summary.SuccessRate, curve[^1].SuccessRate);
             Assert.Equal(0.75, curve[^1].SuccessRate);
         }
 
