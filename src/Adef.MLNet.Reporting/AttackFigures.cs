@@ -46,7 +46,7 @@ public static class AttackFigures
     /// <summary>Share of the original's contrast kept in the faint backdrop of the vector-field panel.</summary>
     private const double BackdropContrast = 0.35;
 
-    /// <summary>Size in pixels of the PNG that <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int)"/> writes for <paramref name="rowCount"/> rows:
+    /// <summary>Size in pixels of the PNG that <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageDisplay, int)"/> writes for <paramref name="rowCount"/> rows:
     /// <see cref="ExampleGridWidth"/> × (<paramref name="rowCount"/> × <see cref="ExampleGridPanelSize"/>).</summary>
     /// <param name="rowCount">Number of examples (rows), at least 1.</param>
     /// <returns>The width and height of the figure.</returns>
@@ -56,7 +56,7 @@ public static class AttackFigures
         return (ExampleGridWidth, checked(rowCount * ExampleGridPanelSize));
     }
 
-    /// <summary>Size in pixels of the PNG that <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int, bool)"/>
+    /// <summary>Size in pixels of the PNG that <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageDisplay, int, bool)"/>
     /// writes for <paramref name="rowCount"/> rows: <see cref="ExampleGridWithDifferenceWidth"/> (with the difference panel) or
     /// <see cref="ExampleGridWidth"/> wide, and <paramref name="rowCount"/> × <see cref="ExampleGridPanelSize"/> high.</summary>
     /// <param name="rowCount">Number of examples (rows), at least 1.</param>
@@ -75,7 +75,7 @@ public static class AttackFigures
     /// </summary>
     /// <param name="path">PNG file to write; its folder is created if missing and an existing file is replaced.</param>
     /// <param name="rows">The examples, top to bottom; at least one.</param>
-    /// <param name="layout">Shape of the images and fields in <paramref name="rows"/>, and the value range shown black-to-white.</param>
+    /// <param name="display">Shape of the images and fields in <paramref name="rows"/>, and the value range shown black-to-white.</param>
     /// <param name="arrowSpacing">Distance in image pixels between drawn arrows; 0 (default) picks it so that about
     /// 14 arrows span the longer image side (2 for 28×28 MNIST).</param>
     /// <remarks>
@@ -88,16 +88,16 @@ public static class AttackFigures
     /// <paramref name="arrowSpacing"/> pixels; arrows too short to show a direction on screen (under about 1.5 figure
     /// pixels) are left out, and arrowheads shrink with short arrows.</para>
     /// </remarks>
-    /// <exception cref="ArgumentNullException"><paramref name="rows"/> or <paramref name="layout"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="rows"/> or <paramref name="display"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, <paramref name="rows"/> is empty or holds a
-    /// row whose arrays do not match <paramref name="layout"/>, contain a non-finite value, or whose labels are null or
-    /// ‖τ‖_T is negative or not finite; or <paramref name="layout"/> is not a 1- or 3-channel image with a non-empty display range.</exception>
+    /// row whose arrays do not match <paramref name="display"/>, contain a non-finite value, or whose labels are null or
+    /// ‖τ‖_T is negative or not finite; or <paramref name="display"/> is not a 1- or 3-channel image with a non-empty display range.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="arrowSpacing"/> is negative.</exception>
-    public static void SaveExampleGrid(string path, IReadOnlyList<ExampleRow> rows, ImageLayout layout, int arrowSpacing = 0) =>
-        SaveExampleGrid(path, rows, layout, arrowSpacing, withDifference: false);
+    public static void SaveExampleGrid(string path, IReadOnlyList<ExampleRow> rows, ImageDisplay display, int arrowSpacing = 0) =>
+        SaveExampleGrid(path, rows, display, arrowSpacing, withDifference: false);
 
     /// <summary>
-    /// Writes the example grid of <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int)"/>, with, when
+    /// Writes the example grid of <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageDisplay, int)"/>, with, when
     /// <paramref name="withDifference"/> is true, a fourth panel between the deformed image and the vector field: the
     /// difference deformed − original (averaged over channels) in a diverging colour map symmetric about 0 — white where
     /// nothing changed, red where the deformed image is brighter, blue where it is darker, full colour at the image's
@@ -105,22 +105,22 @@ public static class AttackFigures
     /// </summary>
     /// <param name="path">PNG file to write; its folder is created if missing and an existing file is replaced.</param>
     /// <param name="rows">The examples, top to bottom; at least one.</param>
-    /// <param name="layout">Shape of the images and fields in <paramref name="rows"/>, and the value range shown black-to-white.</param>
+    /// <param name="display">Shape of the images and fields in <paramref name="rows"/>, and the value range shown black-to-white.</param>
     /// <param name="arrowSpacing">Distance in image pixels between drawn arrows; 0 picks it automatically.</param>
     /// <param name="withDifference">Whether to add the difference panel.</param>
     /// <remarks>The figure is <see cref="ExampleGridWithDifferenceWidth"/> (1280) pixels wide with the difference panel,
     /// <see cref="ExampleGridWidth"/> (960) without, and <see cref="ExampleGridPanelSize"/> (320) pixels high per row; see
     /// <see cref="ExampleGridSize(int, bool)"/>. Difference values are in the images' own units (not the display range).</remarks>
-    /// <exception cref="ArgumentNullException"><paramref name="rows"/> or <paramref name="layout"/> is null.</exception>
-    /// <exception cref="ArgumentException">As for <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int)"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="rows"/> or <paramref name="display"/> is null.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageDisplay, int)"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="arrowSpacing"/> is negative.</exception>
-    public static void SaveExampleGrid(string path, IReadOnlyList<ExampleRow> rows, ImageLayout layout, int arrowSpacing, bool withDifference)
+    public static void SaveExampleGrid(string path, IReadOnlyList<ExampleRow> rows, ImageDisplay display, int arrowSpacing, bool withDifference)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(rows);
-        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(display);
         ArgumentOutOfRangeException.ThrowIfNegative(arrowSpacing);
-        FigureInput.ValidateLayout(layout);
+        FigureInput.ValidateDisplay(display);
         if (rows.Count == 0)
         {
             throw new ArgumentException("At least one example row is needed to draw a grid.", nameof(rows));
@@ -128,29 +128,29 @@ public static class AttackFigures
 
         for (int i = 0; i < rows.Count; i++)
         {
-            FigureInput.ValidateRow(rows[i], i, layout);
+            FigureInput.ValidateRow(rows[i], i, display);
         }
 
         int spacing = arrowSpacing > 0
             ? arrowSpacing
-            : Math.Max(1, (int)Math.Ceiling(Math.Max(layout.Height, layout.Width) / (double)ArrowsAlongLongerSide));
+            : Math.Max(1, (int)Math.Ceiling(Math.Max(display.Shape.Height, display.Shape.Width) / (double)ArrowsAlongLongerSide));
 
         var panels = new List<PlotModel>(3 * rows.Count);
         foreach (ExampleRow row in rows)
         {
-            OxyImage original = PanelImage.FromPixels(row.Original, layout, contrast: 1);
-            panels.Add(ImagePanel.Create(original, layout, $"original: {row.OriginalLabel}"));
-            OxyImage deformed = PanelImage.FromPixels(row.Deformed, layout, contrast: 1);
-            panels.Add(ImagePanel.Create(deformed, layout, $"deformed: {row.AdversarialLabel}"));
+            OxyImage original = PanelImage.FromPixels(row.Original, display, contrast: 1);
+            panels.Add(ImagePanel.Create(original, display, $"original: {row.OriginalLabel}"));
+            OxyImage deformed = PanelImage.FromPixels(row.Deformed, display, contrast: 1);
+            panels.Add(ImagePanel.Create(deformed, display, $"deformed: {row.AdversarialLabel}"));
             if (withDifference)
             {
-                OxyImage difference = PanelImage.FromDifference(row.Original, row.Deformed, layout, out double range);
-                panels.Add(ImagePanel.Create(difference, layout, $"deformed − original, ±{range.ToString("0.00", CultureInfo.InvariantCulture)}"));
+                OxyImage difference = PanelImage.FromDifference(row.Original, row.Deformed, display, out double range);
+                panels.Add(ImagePanel.Create(difference, display, $"deformed − original, ±{range.ToString("0.00", CultureInfo.InvariantCulture)}"));
             }
 
-            OxyImage backdrop = PanelImage.FromPixels(row.Original, layout, contrast: BackdropContrast);
-            PlotModel field = ImagePanel.Create(backdrop, layout, $"‖τ‖_T = {row.TNorm.ToString("0.00", CultureInfo.InvariantCulture)} px");
-            ImagePanel.AddArrows(field, row.VectorField, layout, spacing, ExampleGridPanelSize);
+            OxyImage backdrop = PanelImage.FromPixels(row.Original, display, contrast: BackdropContrast);
+            PlotModel field = ImagePanel.Create(backdrop, display, $"‖τ‖_T = {row.TNorm.ToString("0.00", CultureInfo.InvariantCulture)} px");
+            ImagePanel.AddArrows(field, row.VectorField, display, spacing, ExampleGridPanelSize);
             panels.Add(field);
         }
 

@@ -1,9 +1,9 @@
 namespace Adef.MLNet.Evaluation;
 
 /// <summary>
-/// One attacked example, drawn as one row of <see cref="AttackFigures.SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int, bool)"/>.
+/// One attacked example, drawn as one row of <see cref="AttackFigures.SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageDisplay, int, bool)"/>.
 /// </summary>
-/// <param name="Original">The clean image, C×H×W channel-planar, in the layout's value range.</param>
+/// <param name="Original">The clean image, C×H×W channel-planar, in the display's value range.</param>
 /// <param name="Deformed">The deformed (adversarial) image, same layout as <paramref name="Original"/>.</param>
 /// <param name="VectorField">The deformation τ in pixels, 2×H×W: plane 0 is the displacement along columns
 /// (x, to the right), plane 1 the displacement along rows (y, downwards). The deformed image samples the

@@ -59,37 +59,37 @@ public static class RobustnessReportWriter
     /// <param name="deepFoolReport">DeepFool results on the same images, or null to leave DeepFool out.</param>
     /// <param name="examples">Successful deformations to show in the example grid, top to bottom (a handful); empty for
     /// no grid.</param>
-    /// <param name="layout">Shape and display range of the images in <paramref name="examples"/>.</param>
+    /// <param name="display">Shape and display range of the images in <paramref name="examples"/>.</param>
     /// <param name="options">Budgets, curve resolution and labels; null for <see cref="RobustnessReportOptions.Default"/>.</param>
     /// <returns>The files written and the numbers shown.</returns>
     /// <remarks>Everything is checked before the first file is written.</remarks>
-    /// <exception cref="ArgumentNullException"><paramref name="adefReport"/>, <paramref name="examples"/> or <paramref name="layout"/> is null.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="adefReport"/>, <paramref name="examples"/> or <paramref name="display"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="folder"/> or <paramref name="modelName"/> is empty;
     /// <paramref name="adefReport"/> is not made of ADef results or attacked no image; <paramref name="deepFoolReport"/>
     /// is made of ADef results, attacked no image, covers a different number of images or gives a different accuracy;
-    /// an example does not match <paramref name="layout"/> (see <see cref="AttackFigures.SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageLayout, int, bool)"/>);
+    /// an example does not match <paramref name="display"/> (see <see cref="AttackFigures.SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageDisplay, int, bool)"/>);
     /// or an option is out of range.</exception>
     public static WrittenRobustnessReport Write(string folder, string modelName, RobustnessReport adefReport, RobustnessReport? deepFoolReport,
-        IReadOnlyList<ExampleRow> examples, ImageLayout layout, RobustnessReportOptions? options = null)
+        IReadOnlyList<ExampleRow> examples, ImageDisplay display, RobustnessReportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
         ArgumentNullException.ThrowIfNull(adefReport);
         ArgumentNullException.ThrowIfNull(examples);
-        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(display);
         options ??= RobustnessReportOptions.Default;
         ValidateOptions(options);
         ValidateReports(adefReport, deepFoolReport);
-        FigureInput.ValidateLayout(layout, nameof(layout));
+        FigureInput.ValidateDisplay(display, nameof(display));
         for (int i = 0; i < examples.Count; i++)
         {
-            FigureInput.ValidateRow(examples[i], i, layout, nameof(examples));
+            FigureInput.ValidateRow(examples[i], i, display, nameof(examples));
         }
 
         RobustnessReportNumbers numbers = RobustnessReportNumbers.From(modelName, adefReport, deepFoolReport, options);
         Directory.CreateDirectory(folder);
         var files = new List<string>();
-        ReportFigures figures = WriteFigures(folder, numbers, adefReport, examples, layout, options, files);
+        ReportFigures figures = WriteFigures(folder, numbers, adefReport, examples, display, options, files);
 
         IReadOnlyList<ReportBlock> blocks = ReportContent.Build(numbers, figures, options.CurveTableRows);
         WriteText(folder, JsonFileName, JsonSerializer.Serialize(numbers, JsonOptions), files);
@@ -99,7 +99,7 @@ public static class RobustnessReportWriter
     }
 
     private static ReportFigures WriteFigures(string folder, RobustnessReportNumbers numbers, RobustnessReport adefReport,
-        IReadOnlyList<ExampleRow> examples, ImageLayout layout, RobustnessReportOptions options, List<string> files)
+        IReadOnlyList<ExampleRow> examples, ImageDisplay display, RobustnessReportOptions options, List<string> files)
     {
         Figure adefCurve = WriteCurve(folder, AdefCurveFileName, numbers.Adef, "‖τ‖_T (pixels)", files);
         Figure? deepFoolCurve = numbers.DeepFool is null ? null : WriteCurve(folder, DeepFoolCurveFileName, numbers.DeepFool, "pixel ℓ2", files);
@@ -119,7 +119,7 @@ public static class RobustnessReportWriter
         if (examples.Count > 0)
         {
             string path = Path.Combine(folder, ExamplesFileName);
-            AttackFigures.SaveExampleGrid(path, examples, layout, options.ArrowSpacing, withDifference: true);
+            AttackFigures.SaveExampleGrid(path, examples, display, options.ArrowSpacing, withDifference: true);
             files.Add(Path.GetFullPath(path));
             (int width, int height) = AttackFigures.ExampleGridSize(examples.Count, withDifference: true);
             grid = new Figure(ExamplesFileName,

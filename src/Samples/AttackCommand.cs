@@ -265,7 +265,7 @@ internal static class AttackCommand
                 preprocessing.ToDisplay(r.AdversarialImage), r.VectorField,
                 r.OriginalLabel.ToString(CultureInfo.InvariantCulture), r.AdversarialLabel.ToString(CultureInfo.InvariantCulture), r.TNorm)).ToList();
             AttackFigures.SaveExampleGrid(Path.Combine(s.Out, "examples.png"), grid,
-                new ImageLayout(preprocessing.Channels, preprocessing.Height, preprocessing.Width));
+                new ImageDisplay(new ImageShape(preprocessing.Channels, preprocessing.Height, preprocessing.Width)));
             written += ", examples.png";
         }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers.Onnx;
+using Adef.MLNet.Classifiers;
 using Adef.MLNet.Evaluation;
 using Spectre.Console;
 
@@ -160,7 +161,7 @@ internal static class ImageNetCommand
             Name(r.OriginalLabel), Name(r.AdversarialLabel), r.TNorm)).ToList();
         string folder = Path.Combine(outputFolder, string.Concat(spec.Name.ToLowerInvariant().Where(char.IsLetterOrDigit)));
         WrittenRobustnessReport written = RobustnessReportWriter.Write(folder, spec.Name, RobustnessReport.From(results, trueLabels), null,
-            examples, new ImageLayout(p.Channels, p.Height, p.Width),
+            examples, new ImageDisplay(new ImageShape(p.Channels, p.Height, p.Width)),
             new RobustnessReportOptions
             {
                 Epsilon = ReportEpsilon,

@@ -117,7 +117,7 @@ internal static class MnistCommand
             test.Image(r.Index).ToArray(), r.AdversarialImage, r.VectorField,
             r.OriginalLabel.ToString(), r.AdversarialLabel.ToString(), r.TNorm)).ToList();
         WrittenRobustnessReport written = RobustnessReportWriter.Write(outputFolder, "MNIST-A",
-            RobustnessReport.From(adef, test.Labels), RobustnessReport.From(deepFool, test.Labels), examples, new ImageLayout(1, 28, 28),
+            RobustnessReport.From(adef, test.Labels), RobustnessReport.From(deepFool, test.Labels), examples, new ImageDisplay(new ImageShape(1, 28, 28)),
             new RobustnessReportOptions
             {
                 Epsilon = Epsilon,

@@ -5,38 +5,38 @@ namespace Adef.MLNet.Evaluation.Plotting;
 /// <summary>Argument checks shared by the figures, with messages that name the offending row, array and index.</summary>
 internal static class FigureInput
 {
-    public static void ValidateLayout(ImageLayout layout, string param = "layout")
+    public static void ValidateDisplay(ImageDisplay display, string param = "display")
     {
-        if (layout.Channels is not (1 or 3))
+        if (display.Shape.Channels is not (1 or 3))
         {
-            throw new ArgumentException($"layout.Channels must be 1 (grey) or 3 (RGB), got {layout.Channels}.", param);
+            throw new ArgumentException($"display.Shape.Channels must be 1 (grey) or 3 (RGB), got {display.Shape.Channels}.", param);
         }
 
-        if (layout.Height <= 0 || layout.Width <= 0)
+        if (display.Shape.Height <= 0 || display.Shape.Width <= 0)
         {
-            throw new ArgumentException($"layout must have a positive height and width, got {layout.Height}×{layout.Width}.", param);
+            throw new ArgumentException($"display must have a positive height and width, got {display.Shape.Height}×{display.Shape.Width}.", param);
         }
 
-        if (!float.IsFinite(layout.DisplayMin) || !float.IsFinite(layout.DisplayMax) || layout.DisplayMax <= layout.DisplayMin)
+        if (!float.IsFinite(display.DisplayMin) || !float.IsFinite(display.DisplayMax) || display.DisplayMax <= display.DisplayMin)
         {
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture,
-                    $"layout's display range must be finite with DisplayMin < DisplayMax, got [{layout.DisplayMin}, {layout.DisplayMax}]."),
+                    $"display's display range must be finite with DisplayMin < DisplayMax, got [{display.DisplayMin}, {display.DisplayMax}]."),
                 param);
         }
     }
 
-    public static void ValidateRow(ExampleRow? row, int index, ImageLayout layout, string param = "rows")
+    public static void ValidateRow(ExampleRow? row, int index, ImageDisplay display, string param = "rows")
     {
         if (row is null)
         {
             throw new ArgumentException($"{param}[{index}] is null.", param);
         }
 
-        string shape = $"{layout.Channels}×{layout.Height}×{layout.Width}";
-        CheckArray(row.Original, nameof(ExampleRow.Original), layout.ImageLength, shape);
-        CheckArray(row.Deformed, nameof(ExampleRow.Deformed), layout.ImageLength, shape);
-        CheckArray(row.VectorField, nameof(ExampleRow.VectorField), layout.VectorFieldLength, $"2×{layout.Height}×{layout.Width}");
+        string shape = $"{display.Shape.Channels}×{display.Shape.Height}×{display.Shape.Width}";
+        CheckArray(row.Original, nameof(ExampleRow.Original), display.Shape.Size, shape);
+        CheckArray(row.Deformed, nameof(ExampleRow.Deformed), display.Shape.Size, shape);
+        CheckArray(row.VectorField, nameof(ExampleRow.VectorField), display.Shape.FieldSize, $"2×{display.Shape.Height}×{display.Shape.Width}");
         if (row.OriginalLabel is null || row.AdversarialLabel is null)
         {
             throw new ArgumentException($"{param}[{index}] needs both an original and an adversarial label.", param);
@@ -59,7 +59,7 @@ internal static class FigureInput
             if (values.Length != expected)
             {
                 throw new ArgumentException(
-                    $"{param}[{index}].{name} has {values.Length} values; layout needs {expectedShape} = {expected}.", param);
+                    $"{param}[{index}].{name} has {values.Length} values; the display needs {expectedShape} = {expected}.", param);
             }
 
             for (int k = 0; k < values.Length; k++)

@@ -21,23 +21,23 @@ internal static class ImagePanel
     /// scale of an image.</summary>
     private const int TitleAllowance = 40;
 
-    /// <summary>A panel showing <paramref name="image"/> (already <paramref name="layout"/>'s size) with nearest-neighbour
+    /// <summary>A panel showing <paramref name="image"/> (already <paramref name="display"/>'s size) with nearest-neighbour
     /// scaling, its aspect ratio kept, under <paramref name="title"/>.</summary>
-    public static PlotModel Create(OxyImage image, ImageLayout layout, string title)
+    public static PlotModel Create(OxyImage image, ImageDisplay display, string title)
     {
         PlotModel model = FigureStyle.NewModel(title, FigureStyle.PanelTitleFontSize);
         model.PlotType = PlotType.Cartesian; // equal units on both axes: pixels stay square
         model.PlotAreaBorderThickness = new OxyThickness(0);
         model.Padding = new OxyThickness(8);
-        model.Axes.Add(HiddenAxis(AxisPosition.Bottom, layout.Width, reversed: false));
-        model.Axes.Add(HiddenAxis(AxisPosition.Left, layout.Height, reversed: true));
+        model.Axes.Add(HiddenAxis(AxisPosition.Bottom, display.Shape.Width, reversed: false));
+        model.Axes.Add(HiddenAxis(AxisPosition.Left, display.Shape.Height, reversed: true));
         model.Annotations.Add(new ImageAnnotation
         {
             ImageSource = image,
             X = new PlotLength(0, PlotLengthUnit.Data),
             Y = new PlotLength(0, PlotLengthUnit.Data),
-            Width = new PlotLength(layout.Width, PlotLengthUnit.Data),
-            Height = new PlotLength(layout.Height, PlotLengthUnit.Data),
+            Width = new PlotLength(display.Shape.Width, PlotLengthUnit.Data),
+            Height = new PlotLength(display.Shape.Height, PlotLengthUnit.Data),
             HorizontalAlignment = HorizontalAlignment.Left,
             VerticalAlignment = VerticalAlignment.Top,
             Interpolate = false,
@@ -45,7 +45,7 @@ internal static class ImagePanel
         });
         model.Annotations.Add(new RectangleAnnotation
         {
-            MinimumX = 0, MaximumX = layout.Width, MinimumY = 0, MaximumY = layout.Height,
+            MinimumX = 0, MaximumX = display.Shape.Width, MinimumY = 0, MaximumY = display.Shape.Height,
             Fill = OxyColors.Transparent, Stroke = FigureStyle.Frame, StrokeThickness = 1,
             Layer = AnnotationLayer.AboveSeries,
         });
@@ -56,16 +56,16 @@ internal static class ImagePanel
     /// Draws τ as arrows from the centre of pixel p to p + τ(p), on a grid of pixel centres every
     /// <paramref name="spacing"/> pixels, leaving out arrows too short to show a direction.
     /// </summary>
-    public static void AddArrows(PlotModel panel, float[] field, ImageLayout layout, int spacing, int panelSize)
+    public static void AddArrows(PlotModel panel, float[] field, ImageDisplay display, int spacing, int panelSize)
     {
         // Approximate figure pixels per image pixel; only used to size arrowheads and drop invisible arrows.
-        double screenScale = (panelSize - TitleAllowance) / (double)Math.Max(layout.Height, layout.Width);
-        int plane = layout.Height * layout.Width;
-        for (int y = spacing / 2; y < layout.Height; y += spacing)
+        double screenScale = (panelSize - TitleAllowance) / (double)Math.Max(display.Shape.Height, display.Shape.Width);
+        int plane = display.Shape.Height * display.Shape.Width;
+        for (int y = spacing / 2; y < display.Shape.Height; y += spacing)
         {
-            for (int x = spacing / 2; x < layout.Width; x += spacing)
+            for (int x = spacing / 2; x < display.Shape.Width; x += spacing)
             {
-                int p = y * layout.Width + x;
+                int p = y * display.Shape.Width + x;
                 double dx = field[p];
                 double dy = field[plane + p];
                 double screenLength = Math.Sqrt(dx * dx + dy * dy) * screenScale;

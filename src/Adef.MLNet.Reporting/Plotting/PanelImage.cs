@@ -6,20 +6,20 @@ namespace Adef.MLNet.Evaluation.Plotting;
 /// <summary>Turns C×H×W float images into the PNG-backed <see cref="OxyImage"/>s that image panels show.</summary>
 internal static class PanelImage
 {
-    /// <summary>Maps a C×H×W image to 8-bit RGB through the layout's display range; <paramref name="contrast"/> &lt; 1
+    /// <summary>Maps a C×H×W image to 8-bit RGB through the display's display range; <paramref name="contrast"/> &lt; 1
     /// blends it towards white.</summary>
-    public static OxyImage FromPixels(float[] pixels, ImageLayout layout, double contrast)
+    public static OxyImage FromPixels(float[] pixels, ImageDisplay display, double contrast)
     {
-        int plane = layout.Height * layout.Width;
-        double scale = 1.0 / ((double)layout.DisplayMax - layout.DisplayMin);
+        int plane = display.Shape.Height * display.Shape.Width;
+        double scale = 1.0 / ((double)display.DisplayMax - display.DisplayMin);
         var rgba = new uint[plane];
         Span<byte> rgb = stackalloc byte[3];
         for (int p = 0; p < plane; p++)
         {
             for (int c = 0; c < 3; c++)
             {
-                int channel = layout.Channels == 1 ? 0 : c;
-                double v = Math.Clamp((pixels[channel * plane + p] - layout.DisplayMin) * scale, 0, 1);
+                int channel = display.Shape.Channels == 1 ? 0 : c;
+                double v = Math.Clamp((pixels[channel * plane + p] - display.DisplayMin) * scale, 0, 1);
                 v = 1 - contrast * (1 - v);
                 rgb[c] = (byte)Math.Round(255 * v);
             }
@@ -27,7 +27,7 @@ internal static class PanelImage
             rgba[p] = Pack(rgb[0], rgb[1], rgb[2]);
         }
 
-        return Encode(rgba, layout.Width, layout.Height);
+        return Encode(rgba, display.Shape.Width, display.Shape.Height);
     }
 
     /// <summary>Colour of the most negative difference (ColorBrewer RdBu blue).</summary>
@@ -41,13 +41,13 @@ internal static class PanelImage
     /// colour map symmetric about 0: white is no change, red brighter, blue darker, full colour at ±<paramref name="range"/>.
     /// </summary>
     /// <param name="original">The clean image, C×H×W.</param>
-    /// <param name="deformed">The deformed image, same layout.</param>
-    /// <param name="layout">Shape of both images.</param>
+    /// <param name="deformed">The deformed image, same display.</param>
+    /// <param name="display">Shape of both images.</param>
     /// <param name="range">The largest absolute (channel-averaged) difference of the image, the colour map's end;
     /// 0 when the images are equal (then every pixel is white).</param>
-    public static OxyImage FromDifference(float[] original, float[] deformed, ImageLayout layout, out double range)
+    public static OxyImage FromDifference(float[] original, float[] deformed, ImageDisplay display, out double range)
     {
-        double[] difference = Difference(original, deformed, layout);
+        double[] difference = Difference(original, deformed, display);
         range = 0;
         foreach (double d in difference)
         {
@@ -63,19 +63,19 @@ internal static class PanelImage
             rgba[p] = Pack(Blend(end.R, w), Blend(end.G, w), Blend(end.B, w));
         }
 
-        return Encode(rgba, layout.Width, layout.Height);
+        return Encode(rgba, display.Shape.Width, display.Shape.Height);
     }
 
     /// <summary>Per pixel, the mean over channels of deformed − original.</summary>
-    internal static double[] Difference(float[] original, float[] deformed, ImageLayout layout)
+    internal static double[] Difference(float[] original, float[] deformed, ImageDisplay display)
     {
-        int plane = layout.Height * layout.Width;
+        int plane = display.Shape.Height * display.Shape.Width;
         var difference = new double[plane];
-        for (int c = 0; c < layout.Channels; c++)
+        for (int c = 0; c < display.Shape.Channels; c++)
         {
             for (int p = 0; p < plane; p++)
             {
-                difference[p] += ((double)deformed[c * plane + p] - original[c * plane + p]) / layout.Channels;
+                difference[p] += ((double)deformed[c * plane + p] - original[c * plane + p]) / display.Shape.Channels;
             }
         }
 

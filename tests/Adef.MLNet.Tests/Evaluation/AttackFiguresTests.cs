@@ -1,10 +1,11 @@
+using Adef.MLNet.Classifiers;
 using Adef.MLNet.Evaluation;
 
 namespace Adef.MLNet.Tests.Evaluation;
 
 public sealed class AttackFiguresTests : IDisposable
 {
-    private static readonly ImageLayout Mnist = new(Channels: 1, Height: 28, Width: 28);
+    private static readonly ImageDisplay Mnist = new(new ImageShape(1, 28, 28));
 
     private readonly string folder = Path.Combine(Path.GetTempPath(), "adef-figures-" + Guid.NewGuid().ToString("N"));
 
@@ -30,7 +31,7 @@ public sealed class AttackFiguresTests : IDisposable
     [Fact]
     public void ExampleGridDrawsRgbImagesInTheCallersDisplayRange()
     {
-        var layout = new ImageLayout(Channels: 3, Height: 32, Width: 24, DisplayMin: -2f, DisplayMax: 2f);
+        var layout = new ImageDisplay(new ImageShape(3, 32, 24), DisplayMin: -2f, DisplayMax: 2f);
         string path = Path.Combine(folder, "rgb.png");
 
         AttackFigures.SaveExampleGrid(path, [Example(layout, 0.5f, 0.5f)], layout, arrowSpacing: 4);
@@ -102,10 +103,10 @@ public sealed class AttackFiguresTests : IDisposable
     [InlineData(1, 28, 28, 0f, float.PositiveInfinity)]
     public void ExampleGridRejectsUnsupportedLayouts(int channels, int height, int width, float min, float max)
     {
-        var layout = new ImageLayout(channels, height, width, min, max);
+        var layout = new ImageDisplay(new ImageShape(channels, height, width), min, max);
 
         var error = Assert.Throws<ArgumentException>(() => AttackFigures.SaveExampleGrid(Path.Combine(folder, "x.png"), [Example(Mnist, 1f, 0f)], layout));
-        Assert.Equal("layout", error.ParamName);
+        Assert.Equal("display", error.ParamName);
     }
 
     [Fact]
@@ -157,27 +158,27 @@ public sealed class AttackFiguresTests : IDisposable
     }
 
     /// <summary>A bright bar on a dark background (an MNIST-like "1") with a constant displacement (dx, dy).</summary>
-    private static ExampleRow Example(ImageLayout layout, float dx, float dy)
+    private static ExampleRow Example(ImageDisplay layout, float dx, float dy)
     {
-        int plane = layout.Height * layout.Width;
+        int plane = layout.Shape.Height * layout.Shape.Width;
         float low = layout.DisplayMin, high = layout.DisplayMax;
-        float[] original = new float[layout.ImageLength];
-        float[] deformed = new float[layout.ImageLength];
-        for (int c = 0; c < layout.Channels; c++)
+        float[] original = new float[layout.Shape.Size];
+        float[] deformed = new float[layout.Shape.Size];
+        for (int c = 0; c < layout.Shape.Channels; c++)
         {
-            for (int y = 0; y < layout.Height; y++)
+            for (int y = 0; y < layout.Shape.Height; y++)
             {
-                for (int x = 0; x < layout.Width; x++)
+                for (int x = 0; x < layout.Shape.Width; x++)
                 {
-                    bool inBar = y >= layout.Height / 5 && y < layout.Height * 4 / 5 && x >= layout.Width / 2 - 2 && x < layout.Width / 2 + 2;
-                    bool inShiftedBar = y >= layout.Height / 5 && y < layout.Height * 4 / 5 && x + dx >= layout.Width / 2 - 2 && x + dx < layout.Width / 2 + 2;
-                    original[c * plane + y * layout.Width + x] = inBar ? high : low;
-                    deformed[c * plane + y * layout.Width + x] = inShiftedBar ? high : low;
+                    bool inBar = y >= layout.Shape.Height / 5 && y < layout.Shape.Height * 4 / 5 && x >= layout.Shape.Width / 2 - 2 && x < layout.Shape.Width / 2 + 2;
+                    bool inShiftedBar = y >= layout.Shape.Height / 5 && y < layout.Shape.Height * 4 / 5 && x + dx >= layout.Shape.Width / 2 - 2 && x + dx < layout.Shape.Width / 2 + 2;
+                    original[c * plane + y * layout.Shape.Width + x] = inBar ? high : low;
+                    deformed[c * plane + y * layout.Shape.Width + x] = inShiftedBar ? high : low;
                 }
             }
         }
 
-        float[] field = new float[layout.VectorFieldLength];
+        float[] field = new float[layout.Shape.FieldSize];
         Array.Fill(field, dx, 0, plane);
         Array.Fill(field, dy, plane, plane);
         return new ExampleRow(original, deformed, field, "1", "7", Math.Sqrt(dx * dx + dy * dy));

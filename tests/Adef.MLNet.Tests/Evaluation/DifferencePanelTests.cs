@@ -1,3 +1,4 @@
+using Adef.MLNet.Classifiers;
 using Adef.MLNet.Evaluation;
 using Adef.MLNet.Evaluation.Plotting;
 using SkiaSharp;
@@ -19,7 +20,7 @@ public sealed class DifferencePanelTests : IDisposable
     [Fact]
     public void DifferenceIsRedWhereBrighterBlueWhereDarkerWhiteWhereEqualSymmetricAboutZero()
     {
-        var layout = new ImageLayout(Channels: 1, Height: 1, Width: 4);
+        var layout = new ImageDisplay(new ImageShape(1, 1, 4));
         float[] original = [0f, 0.5f, 1f, 0.5f];
         float[] deformed = [0.8f, 0.5f, 0.2f, 0.9f]; // differences +0.8, 0, −0.8, +0.4
 
@@ -38,7 +39,7 @@ public sealed class DifferencePanelTests : IDisposable
     [Fact]
     public void RgbDifferenceIsTheChannelMean()
     {
-        var layout = new ImageLayout(Channels: 3, Height: 1, Width: 2);
+        var layout = new ImageDisplay(new ImageShape(3, 1, 2));
         float[] original = [0, 0, 0, 0, 0, 0];
         float[] deformed = [0.3f, 0, 0.3f, 0, 0.3f, -0.6f]; // R, R, G, G, B, B planes
 
@@ -51,7 +52,7 @@ public sealed class DifferencePanelTests : IDisposable
     [Fact]
     public void EqualImagesGiveAWhitePanelWithRangeZero()
     {
-        var layout = new ImageLayout(Channels: 1, Height: 2, Width: 2);
+        var layout = new ImageDisplay(new ImageShape(1, 2, 2));
         float[] same = [0.1f, 0.2f, 0.3f, 0.4f];
 
         using SKBitmap image = SKBitmap.Decode(PanelImage.FromDifference(same, same, layout, out double range).GetData());
@@ -63,9 +64,9 @@ public sealed class DifferencePanelTests : IDisposable
     [Fact]
     public void GridWithDifferenceIsFourPanelsWideAndTheOldGridStaysThree()
     {
-        var layout = new ImageLayout(Channels: 3, Height: 10, Width: 16, DisplayMin: -1, DisplayMax: 1);
-        var row = new ExampleRow(new float[layout.ImageLength], Enumerable.Repeat(0.5f, layout.ImageLength).ToArray(),
-            Enumerable.Repeat(1f, layout.VectorFieldLength).ToArray(), "cat", "dog", Math.Sqrt(2));
+        var layout = new ImageDisplay(new ImageShape(3, 10, 16), DisplayMin: -1, DisplayMax: 1);
+        var row = new ExampleRow(new float[layout.Shape.Size], Enumerable.Repeat(0.5f, layout.Shape.Size).ToArray(),
+            Enumerable.Repeat(1f, layout.Shape.FieldSize).ToArray(), "cat", "dog", Math.Sqrt(2));
         string with = Path.Combine(folder, "with.png"), without = Path.Combine(folder, "without.png");
 
         AttackFigures.SaveExampleGrid(with, [row, row, row], layout, arrowSpacing: 0, withDifference: true);

@@ -1,3 +1,4 @@
+using Adef.MLNet.Classifiers;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -9,7 +10,7 @@ namespace Adef.MLNet.Tests.Evaluation;
 
 public sealed class RobustnessReportWriterTests : IDisposable
 {
-    private static readonly ImageLayout Small = new(Channels: 1, Height: 8, Width: 8);
+    private static readonly ImageDisplay Small = new(new ImageShape(1, 8, 8));
 
     private readonly string folder = Path.Combine(Path.GetTempPath(), "adef-report-" + Guid.NewGuid().ToString("N"));
 
@@ -28,15 +29,15 @@ public sealed class RobustnessReportWriterTests : IDisposable
     /// <summary>A bright column moved one pixel right, with the constant field that does it.</summary>
     private static ExampleRow Example(string label)
     {
-        var original = new float[Small.ImageLength];
-        var deformed = new float[Small.ImageLength];
+        var original = new float[Small.Shape.Size];
+        var deformed = new float[Small.Shape.Size];
         for (int y = 0; y < 8; y++)
         {
             original[y * 8 + 3] = 1;
             deformed[y * 8 + 4] = 1;
         }
 
-        var field = new float[Small.VectorFieldLength];
+        var field = new float[Small.Shape.FieldSize];
         Array.Fill(field, -1f, 0, 64);
         return new ExampleRow(original, deformed, field, label, "0", 1.0);
     }
@@ -241,8 +242,8 @@ public sealed class RobustnessReportWriterTests : IDisposable
         Assert.Equal("examples", badExample.ParamName);
         Assert.Contains("examples[1].VectorField", badExample.Message);
 
-        var badLayout = Assert.Throws<ArgumentException>(() => RobustnessReportWriter.Write(folder, "M", adef, null, [], Small with { Channels = 2 }));
-        Assert.Equal("layout", badLayout.ParamName);
+        var badLayout = Assert.Throws<ArgumentException>(() => RobustnessReportWriter.Write(folder, "M", adef, null, [], Small with { Shape = new ImageShape(2, 8, 8) }));
+        Assert.Equal("display", badLayout.ParamName);
 
         foreach (RobustnessReportOptions options in new[]
         {
