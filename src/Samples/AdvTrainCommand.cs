@@ -52,7 +52,7 @@ internal static class AdvTrainCommand
     private static readonly AdversarialTraining[] Methods = { AdversarialTraining.Pgd, AdversarialTraining.Adef };
 
     /// <summary>The paper's second table: (accuracy, PGD success, ADef success) of the adversarially trained models.</summary>
-    private static readonly Dictionary<(string, AdversarialTraining), (double Accuracy, double Pgd, double Adef)> Seed = new()
+    private static readonly Dictionary<(string, AdversarialTraining), (double Accuracy, double Pgd, double Adef)> Paper = new()
     {
         [("MNIST-A", AdversarialTraining.Pgd)] = (0.9836, 0.0581, 0.0667),
         [("MNIST-A", AdversarialTraining.Adef)] = (0.9895, 1.0000, 0.5416),
@@ -79,7 +79,7 @@ internal static class AdvTrainCommand
     /// <summary>One evaluated model.</summary>
     internal sealed record Row(string Model, string AdversarialTraining, string Training, double Accuracy, double PgdSuccess, double AdefSuccess,
         AttackSummary Pgd, AttackSummary Adef, double PgdSeconds, double AdefSeconds,
-        double? SeedAccuracy, double? SeedPgdSuccess, double? SeedAdefSuccess);
+        double? PaperAccuracy, double? PaperPgdSuccess, double? PaperAdefSuccess);
 
     public static Command Create()
     {
@@ -270,10 +270,10 @@ internal static class AdvTrainCommand
                 progress => new AdefAttack(classifier, AdefOptions.AdversarialTraining).Run(test.Pixels, test.Labels, progress));
             var pgdSummary = AttackSummary.From(pgd);
             var adefSummary = AttackSummary.From(adef);
-            (double Accuracy, double Pgd, double Adef)? seed = Seed.TryGetValue((architecture, method), out var s) ? s : null;
+            (double Accuracy, double Pgd, double Adef)? paper = Paper.TryGetValue((architecture, method), out var s) ? s : null;
             AnsiConsole.MarkupLine($"{Markup.Escape(title)}: accuracy {accuracy:P2}, PGD success {pgdSummary.SuccessRate:P2}, ADef success {adefSummary.SuccessRate:P2}.");
             return new Row(architecture, method.ToString(), training, accuracy, pgdSummary.SuccessRate, adefSummary.SuccessRate,
-                pgdSummary, adefSummary, pgdSeconds, adefSeconds, seed?.Accuracy, seed?.Pgd, seed?.Adef);
+                pgdSummary, adefSummary, pgdSeconds, adefSeconds, paper?.Accuracy, paper?.Pgd, paper?.Adef);
         }
         finally
         {
@@ -283,12 +283,12 @@ internal static class AdvTrainCommand
 
     private static void PrintTable(IReadOnlyList<Row> rows, Settings settings, int testImages, int trainCount)
     {
-        var table = new Table().Title($"Adversarially trained MNIST models: this run on {testImages} test digits (seed paper in parentheses)");
+        var table = new Table().Title($"Adversarially trained MNIST models: this run on {testImages} test digits (the paper in parentheses)");
         foreach (string column in new[] { "Model", "Adv. training", "Accuracy", "PGD success", "ADef success" })
             table.AddColumn(new TableColumn(column).RightAligned());
         foreach (Row row in rows)
             table.AddRow(row.Model, row.AdversarialTraining == nameof(AdversarialTraining.None) ? "none" : row.AdversarialTraining.ToUpperInvariant(),
-                Cell(row.Accuracy, row.SeedAccuracy), Cell(row.PgdSuccess, row.SeedPgdSuccess), Cell(row.AdefSuccess, row.SeedAdefSuccess));
+                Cell(row.Accuracy, row.PaperAccuracy), Cell(row.PgdSuccess, row.PaperPgdSuccess), Cell(row.AdefSuccess, row.PaperAdefSuccess));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape(
             $"Clean models: {settings.CleanEpochs} epochs of {(settings.CleanImagesPerEpoch is { } clean ? clean.ToString() : "all")} training images. " +
@@ -313,7 +313,7 @@ internal static class AdvTrainCommand
     private static int ImagesPerEpoch(TrainingOptions options, int trainCount) => Math.Min(options.ImagesPerEpoch!.Value, trainCount);
 
     /// <summary>"12.34% (56.78%)": this run, then the paper's number; "–" for a rate over no attacked digits.</summary>
-    private static string Cell(double value, double? seed) => (double.IsNaN(value) ? "–" : $"{value:0.00%}") + (seed is { } s ? $" ({s:0.00%})" : "");
+    private static string Cell(double value, double? paper) => (double.IsNaN(value) ? "–" : $"{value:0.00%}") + (paper is { } p ? $" ({p:0.00%})" : "");
 
     /// <summary>Times <paramref name="steps"/> training steps of clean, PGD and ADef training for each architecture.</summary>
     private static void MeasureSteps(LabeledImages train, int steps, Settings settings, Device device)

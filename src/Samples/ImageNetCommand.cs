@@ -4,6 +4,7 @@ using System.Text.Json;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers;
+using Adef.MLNet.Data;
 using Adef.MLNet.Evaluation;
 using Spectre.Console;
 
@@ -12,30 +13,30 @@ using Adef.Experiments;
 namespace Adef.Samples;
 
 /// <summary>
-/// The seed's first table for ImageNet-class models: ADef (ImageNet preset) on the labelled photos under
+/// The ADef paper's first table for ImageNet-class models: ADef (ImageNet preset) on the labelled photos under
 /// <c>../shared/data/imagenet</c> against the ONNX classifiers under <c>../shared/data/models</c>, warping in each
-/// model's input space after its normalisation. The seed's Inception-v3 and ResNet-101 are not available here;
+/// model's input space after its normalisation. The paper's Inception-v3 and ResNet-101 are not available here;
 /// SqueezeNet 1.1 and MobileNetV2 stand in for them (see ../shared/data/README.md).
 /// </summary>
 internal static class ImageNetCommand
 {
     /// <summary>An ImageNet-class model under the shared data folder and the preprocessing it was trained with.</summary>
-    internal sealed record ModelSpec(string Name, string RelativePath, string Logits, Preprocessing Preprocessing);
+    internal sealed record ModelSpec(string Name, string RelativePath, string Logits, InputFormat Format);
 
     /// <summary>The two stand-ins: preprocessing as ../shared/data/README.md documents it.</summary>
     internal static readonly ModelSpec[] Models =
     [
         new("SqueezeNet 1.1", "models/squeezenet1.1/squeezenet1.1_fp32_batchN_logits.onnx", "pool10_1",
-            new Preprocessing(224, 224, 255, [104, 117, 123], [1, 1, 1], ChannelOrder.Bgr)),
+            new InputFormat(224, 224, new ImagePreprocessing(ChannelOrder.Bgr, 255, [104, 117, 123], [1, 1, 1]))),
         new("MobileNetV2", "models/mobilenetv2/mobilenetv2-12-int8_dequantized_fp32.onnx", "output",
-            new Preprocessing(224, 224, 1, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225], ChannelOrder.Rgb)),
+            new InputFormat(224, 224, new ImagePreprocessing(ChannelOrder.Rgb, 1, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]))),
     ];
 
-    /// <summary>The seed paper's rows (Accuracy, ADef success, average iterations).</summary>
-    private static readonly (string Model, string Accuracy, string Success, string Iterations)[] SeedRows =
+    /// <summary>The paper's rows (Accuracy, ADef success, average iterations).</summary>
+    private static readonly (string Model, string Accuracy, string Success, string Iterations)[] PaperRows =
     [
-        ("Inception-v3 (seed)", "77.56%", "98.94%", "4.050"),
-        ("ResNet-101 (seed)", "76.97%", "99.78%", "4.176"),
+        ("Inception-v3 (paper)", "77.56%", "98.94%", "4.050"),
+        ("ResNet-101 (paper)", "76.97%", "99.78%", "4.176"),
     ];
 
     public static Command Create()
@@ -44,7 +45,7 @@ internal static class ImageNetCommand
         var output = new Option<string>("--out") { Description = "Output folder for results.json.", DefaultValueFactory = _ => Path.Combine("out", "imagenet") };
         var batchSize = new Option<int>("--batch-size") { Description = "Images sent to the model at once.", DefaultValueFactory = _ => 8 };
         var limit = new Option<int>("--limit") { Description = "Use only the first N photos (0 = all).", DefaultValueFactory = _ => 0 };
-        var command = new Command("imagenet", "ADef (ImageNet preset) on ImageNet-class ONNX models and labelled photos: the seed's first table.");
+        var command = new Command("imagenet", "ADef (ImageNet preset) on ImageNet-class ONNX models and labelled photos: the ADef paper's first table.");
         foreach (Option option in new Option[] { data, output, batchSize, limit }) command.Options.Add(option);
         command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(batchSize), parse.GetValue(limit)));
         return command;
@@ -117,7 +118,7 @@ internal static class ImageNetCommand
                 successRate = r.SuccessRate, meanIterations = r.MeanIterations, summary = r.Summary,
                 seconds = r.Seconds, imagesPerSecond = r.ImagesPerSecond,
             }),
-            seed = new[]
+            paper = new[]
             {
                 new { model = "Inception-v3", accuracy = 0.7756, successRate = 0.9894, meanIterations = 4.050 },
                 new { model = "ResNet-101", accuracy = 0.7697, successRate = 0.9978, meanIterations = 4.176 },
@@ -135,37 +136,38 @@ internal static class ImageNetCommand
         string outputFolder)
     {
         using var classifier = new OnnxClassifier(modelPath, new OnnxClassifierOptions { LogitsOutputName = spec.Logits });
-        LoadedImages loaded = ImageFolderLoader.Load(photos, labels, spec.Preprocessing, limit);
-        int[] trueLabels = loaded.TrueLabels.Select((l, i) => l ?? throw new UsageException(
-            $"{loaded.Files[i]} has no label in {labels}.")).ToArray();
-        AnsiConsole.MarkupLine($"{Markup.Escape(spec.Name)}: {loaded.Count} photos, input '{Markup.Escape(classifier.InputName)}' " +
+        ImageSource source = spec.Format.Open(photos, labels, limit);
+        int[] trueLabels = source.TrueLabels.Select((l, i) => l ?? throw new UsageException(
+            $"{source.Names[i]} has no label in {labels}.")).ToArray();
+        float[] pixels = spec.Format.Read(source, Enumerable.Range(0, source.Count).ToArray());
+        AnsiConsole.MarkupLine($"{Markup.Escape(spec.Name)}: {source.Count} photos, input '{Markup.Escape(classifier.InputName)}' " +
                                $"{classifier.InputShape}, logits '{Markup.Escape(classifier.LogitsName)}'.");
         var attack = new AdefAttack(classifier, AdefOptions.ImageNet with { BatchSize = batchSize });
-        var (results, seconds) = AttackRunner.Run($"ADef {spec.Name}", loaded.Count,
-            progress => attack.Run(loaded.Pixels, trueLabels, progress));
+        var (results, seconds) = AttackRunner.Run($"ADef {spec.Name}", source.Count,
+            progress => attack.Run(pixels, trueLabels, progress));
         double accuracy = (double)results.Count(r => r.Outcome != AttackOutcome.AlreadyMisclassified) / results.Length;
-        WriteReport(spec, loaded, results, trueLabels, ClassNames(photos), outputFolder);
+        WriteReport(spec, pixels, results, trueLabels, ClassNames(photos), outputFolder);
         return new ModelRow(spec.Name, modelPath, results.Length, accuracy, AttackSummary.From(results), seconds);
     }
 
     /// <summary>The robustness report of one model (report.md/.html/.json and figures) in a subfolder named after it.</summary>
-    private static void WriteReport(ModelSpec spec, LoadedImages loaded, AdefResult[] results, int[] trueLabels,
+    private static void WriteReport(ModelSpec spec, float[] pixels, AdefResult[] results, int[] trueLabels,
         IReadOnlyList<string>? classNames, string outputFolder)
     {
         if (!results.Any(r => r.Outcome != AttackOutcome.AlreadyMisclassified)) return; // nothing attacked, nothing to report
-        Preprocessing p = spec.Preprocessing;
-        int length = p.ImageLength;
+        ImagePreprocessing p = spec.Format.Preprocessing;
+        int length = spec.Format.ImageLength;
         string Name(int label) => classNames is not null && label < classNames.Count ? classNames[label] : label.ToString(CultureInfo.InvariantCulture);
         var examples = results.Where(r => r.Success).Take(4).Select(r => new ExampleRow(
-            p.ToDisplay(loaded.Pixels.AsSpan(r.Index * length, length)), p.ToDisplay(r.AdversarialImage), r.VectorField,
+            p.ToDisplay(pixels.AsSpan(r.Index * length, length)), p.ToDisplay(r.AdversarialImage), r.VectorField,
             Name(r.OriginalLabel), Name(r.AdversarialLabel), r.TNorm)).ToList();
         string folder = Path.Combine(outputFolder, string.Concat(spec.Name.ToLowerInvariant().Where(char.IsLetterOrDigit)));
         WrittenRobustnessReport written = RobustnessReportWriter.Write(folder, spec.Name, RobustnessReport.From(results, trueLabels), null,
-            examples, new ImageDisplay(new ImageShape(p.Channels, p.Height, p.Width)),
+            examples, new ImageDisplay(new ImageShape(spec.Format.Channels, spec.Format.Height, spec.Format.Width)),
             new RobustnessReportOptions
             {
                 Epsilon = ReportEpsilon,
-                DatasetDescription = $"{loaded.Count} labelled photos (ImageNet classes); ADef with the paper's ImageNet preset in the model's normalised input space.",
+                DatasetDescription = $"{results.Length} labelled photos (ImageNet classes); ADef with the paper's ImageNet preset in the model's normalised input space.",
             });
         AnsiConsole.MarkupLine($"{Markup.Escape(spec.Name)}: report in {Markup.Escape(Path.GetFullPath(folder))} ({written.Files.Count} files).");
     }
@@ -192,8 +194,8 @@ internal static class ImageNetCommand
                 row.MeanIterations.ToString("0.000", CultureInfo.InvariantCulture),
                 row.Summary.MeanTNorm.ToString("0.000", CultureInfo.InvariantCulture),
                 row.ImagesPerSecond.ToString("0.00", CultureInfo.InvariantCulture));
-        foreach (var seed in SeedRows)
-            table.AddRow(seed.Model, "ImageNet val.", seed.Accuracy, seed.Success, seed.Iterations, "–", "–");
+        foreach (var paper in PaperRows)
+            table.AddRow(paper.Model, "ImageNet val.", paper.Accuracy, paper.Success, paper.Iterations, "–", "–");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("Accuracy is top-1 on the labelled photos; success counts the photos classified correctly (the others are not attacked); " +
                                "iterations and ‖τ‖_T are means over successful attacks.");

@@ -155,7 +155,7 @@ internal static class MnistCommand
             },
             batching,
             onnx = onnxComparison,
-            seed = new { accuracy = 0.9941, adefSuccess = 0.9990, adefIterations = 9.779 },
+            paper = new { accuracy = 0.9941, adefSuccess = 0.9990, adefIterations = 9.779 },
             report = written.Numbers,
         };
         File.WriteAllText(resultsPath, JsonSerializer.Serialize(report, SampleJson.Options));
@@ -194,12 +194,12 @@ internal static class MnistCommand
     private static void PrintTable(double accuracy, int images, AttackSummary adef, double adefSeconds, double withinEpsilon,
         AttackSummary deepFool, double deepFoolSeconds)
     {
-        var seedTable = new Table().Title($"ADef on MNIST ({images} test digits, MNIST preset)");
+        var paperTable = new Table().Title($"ADef on MNIST ({images} test digits, MNIST preset)");
         foreach (string column in new[] { "Model", "Accuracy", "ADef success", "Avg. # iterations" })
-            seedTable.AddColumn(new TableColumn(column).RightAligned());
-        seedTable.AddRow("MNIST-A (this run)", $"{accuracy:P2}", $"{adef.SuccessRate:P2}", $"{adef.MeanIterations:0.000}");
-        seedTable.AddRow("MNIST-CNN (seed paper)", "99.41%", "99.90%", "9.779");
-        AnsiConsole.Write(seedTable);
+            paperTable.AddColumn(new TableColumn(column).RightAligned());
+        paperTable.AddRow("MNIST-A (this run)", $"{accuracy:P2}", $"{adef.SuccessRate:P2}", $"{adef.MeanIterations:0.000}");
+        paperTable.AddRow("MNIST-CNN (paper)", "99.41%", "99.90%", "9.779");
+        AnsiConsole.Write(paperTable);
 
         var details = new Table().Title("Norms and speed (means over successful attacks)");
         foreach (string column in new[] { "Attack", "Success", "Mean iterations", "Mean ‖τ‖_T (px)", $"Success with ‖τ‖_T ≤ {Epsilon}", "Mean pixel ℓ2", "Images/s" })

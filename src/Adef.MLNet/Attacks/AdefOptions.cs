@@ -52,7 +52,17 @@ public sealed record AdefOptions : AttackOptions
     /// <summary>Largest accepted <see cref="Sigma"/>, in pixels.</summary>
     public const double MaxSigma = 10_000;
 
-    internal void Validate(int classCount)
+    /// <summary>
+    /// Checks the options for a classifier of <paramref name="classCount"/> classes, as <see cref="AdefAttack"/> does
+    /// when it is created; call it to report bad settings before a classifier is loaded.
+    /// </summary>
+    /// <param name="classCount">The number of classes L of the classifier the options are for.</param>
+    /// <exception cref="ArgumentException"><see cref="Candidates"/> is empty or repeats a rank.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range: a candidate rank outside [1, L − 1], a negative
+    /// <see cref="MaxIterations"/>, a <see cref="MaxNorm"/> that is not positive, an <see cref="OvershootFactor"/> below 1 or
+    /// infinite, a <see cref="Sigma"/> outside [0, <see cref="MaxSigma"/>], a <see cref="AttackOptions.BatchSize"/> below 1 or an
+    /// unknown <see cref="AttackOptions.Execution"/>. The exception's parameter name is the option's.</exception>
+    public void Validate(int classCount)
     {
         if (Candidates is null || Candidates.Count == 0)
             throw new ArgumentException("At least one candidate rank is needed.", nameof(Candidates));

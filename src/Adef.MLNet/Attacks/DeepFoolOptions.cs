@@ -21,7 +21,13 @@ public sealed record DeepFoolOptions : AttackOptions
     /// <summary>Upper bound of valid input values, or <see langword="null"/> for none (the default).</summary>
     public float? ClipMax { get; init; }
 
-    internal void Validate()
+    /// <summary>Checks the options, as <see cref="DeepFoolAttack"/> does when it is created.</summary>
+    /// <exception cref="ArgumentException"><see cref="ClipMin"/> is not smaller than <see cref="ClipMax"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range: <see cref="Candidates"/> below 2, a negative
+    /// <see cref="MaxIterations"/>, an <see cref="OvershootFraction"/> below 0 or infinite, a NaN clip bound, a
+    /// <see cref="AttackOptions.BatchSize"/> below 1 or an unknown <see cref="AttackOptions.Execution"/>. The exception's
+    /// parameter name is the option's.</exception>
+    public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Candidates, 2, nameof(Candidates));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxIterations, nameof(MaxIterations));

@@ -32,7 +32,12 @@ public sealed record PgdOptions : AttackOptions
     /// <summary>Upper bound of valid input values, applied after every step, or <see langword="null"/> for none (normalised inputs). Default 1.</summary>
     public float? ClipMax { get; init; } = 1;
 
-    internal void Validate()
+    /// <summary>Checks the options, as <see cref="PgdAttack"/> does when it is created.</summary>
+    /// <exception cref="ArgumentException"><see cref="ClipMin"/> is not smaller than <see cref="ClipMax"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range: an <see cref="Epsilon"/> or <see cref="StepSize"/>
+    /// below 0 or infinite, negative <see cref="Steps"/>, an infinite clip bound, a <see cref="AttackOptions.BatchSize"/> below 1
+    /// or an unknown <see cref="AttackOptions.Execution"/>. The exception's parameter name is the option's.</exception>
+    public void Validate()
     {
         if (!(Epsilon >= 0) || double.IsInfinity(Epsilon))
             throw new ArgumentOutOfRangeException(nameof(Epsilon), Epsilon, "Epsilon must be a finite number ≥ 0 (input units).");

@@ -79,9 +79,10 @@ public abstract class AttackTransformOptions
     /// (<c>LoadImages</c>/<c>ResizeImages</c>): value = (pixel − <see cref="ImageOffset"/>) × <see cref="ImageScale"/>,
     /// like <c>ExtractPixels</c>' offsetImage/scaleImage. Default 1/255: pixels in [0, 1]. Unused for pixel-vector inputs.
     /// </summary>
-    /// <remarks>An image column fills the classifier's channels in R, G, B order (3 channels) or with the mean of
-    /// R, G and B (1 channel); for other orders (e.g. BGR models) or per-channel normalisation use
-    /// <c>ExtractPixels</c> and a pixel-vector column.</remarks>
+    /// <remarks>An image column is converted by <see cref="Data.ImagePreprocessing"/> with Scale = 255 × ImageScale,
+    /// Mean = ImageOffset × ImageScale and Std = 1: it fills the classifier's channels in R, G, B order (3 channels) or with
+    /// the luma of R, G and B, <see cref="Data.ImagePreprocessing.Luma"/> (1 channel). For other orders (e.g. BGR models) or
+    /// per-channel normalisation use <c>ExtractPixels</c> and a pixel-vector column.</remarks>
     public float ImageScale { get; set; } = 1f / 255;
 
     /// <summary>Offset subtracted from 8-bit pixel values before <see cref="ImageScale"/> (image input columns only). Default 0.</summary>

@@ -1,3 +1,4 @@
+using Adef.MLNet.Data;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
@@ -6,7 +7,8 @@ namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// Reads the attack's input column of the current row into C·H·W floats: a pixel vector as it is, or an
-/// image (<see cref="MLImage"/>) converted to channel planes with the transform's scale and offset.
+/// image (<see cref="MLImage"/>) converted to channel planes by <see cref="ImagePreprocessing"/> built from the
+/// transform's scale and offset.
 /// </summary>
 internal static class PixelColumnReader
 {
@@ -16,11 +18,12 @@ internal static class PixelColumnReader
         if (column.Type is ImageDataViewType)
         {
             ValueGetter<MLImage> getImage = row.GetGetter<MLImage>(column);
+            ImagePreprocessing preprocessing = ImagePreprocessing.FromOffsetAndScale(mapping.ImageOffset, mapping.ImageScale, mapping.Shape.Channels);
             return destination =>
             {
                 MLImage image = null!;
                 getImage(ref image);
-                CopyImage(image, destination, mapping, row.Position);
+                CopyImage(image, destination, mapping, preprocessing, row.Position);
             };
         }
 
@@ -36,7 +39,7 @@ internal static class PixelColumnReader
         };
     }
 
-    private static void CopyImage(MLImage? image, Span<float> destination, AttackMapping mapping, long position)
+    private static void CopyImage(MLImage? image, Span<float> destination, AttackMapping mapping, ImagePreprocessing preprocessing, long position)
     {
         var shape = mapping.Shape;
         string where = $"{mapping.AttackName}: row {position} of image column '{mapping.InputColumnName}'";
@@ -45,28 +48,12 @@ internal static class PixelColumnReader
         if (image.Height != shape.Height || image.Width != shape.Width)
             throw new InvalidOperationException(
                 $"{where} is {image.Height}×{image.Width} pixels; the classifier takes {shape.Height}×{shape.Width} (resize it, e.g. with ResizeImages).");
-        (int red, int green, int blue) = image.PixelFormat switch
+        PixelLayout layout = image.PixelFormat switch
         {
-            MLPixelFormat.Bgra32 => (2, 1, 0),
-            MLPixelFormat.Rgba32 => (0, 1, 2),
+            MLPixelFormat.Bgra32 => PixelLayout.Bgra,
+            MLPixelFormat.Rgba32 => PixelLayout.Rgba,
             _ => throw new InvalidOperationException($"{where} has pixel format {image.PixelFormat}; Bgra32 or Rgba32 is needed."),
         };
-        ReadOnlySpan<byte> pixels = image.Pixels;
-        int plane = shape.Height * shape.Width;
-        float scale = mapping.ImageScale, offset = mapping.ImageOffset;
-        for (int p = 0; p < plane; p++)
-        {
-            ReadOnlySpan<byte> bgra = pixels.Slice(4 * p, 4);
-            if (shape.Channels == 1)
-            {
-                destination[p] = ((bgra[red] + bgra[green] + bgra[blue]) / 3f - offset) * scale;
-            }
-            else
-            {
-                destination[p] = (bgra[red] - offset) * scale;
-                destination[plane + p] = (bgra[green] - offset) * scale;
-                destination[2 * plane + p] = (bgra[blue] - offset) * scale;
-            }
-        }
+        preprocessing.Normalize(image.Pixels[..(4 * shape.Height * shape.Width)], destination, layout);
     }
 }

@@ -26,7 +26,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void ReadReturnsBigEndianDimensionsAndTheRawElements()
     {
-        string images = Write("images-idx3-ubyte", Idx([3, 2, 4], ImageBytes));
+        string images = Write("images-idx3-ubyte", IdxBytes.Of([3, 2, 4], ImageBytes));
         string labels = Write("labels-idx1-ubyte", LabelFileBytes);
 
         var (imageDimensions, imageData) = IdxFile.Read(images);
@@ -41,7 +41,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void ReadImagesScalesBytesByOneOver255()
     {
-        string images = Write("images-idx3-ubyte", Idx([3, 2, 4], ImageBytes));
+        string images = Write("images-idx3-ubyte", IdxBytes.Of([3, 2, 4], ImageBytes));
 
         var (pixels, count, height, width) = IdxFile.ReadImages(images);
 
@@ -67,7 +67,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void ReadLabeledImagesPairsEachImageWithItsLabel()
     {
-        string images = Write("images-idx3-ubyte", Idx([3, 2, 4], ImageBytes));
+        string images = Write("images-idx3-ubyte", IdxBytes.Of([3, 2, 4], ImageBytes));
         string labels = Write("labels-idx1-ubyte", LabelFileBytes);
 
         LabeledImages set = IdxFile.ReadLabeledImages(images, labels);
@@ -85,12 +85,12 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void GzipCompressedFilesReadIdenticallyToUncompressedOnes()
     {
-        string images = Write("images-idx3-ubyte", Idx([3, 2, 4], ImageBytes));
+        string images = Write("images-idx3-ubyte", IdxBytes.Of([3, 2, 4], ImageBytes));
         string labels = Write("labels-idx1-ubyte", LabelFileBytes);
-        string imagesGz = Write("images-idx3-ubyte.gz", Gzip(Idx([3, 2, 4], ImageBytes)));
+        string imagesGz = Write("images-idx3-ubyte.gz", Gzip(IdxBytes.Of([3, 2, 4], ImageBytes)));
         string labelsGz = Write("labels-idx1-ubyte.gz", Gzip(LabelFileBytes));
         // Detection is by the gzip signature, not the file name.
-        string imagesGzNoExtension = Write("images-gzip-without-extension", Gzip(Idx([3, 2, 4], ImageBytes)));
+        string imagesGzNoExtension = Write("images-gzip-without-extension", Gzip(IdxBytes.Of([3, 2, 4], ImageBytes)));
 
         LabeledImages plain = IdxFile.ReadLabeledImages(images, labels);
         LabeledImages compressed = IdxFile.ReadLabeledImages(imagesGz, labelsGz);
@@ -105,7 +105,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void WrongMagicNumberIsReportedWithThePath()
     {
-        byte[] bytes = Idx([3, 2, 4], ImageBytes);
+        byte[] bytes = IdxBytes.Of([3, 2, 4], ImageBytes);
         bytes[0] = 0x1a; // not 0x00 (and not a gzip signature)
         string path = Write("bad-magic", bytes);
 
@@ -119,7 +119,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void UnsupportedElementTypeIsNamedInTheMessage()
     {
-        string path = Write("floats-idx1", Idx([2], new byte[8], type: 0x0D)); // 0x0D = 32-bit float
+        string path = Write("floats-idx1", IdxBytes.Of([2], new byte[8], type: 0x0D)); // 0x0D = 32-bit float
 
         var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
 
@@ -130,7 +130,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void FewerElementsThanTheHeaderDeclaresIsReportedAsTruncated()
     {
-        string path = Write("short-idx3", Idx([3, 2, 4], ImageBytes[..^1]));
+        string path = Write("short-idx3", IdxBytes.Of([3, 2, 4], ImageBytes[..^1]));
 
         var e = Assert.Throws<DataFileException>(() => IdxFile.ReadImages(path));
 
@@ -143,7 +143,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void MoreElementsThanTheHeaderDeclaresIsReportedAsTrailingData()
     {
-        string path = Write("long-idx3", Idx([3, 2, 4], [.. ImageBytes, 9]));
+        string path = Write("long-idx3", IdxBytes.Of([3, 2, 4], [.. ImageBytes, 9]));
 
         var e = Assert.Throws<DataFileException>(() => IdxFile.ReadImages(path));
 
@@ -177,7 +177,7 @@ public sealed class IdxFileTests : IDisposable
     public void HeaderWhoseElementCountOverflowsIsReportedAsTruncated()
     {
         // 2^21 · 2^21 · 2^22 = 2^64, which wraps a 64-bit product to 0 and would match an empty body.
-        string path = Write("overflow-idx3", Idx([1 << 21, 1 << 21, 1 << 22], []));
+        string path = Write("overflow-idx3", IdxBytes.Of([1 << 21, 1 << 21, 1 << 22], []));
 
         var e = Assert.Throws<DataFileException>(() => IdxFile.ReadImages(path));
 
@@ -187,7 +187,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void DimensionSizeAboveIntMaxValueIsRejected()
     {
-        byte[] bytes = Idx([1], [0]);
+        byte[] bytes = IdxBytes.Of([1], [0]);
         BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), 0x8000_0000u);
         string path = Write("huge-dimension", bytes);
 
@@ -201,13 +201,13 @@ public sealed class IdxFileTests : IDisposable
     public void ZeroSizedDimensionDeclaresAnEmptyFile()
     {
         // A zero size after sizes whose product would overflow still means zero elements.
-        string empty = Write("empty-idx3", Idx([0, 28, 28], []));
-        string zeroAfterHuge = Write("zero-after-huge", Idx([int.MaxValue, int.MaxValue, int.MaxValue, 0], []));
+        string empty = Write("empty-idx3", IdxBytes.Of([0, 28, 28], []));
+        string zeroAfterHuge = Write("zero-after-huge", IdxBytes.Of([int.MaxValue, int.MaxValue, int.MaxValue, 0], []));
 
         var (_, count, height, width) = IdxFile.ReadImages(empty);
         Assert.Equal((0, 28, 28), (count, height, width));
         Assert.Empty(IdxFile.Read(zeroAfterHuge).Data);
-        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(Write("zero-with-data", Idx([0, 28, 28], [1]))));
+        var e = Assert.Throws<DataFileException>(() => IdxFile.Read(Write("zero-with-data", IdxBytes.Of([0, 28, 28], [1]))));
         Assert.Contains("trailing", e.Message);
     }
 
@@ -251,7 +251,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void TruncatedGzipStreamIsReportedAsADataError()
     {
-        byte[] compressed = Gzip(Idx([3, 2, 4], ImageBytes));
+        byte[] compressed = Gzip(IdxBytes.Of([3, 2, 4], ImageBytes));
         string path = Write("cut.gz", compressed[..(compressed.Length / 2)]);
 
         var e = Assert.Throws<DataFileException>(() => IdxFile.Read(path));
@@ -262,8 +262,8 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void ImageAndLabelCountMismatchNamesBothFiles()
     {
-        string images = Write("images-idx3-ubyte", Idx([3, 2, 4], ImageBytes));
-        string labels = Write("labels-idx1-ubyte", Idx([2], [1, 2]));
+        string images = Write("images-idx3-ubyte", IdxBytes.Of([3, 2, 4], ImageBytes));
+        string labels = Write("labels-idx1-ubyte", IdxBytes.Of([2], [1, 2]));
 
         var e = Assert.Throws<DataFileException>(() => IdxFile.ReadLabeledImages(images, labels));
 
@@ -287,7 +287,7 @@ public sealed class IdxFileTests : IDisposable
     [Fact]
     public void ImageFilePassedAsLabelsIsRejectedAsNotOneDimensional()
     {
-        string images = Write("images-idx3-ubyte", Idx([3, 2, 4], ImageBytes));
+        string images = Write("images-idx3-ubyte", IdxBytes.Of([3, 2, 4], ImageBytes));
 
         var e = Assert.Throws<DataFileException>(() => IdxFile.ReadLabels(images));
 
@@ -338,18 +338,6 @@ public sealed class IdxFileTests : IDisposable
         string path = _temp.File(name);
         File.WriteAllBytes(path, bytes);
         return path;
-    }
-
-    /// <summary>An idx file: magic 0x0000TTDD, big-endian 32-bit sizes, then <paramref name="data"/> as given.</summary>
-    private static byte[] Idx(int[] dimensions, byte[] data, byte type = 0x08)
-    {
-        var bytes = new byte[4 + 4 * dimensions.Length + data.Length];
-        bytes[2] = type;
-        bytes[3] = (byte)dimensions.Length;
-        for (int d = 0; d < dimensions.Length; d++)
-            BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4 + 4 * d), dimensions[d]);
-        data.CopyTo(bytes, 4 + 4 * dimensions.Length);
-        return bytes;
     }
 
     private static byte[] Gzip(byte[] bytes)

@@ -31,8 +31,8 @@ public class AdvTrainCommandTests
             Assert.Equal(4, r.Pgd.Images);
             Assert.Equal(4, r.Adef.Images);
         });
-        Assert.Equal((0.9836, 0.0581, 0.0667), (rows[1].SeedAccuracy, rows[1].SeedPgdSuccess, rows[1].SeedAdefSuccess));
-        Assert.Null(rows[0].SeedAccuracy);
+        Assert.Equal((0.9836, 0.0581, 0.0667), (rows[1].PaperAccuracy, rows[1].PaperPgdSuccess, rows[1].PaperAdefSuccess));
+        Assert.Null(rows[0].PaperAccuracy);
         string models = Path.Combine(cache.Path, "models");
         byte[] clean = File.ReadAllBytes(Path.Combine(models, "mnist-a-seed0.weights"));
         byte[] pgd = File.ReadAllBytes(Path.Combine(models, "mnist-a-pgd-seed0.weights"));

@@ -3,6 +3,7 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers.TorchSharp;
+using Adef.MLNet.Data;
 using Adef.MLNet.Transforms;
 using Adef.MLNet.Tests.TestSupport;
 using Microsoft.ML;
@@ -37,6 +38,49 @@ public class ImageColumnTests
         public bool Success { get; set; }
         public int Iterations { get; set; }
         public double TNorm { get; set; }
+    }
+
+    /// <summary>
+    /// The transform's image column is <see cref="ImagePreprocessing"/> with Scale = 255·ImageScale, Mean = ImageOffset·ImageScale
+    /// and Std = 1 on the same pixels (grey: the luma of colour pixels), read here back unchanged by ADef with no iterations.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1f / 255, 0f)]
+    [InlineData(1, 2f / 255, 127.5f)]
+    [InlineData(3, 1f / 255, 0f)]
+    [InlineData(3, 0.017f, 123.68f)]
+    public void AnImageColumnIsNormalisedByImagePreprocessing(int channels, float scale, float offset)
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        FileRow[] rows = WritePngs(folder, 3, 12, 12, grey: false, seed: 5);
+        IDataView images = ml.Transforms.LoadImages("Image", folder.Path, "Path").Fit(ml.Data.LoadFromEnumerable(rows))
+            .Transform(ml.Data.LoadFromEnumerable(rows));
+        manual_seed(2);
+        var module = nn.Sequential(("flatten", nn.Flatten()), ("fc", nn.Linear(channels * 12 * 12, 4)));
+        using var classifier = new TorchSharpClassifier(module, new ImageShape(channels, 12, 12), 4);
+        var options = new AdefTransformOptions { Attack = new AdefOptions { MaxIterations = 0 }, ImageScale = scale, ImageOffset = offset };
+        var preprocessing = new ImagePreprocessing(channels == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb, 255.0 * scale,
+            Enumerable.Repeat((double)offset * scale, channels).ToArray());
+
+        AttackedRow[] attacked = ml.Data.CreateEnumerable<AttackedRow>(
+            ml.Transforms.Adef(classifier, "Image", options).Fit(images).Transform(images), reuseRowObject: false).ToArray();
+
+        for (int i = 0; i < rows.Length; i++)
+        {
+            using MLImage image = MLImage.CreateFromFile(rows[i].Path);
+            var expected = new float[channels * 144];
+            preprocessing.Normalize(image.Pixels, expected, image.PixelFormat == MLPixelFormat.Bgra32 ? PixelLayout.Bgra : PixelLayout.Rgba);
+            Assert.Equal(expected, attacked[i].AdversarialPixels);
+            Assert.Equal(0, attacked[i].Iterations);
+        }
+        if (channels == 1)
+        {
+            using MLImage first = MLImage.CreateFromFile(rows[0].Path);
+            (int r, int b) = first.PixelFormat == MLPixelFormat.Bgra32 ? (2, 0) : (0, 2);
+            byte luma = ImagePreprocessing.Luma(first.Pixels[r], first.Pixels[1], first.Pixels[b]);
+            Assert.Equal((float)((luma * (255.0 * scale) / 255 - (double)offset * scale) / 1), attacked[0].AdversarialPixels[0]);
+        }
     }
 
     /// <summary>Writes <paramref name="count"/> random RGB PNGs of <paramref name="height"/>×<paramref name="width"/> (grey when asked).</summary>

@@ -1,0 +1,68 @@
+using SkiaSharp;
+
+namespace Adef.MLNet.Data;
+
+/// <summary>PNG and JPEG files: listing a folder of them, decoding one at a classifier's size, and saving pixels as PNG.</summary>
+public static class ImageFiles
+{
+    /// <summary>The file extensions listed, compared without case.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg"];
+
+    /// <summary>
+    /// The PNG and JPEG files under <paramref name="folder"/> and its subfolders, as paths relative to it with '/'
+    /// separators, sorted by ordinal comparison so the order is the same on every system.
+    /// </summary>
+    /// <exception cref="DataFileException">The folder does not exist.</exception>
+    public static string[] List(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Directory.Exists(folder)) throw new DataFileException($"Image folder '{folder}' does not exist.", folder);
+        return Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    /// <summary>
+    /// Decodes a PNG or JPEG file and resizes it to <paramref name="width"/>×<paramref name="height"/> (bilinear with
+    /// mipmaps, SkiaSharp's medium filter quality), as unpremultiplied RGBA bytes, row-major.
+    /// </summary>
+    /// <exception cref="DataFileException">The file is missing or cannot be decoded or resized; the message names it.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The width or height is not positive.</exception>
+    public static byte[] DecodeResized(string path, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        if (!File.Exists(path)) throw new DataFileException($"Image '{path}' does not exist.", path);
+        using SKBitmap? decoded = SKBitmap.Decode(path);
+        if (decoded is null || decoded.Width == 0 || decoded.Height == 0)
+            throw new DataFileException($"Could not decode '{path}' as an image (PNG or JPEG expected).", path);
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using SKBitmap? resized = decoded.Resize(info, SKFilterQuality.Medium);
+        if (resized is null) throw new DataFileException($"Could not resize '{path}' to {width}×{height}.", path);
+        byte[] bytes = resized.GetPixelSpan().ToArray();
+        if (bytes.Length != 4 * width * height)
+            throw new DataFileException($"Unexpected pixel layout after resizing '{path}'.", path);
+        return bytes;
+    }
+
+    /// <summary>Writes RGBA bytes (row-major, four per pixel, unpremultiplied) as a PNG, creating the folder if needed.</summary>
+    /// <exception cref="ArgumentException">The number of bytes is not 4·<paramref name="width"/>·<paramref name="height"/>.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void SavePng(string path, ReadOnlySpan<byte> rgba, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        if (rgba.Length != 4 * width * height)
+            throw new ArgumentException($"Expected {4 * width * height} RGBA bytes for {width}×{height}, got {rgba.Length}.", nameof(rgba));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var image = SKImage.FromPixelCopy(info, rgba, 4 * width);
+        using SKData data = image.Encode(SKEncodedImageFormat.Png, 100);
+        using var stream = File.Create(path);
+        data.SaveTo(stream);
+    }
+}

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Adef.MLNet;
+using Spectre.Console;
+
+namespace Adef.Samples;
+
+/// <summary>
+/// The <c>attack</c> command: attacks an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool,
+/// and writes the adversarial images, results.csv, summary.json and (ADef) examples.png. This file holds its options;
+/// <see cref="AttackRun"/> runs it.
+/// </summary>
+internal static class AttackCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "The ONNX classifier (float32 input N×C×H×W)." };
+        var images = new Option<string>("--images") { Description = "A folder of PNG/JPEG files (recursive) or an idx image file." };
+        var output = new Option<string>("--out") { Description = "Output folder." };
+        var labels = new Option<string>("--labels") { Description = "CSV with a header and columns path (relative to --images) and label (or label_index); for idx, an idx1 label file (found automatically beside -images-idx3-ubyte)." };
+        var attack = new Option<string>("--attack") { Description = "adef or deepfool.", DefaultValueFactory = _ => "adef" };
+        var preset = new Option<string>("--preset") { Description = "ADef defaults of the paper: mnist or imagenet (explicit options override them)." };
+        var candidates = new Option<string>("--candidates") { Description = "ADef: candidate ranks, e.g. 1,2,3 (1 = runner-up). DeepFool: the number K of top labels." };
+        var maxIterations = new Option<int?>("--max-iterations") { Description = "Iteration limit." };
+        var maxNorm = new Option<double?>("--max-norm") { Description = "ADef: budget on ‖τ‖_T in pixels." };
+        var sigma = new Option<double?>("--sigma") { Description = "ADef: Gaussian smoothing of each step, in pixels." };
+        var overshootFactor = new Option<double?>("--overshoot-factor") { Description = "ADef: factor ≥ 1 applied once to fields that failed or succeeded on a tie." };
+        var overshootFraction = new Option<double?>("--overshoot-fraction") { Description = "DeepFool: extra fraction ≥ 0 of the accumulated perturbation." };
+        var targeted = new Option<bool>("--targeted") { Description = "ADef: success means landing in the candidate set." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Images sent to the model at once.", DefaultValueFactory = _ => 32 };
+        var norm = new Option<string>("--norm") { Description = "DeepFool: l2 or linf.", DefaultValueFactory = _ => "l2" };
+        var size = new Option<string>("--size") { Description = "W,H to resize to (default and only choice: the model's fixed size)." };
+        var scale = new Option<double>("--scale") { Description = "Byte scale: value = byte·scale/255 before mean/std (1 or 255).", DefaultValueFactory = _ => 1 };
+        var mean = new Option<string>("--mean") { Description = "Per-channel mean, in model channel order (default 0)." };
+        var std = new Option<string>("--std") { Description = "Per-channel standard deviation, in model channel order (default 1)." };
+        var channels = new Option<string>("--channels") { Description = "rgb, bgr or gray (default: rgb or gray by the model's channels; gray is the BT.601 luma)." };
+        var logits = new Option<string>("--logits") { Description = "Name of the logits tensor of the model." };
+        var clip = new Option<bool>("--clip") { Description = "DeepFool: clip to the valid input range (the images of bytes 0 and 255); needs the same mean and std for every channel." };
+        var resume = new Option<bool>("--resume") { Description = "If --out holds a results.csv, skip the images listed there and append the rest (summary.json covers them all)." };
+        var limit = new Option<int>("--limit") { Description = "Attack only the first N images (0 = all).", DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N: ONNX Runtime's CUDA execution provider (needs the Microsoft.ML.OnnxRuntime.Gpu native package; an error if it cannot load).", DefaultValueFactory = _ => "cpu" };
+
+        var command = new Command("attack", "Attack an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool.");
+        foreach (Option option in new Option[] { model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
+                     overshootFactor, overshootFraction, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device })
+            command.Options.Add(option);
+        command.SetAction(parse => Run(new AttackSettings(
+            parse.GetValue(model), parse.GetValue(images), parse.GetValue(output), parse.GetValue(labels), parse.GetValue(attack)!,
+            parse.GetValue(preset), parse.GetValue(candidates), parse.GetValue(maxIterations), parse.GetValue(maxNorm),
+            parse.GetValue(sigma), parse.GetValue(overshootFactor), parse.GetValue(overshootFraction), parse.GetValue(targeted),
+            parse.GetValue(batchSize), parse.GetValue(norm)!, parse.GetValue(size), parse.GetValue(scale), parse.GetValue(mean),
+            parse.GetValue(std), parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip),
+            parse.GetValue(resume), parse.GetValue(device)!)));
+        return command;
+    }
+
+    /// <summary>Runs the command; a usage or input error is printed as one line and gives exit code 2.</summary>
+    public static int Run(AttackSettings settings)
+    {
+        try
+        {
+            return AttackRun.Execute(settings);
+        }
+        catch (Exception e) when (e is UsageException or InvalidInputException or ArgumentException or NotSupportedException
+                                       or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(e.Message)}");
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Classifiers;
+using Adef.MLNet.Classifiers.Onnx;
+using Adef.MLNet.Data;
+using Spectre.Console;
+
+namespace Adef.Samples;
+
+/// <summary>
+/// Runs the attack command: loads the model and the images, attacks them with results streamed to results.csv and the
+/// PNGs as batches finish, stops cleanly on Ctrl+C, continues a previous run with <c>--resume</c>, then summarises.
+/// </summary>
+internal static class AttackRun
+{
+    /// <summary>How many successful ADef results examples.png shows.</summary>
+    private const int ExampleCount = 6;
+
+    public static int Execute(AttackSettings s)
+    {
+        s.Check();
+        if (!ComputeDevice.TryParse(s.Device, out ComputeDevice device))
+            throw new UsageException($"--device must be cpu, cuda or cuda:N, not '{s.Device}'.");
+        // An explicit CUDA request fails with ONNX Runtime's reason rather than silently running on the CPU.
+        using var classifier = new OnnxClassifier(s.Model!,
+            new OnnxClassifierOptions { LogitsOutputName = s.Logits, Device = device, FallbackToCpu = false });
+        AnsiConsole.MarkupLine($"Model {Markup.Escape(s.Model!)}: input '{Markup.Escape(classifier.InputName)}' {classifier.InputShape}, " +
+                               $"logits '{Markup.Escape(classifier.LogitsName)}' ({classifier.ClassCount} classes).");
+        foreach (string warning in classifier.Warnings) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
+        InputFormat format = InputFormat.Parse(s.Size, s.Scale, s.Mean, s.Std, s.Channels, classifier.InputShape);
+        AttackOptions options = AttackOptionsBuilder.Build(s, classifier.ClassCount, format);
+
+        ImageSource source = format.Open(s.Images!, s.Labels, s.Limit);
+        int[]? trueLabels = CheckLabels(source, s.Images!, classifier.ClassCount);
+        classifier.PrepareGradients();
+        Directory.CreateDirectory(s.Out!);
+        string csvPath = Path.Combine(s.Out!, "results.csv");
+        HashSet<string> done = StartResults(csvPath, s.Resume);
+        int[] todo = Enumerable.Range(0, source.Count).Where(i => !done.Contains(source.Names[i])).ToArray();
+        float[] pixels = format.Read(source, todo);
+        int[]? todoLabels = trueLabels is null ? null : todo.Select(i => trueLabels[i]).ToArray();
+
+        Streamed run;
+        using (var csv = ResultsCsv.Append(csvPath))
+            run = Stream(classifier, options, pixels, todoLabels, s.BatchSize,
+                batch => AttackOutput.WriteBatch(csv, classifier, format, source, todo, batch, s.Out!));
+        if (run.Interrupted) AnsiConsole.MarkupLine("[yellow]Interrupted: results.csv holds the finished images; rerun with --resume to attack the rest.[/]");
+
+        List<ResultsCsv.Row> rows = ResultsCsv.Read(csvPath);
+        var totals = AttackOutput.Totals.Of(rows, todo.Length, run.Seconds);
+        long peak = Math.Max(run.PeakWorkingSet, Process.GetCurrentProcess().PeakWorkingSet64);
+        AttackOutput.WriteSummary(Path.Combine(s.Out!, "summary.json"),
+            new AttackOutput.RunFacts(s, classifier, format, source, options, run.Interrupted, run.Seconds, todo.Length, peak), totals);
+        string written = "results.csv, summary.json";
+        if (run.Examples.Count > 0)
+        {
+            AttackOutput.WriteExamples(Path.Combine(s.Out!, "examples.png"), format, pixels, run.Examples);
+            written += ", examples.png";
+        }
+        AttackOutput.PrintTable(s.AttackName, totals);
+        AnsiConsole.MarkupLine($"Peak working set: {peak / (1024.0 * 1024.0):0.0} MiB.");
+        AnsiConsole.MarkupLine($"results.csv lists {rows.Count} of {source.Count} image(s); wrote {written} to {Markup.Escape(Path.GetFullPath(s.Out!))}.");
+        return run.Interrupted ? 130 : 0;
+    }
+
+    /// <summary>Reports the labels found; returns them when every image has one (the attack then skips misclassified images).</summary>
+    private static int[]? CheckLabels(ImageSource source, string images, int classCount)
+    {
+        int labelled = source.TrueLabels.Count(l => l is not null);
+        AnsiConsole.MarkupLine($"{source.Count} image(s) from {Markup.Escape(images)}, {labelled} with a known label" +
+                               (source.LabelsPath is null ? "." : $" ({Markup.Escape(source.LabelsPath)})."));
+        if (labelled > 0 && labelled < source.Count)
+            AnsiConsole.MarkupLine("[yellow]Some images have no label: all images are attacked; accuracy counts the labelled ones.[/]");
+        foreach (int? label in source.TrueLabels)
+            if (label is { } l && l >= classCount)
+                throw new UsageException($"True label {l} is not a class of the model ({classCount} classes).");
+        return labelled == source.Count ? source.TrueLabels.Select(l => l!.Value).ToArray() : null;
+    }
+
+    /// <summary>Starts results.csv, or with <paramref name="resume"/> keeps its complete rows; returns the images already done.</summary>
+    private static HashSet<string> StartResults(string csvPath, bool resume)
+    {
+        if (!resume || !File.Exists(csvPath))
+        {
+            ResultsCsv.Create(csvPath);
+            return [];
+        }
+        List<ResultsCsv.Row> previous = ResultsCsv.Read(csvPath);
+        ResultsCsv.Create(csvPath, previous); // drops a torn last line, if any
+        AnsiConsole.MarkupLine($"Resuming: {previous.Count} image(s) already in results.csv.");
+        return previous.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>The outcome of the streamed attack.</summary>
+    private sealed record Streamed(double Seconds, bool Interrupted, List<AdefResult> Examples, long PeakWorkingSet);
+
+    /// <summary>
+    /// Attacks the images with results handed to <paramref name="writeBatch"/> every <paramref name="batchSize"/> images;
+    /// Ctrl+C stops the attack cleanly, after the finished results have been written.
+    /// </summary>
+    private static Streamed Stream(OnnxClassifier classifier, AttackOptions options, float[] pixels, int[]? labels, int batchSize,
+        Action<IReadOnlyList<AttackResult>> writeBatch)
+    {
+        int count = labels?.Length ?? pixels.Length / classifier.InputShape.Size;
+        using var cancellation = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancellation.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        long peak = Environment.WorkingSet;
+        var examples = new List<AdefResult>();
+        var pending = new List<AttackResult>(batchSize);
+        void Flush()
+        {
+            if (pending.Count == 0) return;
+            writeBatch(pending);
+            pending.Clear();
+        }
+        void OnResult(AttackResult result)
+        {
+            if (result is AdefResult adef && adef.Success && examples.Count < ExampleCount) examples.Add(adef);
+            pending.Add(result);
+            if (pending.Count >= batchSize) Flush();
+        }
+        void Sample() => peak = Math.Max(peak, Environment.WorkingSet);
+        double seconds = 0;
+        bool interrupted = false;
+        try
+        {
+            if (count > 0 && options is AdefOptions adefOptions)
+            {
+                var attack = new AdefAttack(classifier, adefOptions);
+                seconds = AttackRunner.Stream("ADef", count, Sample, progress => attack.Run(pixels, OnResult, labels, progress, cancellation.Token));
+            }
+            else if (count > 0 && options is DeepFoolOptions deepFoolOptions)
+            {
+                var attack = new DeepFoolAttack(classifier, deepFoolOptions);
+                seconds = AttackRunner.Stream("DeepFool", count, Sample, progress => attack.Run(pixels, OnResult, labels, progress, cancellation.Token));
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            interrupted = true;
+            seconds = double.NaN;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+        Flush();
+        return new Streamed(seconds, interrupted, examples, peak);
+    }
+}

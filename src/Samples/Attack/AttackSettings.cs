@@ -1,0 +1,53 @@
+namespace Adef.Samples;
+
+/// <summary>The attack command's options as given on the command line (null where an option was left out).</summary>
+/// <param name="Model">The ONNX classifier.</param>
+/// <param name="Images">A folder of PNG/JPEG files or an idx image file.</param>
+/// <param name="Out">The output folder.</param>
+/// <param name="Labels">A labels CSV (folder) or idx label file (idx).</param>
+/// <param name="Attack">adef or deepfool.</param>
+/// <param name="Preset">ADef's paper preset: mnist or imagenet.</param>
+/// <param name="Candidates">ADef: candidate ranks such as 1,2,3; DeepFool: the number K of top labels.</param>
+/// <param name="MaxIterations">The iteration limit.</param>
+/// <param name="MaxNorm">ADef: the budget on ‖τ‖_T in pixels.</param>
+/// <param name="Sigma">ADef: the Gaussian smoothing of each step, in pixels.</param>
+/// <param name="OvershootFactor">ADef: the overshoot factor ≥ 1.</param>
+/// <param name="OvershootFraction">DeepFool: the overshoot fraction ≥ 0.</param>
+/// <param name="Targeted">ADef: success means landing in the candidate set.</param>
+/// <param name="BatchSize">Images sent to the model at once.</param>
+/// <param name="Norm">DeepFool: l2 or linf.</param>
+/// <param name="Size">W,H, which must be the model's size.</param>
+/// <param name="Scale">The value of byte 255 before mean and std.</param>
+/// <param name="Mean">Per-channel means, comma-separated.</param>
+/// <param name="Std">Per-channel standard deviations, comma-separated.</param>
+/// <param name="Channels">rgb, bgr or gray.</param>
+/// <param name="Logits">The name of the model's logits output.</param>
+/// <param name="Limit">Attack only the first N images (0 = all).</param>
+/// <param name="Clip">DeepFool: clip to the valid input range.</param>
+/// <param name="Resume">Skip the images already in results.csv and append the rest.</param>
+/// <param name="Device">cpu, cuda or cuda:N.</param>
+internal sealed record AttackSettings(
+    string? Model, string? Images, string? Out, string? Labels, string Attack, string? Preset,
+    string? Candidates, int? MaxIterations, double? MaxNorm, double? Sigma, double? OvershootFactor, double? OvershootFraction,
+    bool Targeted, int BatchSize, string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels,
+    string? Logits, int Limit, bool Clip, bool Resume, string Device = "cpu")
+{
+    /// <summary>The attack's name in lower case: adef or deepfool.</summary>
+    public string AttackName => Attack.Trim().ToLowerInvariant();
+
+    /// <summary>Checks what can be checked before the model is loaded.</summary>
+    /// <exception cref="UsageException">A required option is missing or a value is out of range.</exception>
+    public void Check()
+    {
+        if (string.IsNullOrWhiteSpace(Model)) throw new UsageException("--model is required (an .onnx file).");
+        if (string.IsNullOrWhiteSpace(Images)) throw new UsageException("--images is required (a folder of PNG/JPEG files or an idx image file).");
+        if (string.IsNullOrWhiteSpace(Out)) throw new UsageException("--out is required (the output folder).");
+        if (!File.Exists(Model)) throw new UsageException($"Model '{Model}' does not exist.");
+        if (!Directory.Exists(Images) && !File.Exists(Images)) throw new UsageException($"--images '{Images}' does not exist.");
+        if (BatchSize < 1) throw new UsageException("--batch-size must be ≥ 1.");
+        if (Limit < 0) throw new UsageException("--limit must be ≥ 0.");
+        if (AttackName is not ("adef" or "deepfool")) throw new UsageException($"--attack must be adef or deepfool, not '{Attack}'.");
+        if (Clip && AttackName != "deepfool")
+            throw new UsageException("--clip applies to DeepFool only (ADef's interpolation stays within the input's range).");
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Adef.MLNet.Attacks;
+using Adef.MLNet.Evaluation;
+using CsvHelper;
+
+namespace Adef.Samples;
+
+/// <summary>
+/// The attack command's results.csv: one row per image, appended as batches finish, and read back for <c>--resume</c>
+/// and the summary. A run stopped mid-write leaves a torn last line without its line break, which reading drops.
+/// </summary>
+internal static class ResultsCsv
+{
+    public static readonly string[] Columns =
+    [
+        "file", "original_label", "adversarial_label", "success", "outcome", "iterations", "t_norm", "field_l2", "pixel_l2",
+        "pixel_linf", "true_label", "clean_correct", "png_label",
+    ];
+
+    private static readonly CsvWriterOptions WriterOptions = new() { Separator = ',', NewLine = "\n" };
+
+    private static readonly CsvReaderOptions ReaderOptions = new() { Separator = ',' };
+
+    /// <summary>One row: its fields as written, and the numbers the summary needs.</summary>
+    internal sealed record Row(string File, int Original, string Outcome, int Iterations, double TNorm, double PixelL2, double PixelLInf,
+        int? Truth, int PngLabel, string[] Fields);
+
+    /// <summary>Starts <paramref name="path"/> afresh with the header and <paramref name="rows"/>.</summary>
+    public static void Create(string path, IEnumerable<Row>? rows = null)
+    {
+        using CsvWriter csv = Append(path, append: false);
+        csv.WriteHeader(Columns);
+        foreach (Row row in rows ?? []) WriteFields(csv, row.Fields);
+    }
+
+    /// <summary>A writer that appends rows to <paramref name="path"/>; <see cref="CsvWriter.Flush"/> after each batch.</summary>
+    public static CsvWriter Append(string path, bool append = true) =>
+        CsvWriter.Create(new StreamWriter(path, append), WriterOptions);
+
+    /// <summary>Writes the row of one finished image.</summary>
+    /// <param name="csv">The writer.</param>
+    /// <param name="file">The image's name in the input.</param>
+    /// <param name="result">The attack's result.</param>
+    /// <param name="truth">The image's true label, if known.</param>
+    /// <param name="pngLabel">The label of the adversarial image after rounding to PNG bytes.</param>
+    public static void Write(CsvWriter csv, string file, AttackResult result, int? truth, int pngLabel)
+    {
+        var adef = result as AdefResult;
+        WriteFields(csv,
+        [
+            file,
+            Integer(result.OriginalLabel),
+            Integer(result.AdversarialLabel),
+            Boolean(result.Success),
+            result.Outcome.ToString(),
+            Integer(result.Iterations),
+            adef is null ? "" : Number(adef.TNorm),
+            adef is null ? "" : Number(adef.FieldL2),
+            Number(result.PixelL2),
+            Number(result.PixelLInf),
+            truth is { } t ? Integer(t) : "",
+            truth is null ? "" : Boolean(truth == result.OriginalLabel),
+            Integer(pngLabel),
+        ]);
+    }
+
+    /// <summary>Reads the rows, skipping the header, a torn last line and any malformed row.</summary>
+    public static List<Row> Read(string path)
+    {
+        string text = File.ReadAllText(path);
+        var rows = new List<Row>();
+        using CsvReader reader = CsvReader.Create(new StringReader(text[..(text.LastIndexOf('\n') + 1)]), ReaderOptions);
+        while (reader.Read())
+        {
+            if (reader.FieldCount != Columns.Length) continue;
+            string[] f = Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetString(i) ?? "").ToArray();
+            if (!TryInteger(f[1], out int original) || !TryInteger(f[5], out int iterations) || !TryInteger(f[12], out int png))
+                continue;
+            rows.Add(new Row(f[0], original, f[4], iterations, NumberOrNaN(f[6]), NumberOrNaN(f[8]), NumberOrNaN(f[9]),
+                TryInteger(f[10], out int truth) ? truth : null, png, f));
+        }
+        return rows;
+    }
+
+    /// <summary>The <see cref="AttackSummary"/> of the rows (same protocol as <see cref="AttackSummary.From"/>).</summary>
+    public static AttackSummary Summarise(IReadOnlyList<Row> rows) =>
+        AttackSummary.From(rows.Select(r => new AttackSummaryEntry(
+            r.Outcome != nameof(AttackOutcome.AlreadyMisclassified), r.Outcome == nameof(AttackOutcome.Fooled),
+            r.Iterations, r.TNorm, r.PixelL2, r.PixelLInf)).ToList());
+
+    private static void WriteFields(CsvWriter csv, string[] fields)
+    {
+        foreach (string field in fields) csv.WriteField(field);
+        csv.EndRecord();
+    }
+
+    private static string Integer(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Boolean(bool value) => value ? "true" : "false";
+
+    private static string Number(double value) => value.ToString("G9", CultureInfo.InvariantCulture);
+
+    private static bool TryInteger(string s, out int value) =>
+        int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+
+    private static double NumberOrNaN(string s) =>
+        double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN;
+}
