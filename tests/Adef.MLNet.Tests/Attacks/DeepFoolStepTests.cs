@@ -4,7 +4,7 @@ using Adef.MLNet.Tests.TestSupport;
 
 namespace Adef.MLNet.Tests.Attacks;
 
-/// <summary>DeepFool's step on a linear classifier, redone by hand from ALGORITHMS.md.</summary>
+/// <summary>DeepFool's step on a linear classifier, redone by hand from docs/algorithms.md.</summary>
 public class DeepFoolStepTests
 {
     // Fails if DeepFoolAttack drops the 1e−4 (Epsilon = 0), divides the ℓ∞ step by ‖w‖₂ instead of ‖w‖₁, or applies r with factor 1 instead of 1 + Overshoot.

@@ -3,7 +3,7 @@ using Adef.MLNet.Classifiers;
 namespace Adef.MLNet.Tests.TestSupport;
 
 /// <summary>
-/// One ADef step written out from ALGORITHMS.md in double, sharing no code with the library's kernels: numpy.gradient,
+/// One ADef step written out from docs/algorithms.md in double, sharing no code with the library's kernels: numpy.gradient,
 /// α = (Σ_ch g·dx, Σ_ch g·dy), the zero-padded separable smoothing and the step −f·S(Sα)/‖Sα‖² (σ &gt; 0) or −f·α/‖α‖².
 /// </summary>
 internal static class AdefByHand
