@@ -104,9 +104,9 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
 
     /// <summary>
     /// Let cuBLAS and cuDNN use TF32 (a 10-bit mantissa) for this classifier's model calls and for the attacks' operations on
-    /// its GPU. Default <see langword="false"/>: full fp32, because TF32 changes the attacks' trajectories (ADef's MNIST preset on
-    /// MNIST-A on an H200: 7.8 mean iterations against 6.43 in fp32). The process-wide settings are restored after each call
-    /// and each attack. Ignored on the CPU.
+    /// its GPU. Default <see langword="false"/>: full fp32, because TF32's rounding changes the attacks' trajectories (their mean
+    /// iterations and which images they fool). The process-wide settings are restored after each call and each attack.
+    /// Ignored on the CPU.
     /// </summary>
     public bool AllowTf32 { get; init; }
 
