@@ -3,10 +3,10 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Tests.Attacks.Operations;
-using Adef.Samples;
+using Adef.GpuCheck;
 using static TorchSharp.torch;
 
-namespace Adef.MLNet.Tests.Samples;
+namespace Adef.MLNet.Tests.Benchmarks;
 
 [Collection(TensorCountCollection.Name)] // the flags are process-wide libtorch settings
 public class CudnnBenchmarkTests

@@ -1,8 +1,6 @@
 using static TorchSharp.torch;
 
-using Adef.Experiments;
-
-namespace Adef.Samples;
+namespace Adef.GpuCheck;
 
 /// <summary>Seeded smooth random RGB images in ImageNet-normalised input space, for timing a model without photos.</summary>
 internal static class SyntheticPhotos

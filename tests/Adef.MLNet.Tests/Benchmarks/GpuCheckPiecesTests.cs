@@ -2,10 +2,10 @@ using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Tests.TestSupport;
-using Adef.Samples;
+using Adef.GpuCheck;
 using static TorchSharp.torch;
 
-namespace Adef.MLNet.Tests.Samples;
+namespace Adef.MLNet.Tests.Benchmarks;
 
 [Collection(ConsoleDisplayCollection.Name)]
 public class GpuCheckPiecesTests

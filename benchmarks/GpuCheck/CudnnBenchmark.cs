@@ -1,8 +1,6 @@
 using System.Runtime.InteropServices;
 
-using Adef.Experiments;
-
-namespace Adef.Samples;
+namespace Adef.GpuCheck;
 
 /// <summary>
 /// libtorch's <c>cudnn.benchmark</c> switch (PyTorch's <c>torch.backends.cudnn.benchmark</c>), which TorchSharp 0.107 does not

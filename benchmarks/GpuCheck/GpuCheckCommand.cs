@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Adef.Experiments;
 using Adef.MLNet;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
@@ -10,9 +11,7 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
-using Adef.Experiments;
-
-namespace Adef.Samples;
+namespace Adef.GpuCheck;
 
 /// <summary>
 /// The same models and images through ADef and DeepFool on the CPU and on CUDA: agreement (success rate, mean iterations,
@@ -24,7 +23,8 @@ internal static class GpuCheckCommand
     private const int CudaUnavailable = 3;
     private const int Disagreement = 1;
 
-    public static Command Create()
+    /// <summary>The program's root command: gpu-check has no subcommands, so its options follow the program name directly.</summary>
+    public static RootCommand Create()
     {
         var images = new Option<int>("--images") { Description = "MNIST test digits (1–10000).", DefaultValueFactory = _ => 10000 };
         var batchSize = new Option<int>("--batch-size") { Description = "MNIST batch size on both devices.", DefaultValueFactory = _ => 1000 };
@@ -56,7 +56,7 @@ internal static class GpuCheckCommand
         var seed = new Option<int>("--seed") { Description = "Seed of ResNet-50's random weights and images.", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "The CUDA device: cuda or cuda:N.", DefaultValueFactory = _ => "cuda" };
         var output = new Option<string>("--out") { Description = "Folder for gpu-check.json.", DefaultValueFactory = _ => Path.Combine("out", "gpu-check") };
-        var command = new Command("gpu-check", "Run ADef and DeepFool on the CPU and on CUDA with the same models and images; print agreement and images/s.");
+        var command = new RootCommand("gpu-check: run ADef and DeepFool on the CPU and on CUDA with the same models and images; print agreement and images/s.");
         foreach (Option option in new Option[] { images, batchSize, bestBatch, cpuImages, resnetImages, resnetCpuImages, resnetBatch, resnetBest, profile, cudnnBenchmark, tf32, seed, device, output }) command.Options.Add(option);
         command.SetAction(parse => Run(new Settings(parse.GetValue(images), parse.GetValue(batchSize), parse.GetValue(bestBatch)!,
             parse.GetValue(resnetImages), parse.GetValue(resnetBatch), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(output)!,

@@ -1,12 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-using Adef.Experiments;
+namespace Adef.Experiments;
 
-namespace Adef.Samples;
-
-/// <summary>How the sample commands write results.json: indented, with NaN and infinities as named literals.</summary>
-internal static class SampleJson
+/// <summary>How the sample commands and gpu-check write their JSON reports: indented, with NaN and infinities as named literals.</summary>
+public static class SampleJson
 {
     public static JsonSerializerOptions Options { get; } = new()
     {

@@ -1,8 +1,6 @@
 using Adef.MLNet.Attacks;
 
-using Adef.Experiments;
-
-namespace Adef.Samples;
+namespace Adef.GpuCheck;
 
 /// <summary>How one attack's results on two devices compare, image by image (same images, same order).</summary>
 internal sealed record DeviceAgreement(

@@ -2,12 +2,10 @@ using System.Diagnostics;
 using Adef.MLNet.Attacks;
 using Spectre.Console;
 
-using Adef.Experiments;
+namespace Adef.Experiments;
 
-namespace Adef.Samples;
-
-/// <summary>Runs an attack with a progress bar and measures its wall-clock throughput.</summary>
-internal static class AttackRunner
+/// <summary>Runs an attack with a progress bar and measures its wall-clock throughput (the sample commands and gpu-check).</summary>
+public static class AttackRunner
 {
     public static (T[] Results, double Seconds) Run<T>(string title, int total,
         Func<IProgress<AttackProgress>, T[]> attack)

@@ -3,9 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-using Adef.Experiments;
-
-namespace Adef.Samples;
+namespace Adef.GpuCheck;
 
 /// <summary>
 /// ResNet-50 (He et al., 2016) as torchvision builds it: a 7×7/2 stem and max-pool, bottleneck stages of

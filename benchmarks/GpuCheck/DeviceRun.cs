@@ -1,3 +1,4 @@
+using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.TorchSharp;
@@ -6,9 +7,7 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
-using Adef.Experiments;
-
-namespace Adef.Samples;
+namespace Adef.GpuCheck;
 
 /// <summary>One attack's throughput on one device.</summary>
 internal sealed record Timing(string Attack, string Device, int BatchSize, int Images, double Seconds, double SuccessRate, double MeanIterations)
