@@ -5,6 +5,8 @@ using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Data;
 using Spectre.Console;
 
+using Adef.Experiments;
+
 namespace Adef.Samples;
 
 /// <summary>
