@@ -12,7 +12,8 @@ namespace Adef.Experiments;
 /// <summary>
 /// Trains MNIST-A/B once and keeps the weights under the data cache (<c>models/</c>); a later run with
 /// the same or fewer epochs reuses them, a run asking for more epochs resumes from the last checkpoint
-/// (saved after every epoch). Adversarially trained models are cached under their own names
+/// (saved after every epoch). A model the repository ships (<see cref="ShippedModels"/>) is copied into the cache instead
+/// of being trained. Adversarially trained models are cached under their own names
 /// (<c>mnist-a-pgd-seed0</c>, …); when none is cached they start from the weights of <c>startFrom</c> (fine-tuning).
 /// </summary>
 public static class MnistModelCache
@@ -38,6 +39,7 @@ public static class MnistModelCache
     public static nn.Module<Tensor, Tensor>? TryLoadTrained(string architecture, TrainingOptions options)
     {
         string stem = Stem(architecture, options);
+        if (!File.Exists(stem + ".weights")) ShippedModels.TryInstall(stem);
         if (!File.Exists(stem + ".weights") || EpochsCompleted(architecture, options) < options.Epochs) return null;
         var checkpoint = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(stem + ".json"));
         if (!Matches(checkpoint, options, startedFrom: null)) return null;
@@ -58,10 +60,12 @@ public static class MnistModelCache
     /// <param name="train">The training set.</param>
     /// <param name="startFrom">Weights to start from when no checkpoint is cached (fine-tuning), with a description for the checkpoint.</param>
     /// <param name="device">Where to train (the returned model is on the CPU either way); null = the CPU.</param>
+    /// <param name="retrain">Train from the start even when weights are cached or shipped (they are replaced).</param>
     public static nn.Module<Tensor, Tensor> GetOrTrain(string architecture, TrainingOptions options, LabeledImages train,
-        (nn.Module<Tensor, Tensor> Model, string Description)? startFrom = null, Device? device = null)
+        (nn.Module<Tensor, Tensor> Model, string Description)? startFrom = null, Device? device = null, bool retrain = false)
     {
         string stem = Stem(architecture, options);
+        if (!retrain && startFrom is null && !File.Exists(stem + ".weights")) ShippedModels.TryInstall(stem);
         string weightsPath = stem + ".weights";
         string metaPath = stem + ".json";
         string title = Title(architecture, options);
@@ -70,7 +74,7 @@ public static class MnistModelCache
         manual_seed(options.Seed);
         nn.Module<Tensor, Tensor> model = Create(architecture);
         int done = 0;
-        if (File.Exists(weightsPath) && File.Exists(metaPath))
+        if (!retrain && File.Exists(weightsPath) && File.Exists(metaPath))
         {
             var checkpoint = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(metaPath));
             if (Matches(checkpoint, options, startFrom?.Description))
