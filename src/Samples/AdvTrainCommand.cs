@@ -21,7 +21,7 @@ namespace Adef.Samples;
 /// evaluated for accuracy, PGD success and ADef success, printed beside the paper's table. Adversarial models are
 /// fine-tuned from the clean ones on a budget a 2-core CPU can afford.
 /// </summary>
-internal static class AdvTrainCommand
+internal static partial class AdvTrainCommand
 {
     /// <summary>Default ADef fine-tuning epochs (a checkpoint after each, so an interrupted run loses at most one).</summary>
     public const int DefaultAdefEpochs = 4;
@@ -279,81 +279,5 @@ internal static class AdvTrainCommand
         {
             model.to(CPU);
         }
-    }
-
-    private static void PrintTable(IReadOnlyList<Row> rows, Settings settings, int testImages, int trainCount)
-    {
-        var table = new Table().Title($"Adversarially trained MNIST models: this run on {testImages} test digits (the paper in parentheses)");
-        foreach (string column in new[] { "Model", "Adv. training", "Accuracy", "PGD success", "ADef success" })
-            table.AddColumn(new TableColumn(column).RightAligned());
-        foreach (Row row in rows)
-            table.AddRow(row.Model, row.AdversarialTraining == nameof(AdversarialTraining.None) ? "none" : row.AdversarialTraining.ToUpperInvariant(),
-                Cell(row.Accuracy, row.PaperAccuracy), Cell(row.PgdSuccess, row.PaperPgdSuccess), Cell(row.AdefSuccess, row.PaperAdefSuccess));
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(Markup.Escape(
-            $"Clean models: {settings.CleanEpochs} epochs of {(settings.CleanImagesPerEpoch is { } clean ? clean.ToString() : "all")} training images. " +
-            "Adversarial models: fine-tuned from the clean weights (the paper trains from scratch), batch 50, each batch replaced by " +
-            $"examples crafted against the current weights; PGD-trained: {PlannedBudget(settings, AdversarialTraining.Pgd, trainCount)}; " +
-            $"ADef-trained: {PlannedBudget(settings, AdversarialTraining.Adef, trainCount)}. Evaluation: PGD ε 0.3, 40 × 0.01, random start; ADef with the " +
-            "adversarial-training settings (‖τ‖_T ≤ 3 px, σ 1, candidates {1}, 40 iterations). Success rates count the correctly classified digits."));
-    }
-
-    /// <summary>The budget <paramref name="settings"/> ask of <paramref name="method"/>.</summary>
-    private static string PlannedBudget(Settings settings, AdversarialTraining method, int trainCount)
-    {
-        TrainingOptions options = AdversarialOptions(settings, method);
-        return Budget(options, options.Epochs, trainCount);
-    }
-
-    /// <summary>"8 epoch(s) × 20000 images, Adam 0.001 (…), PGD ε 0.3, 10 × 0.04" and the like.</summary>
-    private static string Budget(TrainingOptions options, int epochs, int trainCount) =>
-        $"{epochs} epoch(s) × {ImagesPerEpoch(options, trainCount)} images, {Recipe(options)}";
-
-    /// <summary>Images an adversarial epoch draws: the option, capped by the training set.</summary>
-    private static int ImagesPerEpoch(TrainingOptions options, int trainCount) => Math.Min(options.ImagesPerEpoch!.Value, trainCount);
-
-    /// <summary>"12.34% (56.78%)": this run, then the paper's number; "–" for a rate over no attacked digits.</summary>
-    private static string Cell(double value, double? paper) => (double.IsNaN(value) ? "–" : $"{value:0.00%}") + (paper is { } p ? $" ({p:0.00%})" : "");
-
-    /// <summary>Times <paramref name="steps"/> training steps of clean, PGD and ADef training for each architecture.</summary>
-    private static void MeasureSteps(LabeledImages train, int steps, Settings settings, Device device)
-    {
-        var table = new Table().Title($"Training time per step on {device} (batch 50, {steps} steps each after one warm-up step, {Environment.ProcessorCount} threads)");
-        foreach (string column in new[] { "Model", "Training", "Weights", "s/step", "CPU s/step", "Images/hour", "Steps in 1 h" })
-            table.AddColumn(new TableColumn(column).RightAligned());
-        foreach (string architecture in settings.Architectures ?? Architectures)
-        {
-            int cachedEpochs = MnistModelCache.EpochsCompleted(architecture, CleanOptions(settings));
-            bool cached = cachedEpochs > 0;
-            using var start = cached ? MnistModelCache.GetOrTrain(architecture, CleanOptions(settings with { CleanEpochs = cachedEpochs }), train)
-                : MnistModelCache.Create(architecture);
-            foreach (AdversarialTraining method in new[] { AdversarialTraining.None, AdversarialTraining.Pgd, AdversarialTraining.Adef })
-            {
-                using var model = MnistModelCache.Create(architecture);
-                model.load_state_dict(start.state_dict());
-                model.to(device);
-                // One untimed warm-up step (first-call allocations), then the timed steps on fresh images.
-                ClassifierTrainer.Train(model, train, OneEpoch(settings, method, images: 50, seed: 1));
-                TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-                var stopwatch = Stopwatch.StartNew();
-                ClassifierTrainer.Train(model, train, OneEpoch(settings, method, images: steps * 50, seed: 0));
-                double perStep = stopwatch.Elapsed.TotalSeconds / steps;
-                double cpuPerStep = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds / steps;
-                table.AddRow(architecture, method.ToString(), cached ? "clean (cached)" : "random init", $"{perStep:0.000}", $"{cpuPerStep:0.000}",
-                    $"{3600 / perStep * 50:0}", $"{3600 / perStep:0}");
-            }
-        }
-        AnsiConsole.Write(table);
-    }
-
-    /// <summary>One epoch of <paramref name="images"/> images with <paramref name="method"/>'s recipe (clean training for None).</summary>
-    private static TrainingOptions OneEpoch(Settings settings, AdversarialTraining method, int images, int seed)
-    {
-        TrainingOptions options = method == AdversarialTraining.None ? new TrainingOptions() : AdversarialOptions(settings, method);
-        options.Epochs = 1;
-        options.FinalEpochsAtTenthRate = 0;
-        options.ImagesPerEpoch = images;
-        options.Seed = seed;
-        return options;
     }
 }
