@@ -16,7 +16,7 @@ namespace Adef.MLNet.Classifiers.TorchSharp;
 /// shared between threads. The classifier does not own the module unless <c>ownsModule</c> is set. On a Linux CPU,
 /// <see cref="CpuTensorMemory.TryKeepFreedMemory"/> at start-up makes attacks 1.7–2× faster.
 /// </remarks>
-public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
+public sealed partial class TorchSharpClassifier : ITensorClassifier, IDisposable
 {
     private readonly nn.Module _module;
     private readonly Func<Tensor, Tensor> _forward;
@@ -111,31 +111,6 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
     public bool AllowTf32 { get; init; }
 
     /// <inheritdoc />
-    public void ComputeLogits(ReadOnlySpan<float> images, int count, Span<float> logits)
-    {
-        ClassifierArguments.CheckLogits(this, images, count, logits);
-        if (count == 0) return;
-        using var scope = NewDisposeScope();
-        CopyToSpan(Logits(ToTensor(images, count)), logits);
-    }
-
-    /// <inheritdoc />
-    public void ComputeLogitsAndMarginGradients(
-        ReadOnlySpan<float> images, int count, ReadOnlySpan<int> targetLabels, int targetsPerImage,
-        Span<float> logits, Span<float> gradients)
-    {
-        ClassifierArguments.CheckMarginGradients(this, images, count, targetLabels, targetsPerImage, logits, gradients);
-        if (count == 0) return;
-        using var scope = NewDisposeScope();
-        var targets = new long[targetLabels.Length];
-        for (int i = 0; i < targets.Length; i++) targets[i] = targetLabels[i];
-        Tensor targetTensor = tensor(targets, int64, TorchDevice).view(count, targetsPerImage);
-        var (output, margins) = LogitsAndMarginGradients(ToTensor(images, count), targetTensor);
-        CopyToSpan(output, logits);
-        CopyToSpan(margins, gradients);
-    }
-
-    /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="images"/> is not N×C×H×W float32 on <see cref="TorchDevice"/>.</exception>
     public Tensor Logits(Tensor images)
     {
@@ -192,21 +167,6 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         }
     }
 
-    /// <inheritdoc />
-    /// <remarks>One forward pass: the targets are chosen from its logits before the backward passes.</remarks>
-    public void ComputeLogitsAndRankedMarginGradients(ReadOnlySpan<float> images, int count, ReadOnlySpan<int> ranks,
-        Span<float> logits, Span<int> targets, Span<float> gradients)
-    {
-        RankedTargets.Check(this, images, count, ranks, logits, targets, gradients);
-        if (count == 0) return;
-        using var scope = NewDisposeScope();
-        var (output, chosen, margins) = LogitsAndRankedMarginGradients(ToTensor(images, count), ranks);
-        CopyToSpan(output, logits);
-        CopyToSpan(margins, gradients);
-        long[] labels = chosen.cpu().data<long>().ToArray();
-        for (int i = 0; i < labels.Length; i++) targets[i] = (int)labels[i];
-    }
-
     /// <summary>
     /// N×K×C×H×W gradients of the margins F_t − F_c of <paramref name="output"/> (computed from <paramref name="x"/> with the
     /// graph recorded): one backward pass per target column, reusing the forward graph.
@@ -224,32 +184,6 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
             perTarget[j] = autograd.grad(new[] { output }, new[] { x }, new[] { cotangents[j] }, retain_graph: retain)[0];
         }
         return stack(perTarget, 1);
-    }
-
-    /// <summary>
-    /// Computes the logits and each image's cross-entropy gradient <c>∇ₓ CE(F(xᵢ), yᵢ)</c> with one forward and one
-    /// backward pass (autograd of the summed per-image losses with respect to the input only: parameter gradients are
-    /// neither computed nor accumulated, so an optimiser sharing the module sees no stale gradients).
-    /// </summary>
-    /// <inheritdoc cref="IDifferentiableClassifier.ComputeLogitsAndLossGradients" path="/param"/>
-    public void ComputeLogitsAndLossGradients(
-        ReadOnlySpan<float> images, int count, ReadOnlySpan<int> labels, Span<float> logits, Span<float> gradients)
-    {
-        ClassifierArguments.CheckLossGradients(this, images, count, labels, logits, gradients);
-        if (count == 0) return;
-        var targets = new long[count];
-        for (int i = 0; i < count; i++) targets[i] = labels[i];
-        lock (_gate)
-        {
-            using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
-            using var scope = NewDisposeScope();
-            using var grad = enable_grad();
-            Tensor x = ToTensor(images, count).requires_grad_(true);
-            Tensor output = Forward(x, count);
-            CopyToSpan(output, logits);
-            Tensor loss = nn.functional.cross_entropy(output, tensor(targets).to(TorchDevice), reduction: nn.Reduction.Sum);
-            CopyToSpan(autograd.grad(new[] { loss }, new[] { x })[0], gradients);
-        }
     }
 
     /// <inheritdoc />
@@ -286,14 +220,6 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
         return images.shape[0];
     }
 
-    private Tensor ToTensor(ReadOnlySpan<float> images, int count)
-    {
-        // A fresh shape per call: the span methods convert outside the lock, so nothing here may be shared.
-        Tensor x = empty(new long[] { count, InputShape.Channels, InputShape.Height, InputShape.Width }, float32);
-        x.data<float>().CopyFrom(images, 0, 0);
-        return TorchDevice.type == DeviceType.CPU ? x : x.to(TorchDevice);
-    }
-
     private Tensor Forward(Tensor x, long count)
     {
         Tensor output = _forward(x);
@@ -301,13 +227,6 @@ public sealed class TorchSharpClassifier : ITensorClassifier, IDisposable
             throw new InvalidOperationException(
                 $"The module returned a tensor of shape [{string.Join(", ", output.shape)}]; expected [{count}, {ClassCount}] logits.");
         return output;
-    }
-
-    private static void CopyToSpan(Tensor tensor, Span<float> destination)
-    {
-        Tensor host = tensor.detach().contiguous();
-        if (host.device_type != DeviceType.CPU) host = host.cpu();
-        host.data<float>().CopyTo(destination, 0, 0);
     }
 
     /// <inheritdoc />
