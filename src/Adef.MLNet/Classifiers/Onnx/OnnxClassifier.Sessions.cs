@@ -98,8 +98,8 @@ public sealed partial class OnnxClassifier
     private static SessionOptions NewSessionOptions(OnnxClassifierOptions options)
     {
         // No memory pattern: attacks call with a new batch size almost every iteration (images finish one by one), and a
-        // pattern recorded for one shape only costs a second large allocation (measured on MNIST-A's gradient model,
-        // batches shrinking from 256: the second call 3.3 s with it, 0.84 s without; later calls ~15 % faster without).
+        // pattern recorded for one shape only costs a second large allocation when the next call's shape differs
+        // (docs/onnx-gradients.md).
         var sessionOptions = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, EnableMemoryPattern = false };
         if (options.IntraOpThreads > 0) sessionOptions.IntraOpNumThreads = options.IntraOpThreads;
         return sessionOptions;

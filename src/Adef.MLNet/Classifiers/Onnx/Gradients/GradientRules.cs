@@ -15,7 +15,8 @@ internal delegate void GradientRule(GradientGraphBuilder builder, NodeProto node
 /// This file holds the rule table and the helpers every rule uses; the rules themselves sit in one file per operator
 /// family: <c>.Elementwise</c> (arithmetic with broadcasting, unary math), <c>.Activations</c>, <c>.Normalization</c>
 /// (batch and layer normalisation, softmax), <c>.Linear</c> (MatMul, Gemm, Conv), <c>.Pooling</c> and
-/// <c>.MaxPool</c>, and <c>.Shape</c> (reshaping, slicing, reductions).
+/// <c>.MaxPool</c>, and <c>.Shape</c> (reshaping, slicing, reductions). Where a rule picks one of several equivalent
+/// graphs for speed, docs/onnx-gradients.md has the measurements and the forms not kept.
 /// </remarks>
 internal static partial class GradientRules
 {
