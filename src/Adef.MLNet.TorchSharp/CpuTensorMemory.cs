@@ -11,25 +11,23 @@ namespace Adef.MLNet.Classifiers.TorchSharp;
 /// libtorch takes CPU tensors from the C library's <c>malloc</c>. By default glibc moves its mmap threshold with the
 /// sizes it sees and returns free heap memory above its trim threshold (twice the mmap threshold) to the system, so
 /// the activations and gradients of tens of megabytes that every forward and backward pass allocates and frees keep
-/// being unmapped and faulted in again. <see cref="TryKeepFreedMemory"/> fixes both thresholds with <c>mallopt</c>:
-/// on the 2-core Debian 12 VM this project is developed on, ADef (MNIST preset, MNIST-A, 2000 digits in batches of
-/// 256) went from 79.8 s to 27.0 s, with a peak resident size of 0.94 GB against 1.05 GB before (README, "Speed on
-/// a Linux CPU").
+/// being unmapped and faulted in again. <see cref="TryKeepFreedMemory"/> fixes both thresholds with <c>mallopt</c>, so
+/// that memory stays in the process and attacks on the CPU spend far less time in the kernel (README, "Speed on a Linux
+/// CPU"; docs/onnx-gradients.md).
 /// </para>
 /// <para>
 /// It changes the whole process's allocator, which is why the library never does it by itself: an application calls
 /// it once at start-up (the samples do). Up to the trim threshold of freed memory then stays with each malloc arena
-/// (glibc adds arenas as threads contend for one, up to eight per core), so the process may hold more memory between calls;
-/// measured over a whole run it held less at its peak (above).
-/// Blocks above the mmap threshold are still mapped and unmapped each time; on a ResNet-50 at 224 px (batches of 4,
-/// first convolution's output 51 MB) thresholds of 256 MiB / 1 GiB measured no faster than the defaults. The same
+/// (glibc adds arenas as threads contend for one, up to eight per core), so the process may hold more memory between calls,
+/// though its peak over a whole run is no higher. Blocks above the mmap threshold are still mapped and unmapped each time;
+/// raising the thresholds so that even the largest activations stay in the heap makes attacks no faster. The same
 /// settings can be given without code through the environment:
 /// <c>GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456</c>.
 /// </para>
 /// </remarks>
 public static class CpuTensorMemory
 {
-    /// <summary>Default mmap threshold: 32 MiB (larger values measured no faster: see the remarks).</summary>
+    /// <summary>Default mmap threshold: 32 MiB (larger values make attacks no faster: see the remarks).</summary>
     public const int DefaultMmapThresholdBytes = 32 << 20;
 
     /// <summary>Default trim threshold: 256 MiB, above what one model call of the attacks here frees at once.</summary>

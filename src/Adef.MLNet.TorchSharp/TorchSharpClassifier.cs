@@ -14,7 +14,7 @@ namespace Adef.MLNet.Classifiers.TorchSharp;
 /// <remarks>
 /// The module is put in evaluation mode. Calls are serialised with a lock, so one instance may be
 /// shared between threads. The classifier does not own the module unless <c>ownsModule</c> is set. On a Linux CPU,
-/// <see cref="CpuTensorMemory.TryKeepFreedMemory"/> at start-up makes attacks 1.7–2× faster.
+/// <see cref="CpuTensorMemory.TryKeepFreedMemory"/> at start-up makes attacks much faster.
 /// </remarks>
 public sealed partial class TorchSharpClassifier : ITensorClassifier, IDisposable
 {

@@ -107,10 +107,9 @@ internal static partial class GradientRules
     }
 
     /// <summary>
-    /// Whether the weight is constant with one input and one output channel per group (a depthwise convolution): ONNX
-    /// Runtime's ConvTranspose is slow on those (MobileNetV2, 16 photos: its ConvTransposes 199 → 132 ms and the whole
-    /// gradient call 544 → 511 ms with Conv adjoints for the stride-1 depthwise layers), while for ordinary convolutions
-    /// its GEMM beats a Conv adjoint (MNIST-A's gradient call 1.6 s with Conv adjoints against 0.9 s).
+    /// Whether the weight is constant with one input and one output channel per group (a depthwise convolution). Only those
+    /// take a Conv adjoint: ONNX Runtime's ConvTranspose is slow on depthwise weights, while for ordinary convolutions its
+    /// GEMM-based ConvTranspose is faster than a Conv adjoint.
     /// </summary>
     private static bool IsDepthwise(GradientGraphBuilder b, string weight, long group) =>
         group > 1 && b.ConstantValue(weight)?.Dims is { Count: > 2 } dims && dims[0] == group && dims[1] == 1;
@@ -184,9 +183,8 @@ internal static partial class GradientRules
             default:
                 throw new NotSupportedException($"{node.Describe()}: auto_pad '{autoPad}' is not supported.");
         }
-        // Pointwise (1×1, stride 1) convolutions were tried with a Conv adjoint (the weight's channel axes swapped):
-        // MobileNetV2's gradient call at 16 photos went from about 510 to 475 ms, but the imagenet command measured no gain
-        // over three alternating pairs (SqueezeNet 7.08–7.66 → 5.73–7.37 img/s, MobileNetV2 4.56–5.43 → 4.49–5.34).
+        // Pointwise (1×1, stride 1) convolutions take ConvTranspose too: a Conv adjoint (the weight's channel axes swapped)
+        // shortens a single gradient call but makes whole attacks no faster.
         var full = b.Node("ConvTranspose", [folded, weight],
             Ints("strides", strides), Ints("dilations", dilations), Int("group", group), Ints("kernel_shape", kernel));
         var spatialAxes = b.Int64s([.. Enumerable.Range(2, rank).Select(i => (long)i)]);

@@ -13,8 +13,7 @@ internal static partial class GradientRules
         }
         var x = node.Input[0];
         // Pooling a Relu's output: a window whose maximum is 0 routes its cotangent to an element the Relu zeroed, where the
-        // Relu's adjoint would discard it. Dropping it here (an N-fold mask, y > 0) lets the Relu's rule skip its K-fold Where
-        // (MNIST-A's gradient call, 256 digits × 9 candidates: its Wheres 119 → 62 ms, the call 693 → 645 ms).
+        // Relu's adjoint would discard it. Dropping it here (an N-fold mask, y > 0) lets the Relu's rule skip its K-fold Where.
         var gate = b.IsReluOutputOnlyFor(x, node) ? b.Node("Greater", [node.Output[0], b.Scalar(0)]) : null;
         if (gate is not null)
         {
@@ -26,11 +25,8 @@ internal static partial class GradientRules
             return;
         }
         // Other windows: ask the forward node for its Indices output (flat positions in x of each window's maximum) and
-        // scatter the cotangent there. ONNX Runtime's MaxPool is slower with that output (SqueezeNet's three overlapping
-        // MaxPools: 29 % of its gradient call), but window slots cut out of x with strided Slices, ArgMax and a one-hot
-        // ConvTranspose measured slower still (the call 427 → 522 ms), and so did slots taken from SpaceToDepth phase
-        // planes, first-maximum masks from Equal/And/Not, and the routed cotangents shifted back with Pads and interleaved by
-        // DepthToSpace (389 → 467 ms: MaxPool 107 → 4 ms, but DepthToSpace 50 ms and Where, Pad and Slice 90 ms more).
+        // scatter the cotangent there. That output makes ONNX Runtime's MaxPool slower, but locating the maxima in the graph
+        // instead (windows cut out of x by strided Slices or SpaceToDepth, then routed back) costs more than it saves.
         if (node.Output.Count < 2)
         {
             node.Output.Add(b.FreshName("maxpool_indices"));
@@ -66,11 +62,9 @@ internal static partial class GradientRules
     /// dx of a MaxPool whose s×s windows tile x: each window's cotangent goes to its first maximal element in row-major
     /// order (the element MaxPool's Indices name). SpaceToDepth lays each window out along the channels and ArgMax picks
     /// its slot, giving (N-fold) a mask of the chosen elements; the cotangent, spread over its windows by a nearest-neighbour
-    /// Resize, passes where the mask is set. The K-fold work is a Resize and a Where; the general rule needs K-fold zeros,
-    /// K-fold indices and a ScatterElements. MNIST-A's gradient call (256 digits × 9 candidates, 2 cores): 1.34 s with the
-    /// general rule, 0.89 s when the routed cotangents went back through DepthToSpace, 0.83 s with Resize; the ONNX zoo's
-    /// smaller MNIST model: 113, 143 and 115–126 ms. A <c>gate</c> (an N-fold mask over the output) keeps the windows
-    /// outside it from routing anything.
+    /// Resize, passes where the mask is set. The K-fold work is a Resize and a Where, which costs less than the general
+    /// rule's K-fold zeros, indices and ScatterElements, and less than routing the masked cotangents back through
+    /// DepthToSpace. A <c>gate</c> (an N-fold mask over the output) keeps the windows outside it from routing anything.
     /// </summary>
     private static string TiledMaxPoolAdjoint(GradientGraphBuilder b, NodeProto node, long side, string? gate)
     {
