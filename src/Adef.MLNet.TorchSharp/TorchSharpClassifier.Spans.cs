@@ -61,17 +61,10 @@ public sealed partial class TorchSharpClassifier
         if (count == 0) return;
         var targets = new long[count];
         for (int i = 0; i < count; i++) targets[i] = labels[i];
-        lock (_gate)
-        {
-            using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
-            using var scope = NewDisposeScope();
-            using var grad = enable_grad();
-            Tensor x = ToTensor(images, count).requires_grad_(true);
-            Tensor output = Forward(x, count);
-            CopyToSpan(output, logits);
-            Tensor loss = nn.functional.cross_entropy(output, tensor(targets).to(TorchDevice), reduction: nn.Reduction.Sum);
-            CopyToSpan(autograd.grad(new[] { loss }, new[] { x })[0], gradients);
-        }
+        using var scope = NewDisposeScope();
+        var (output, lossGradients) = LogitsAndLossGradients(ToTensor(images, count), tensor(targets, int64, TorchDevice));
+        CopyToSpan(output, logits);
+        CopyToSpan(lossGradients, gradients);
     }
 
     private Tensor ToTensor(ReadOnlySpan<float> images, int count)

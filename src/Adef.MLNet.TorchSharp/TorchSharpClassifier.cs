@@ -132,18 +132,13 @@ public sealed partial class TorchSharpClassifier : ITensorClassifier, IDisposabl
         ArgumentNullException.ThrowIfNull(targets);
         if (targets.ndim != 2 || targets.shape[0] != count || targets.shape[1] < 1 || targets.dtype != ScalarType.Int64)
             throw new ArgumentException($"Expected {count}×K int64 targets, got [{string.Join(", ", targets.shape)}] {targets.dtype}.", nameof(targets));
-        lock (_gate)
+        return WithGraph(images, count, (x, output) =>
         {
-            using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
-            using var scope = NewDisposeScope();
-            using var grad = enable_grad();
-            Tensor x = images.detach().requires_grad_(true);
-            Tensor output = Forward(x, count);
             if (targets.lt(0).logical_or(targets.ge(ClassCount)).any().item<bool>()) // one host sync; a bad index would be a device-side assert on CUDA
                 throw new ArgumentException($"Target labels must lie in [0, {ClassCount}).", nameof(targets));
             Tensor gradients = MarginGradients(x, output, targets);
             return (output.detach().MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
-        }
+        });
     }
 
     /// <inheritdoc />
@@ -154,17 +149,13 @@ public sealed partial class TorchSharpClassifier : ITensorClassifier, IDisposabl
     {
         long count = CheckImages(images);
         RankedTargets.CheckRanks(ranks, ClassCount);
-        lock (_gate)
+        int[] rankList = ranks.ToArray(); // a span cannot enter the lambda
+        return WithGraph(images, count, (x, output) =>
         {
-            using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
-            using var scope = NewDisposeScope();
-            using var grad = enable_grad();
-            Tensor x = images.detach().requires_grad_(true);
-            Tensor output = Forward(x, count);
-            Tensor targets = TensorRankedTargets.Choose(output.detach(), ranks);
+            Tensor targets = TensorRankedTargets.Choose(output.detach(), rankList);
             Tensor gradients = MarginGradients(x, output, targets);
             return (output.detach().MoveToOuterDisposeScope(), targets.MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
-        }
+        });
     }
 
     /// <summary>
@@ -194,16 +185,30 @@ public sealed partial class TorchSharpClassifier : ITensorClassifier, IDisposabl
         ArgumentNullException.ThrowIfNull(labels);
         if (labels.ndim != 1 || labels.shape[0] != count || labels.dtype != ScalarType.Int64)
             throw new ArgumentException($"Expected {count} int64 labels, got [{string.Join(", ", labels.shape)}] {labels.dtype}.", nameof(labels));
+        return WithGraph(images, count, (x, output) =>
+        {
+            // Autograd of the summed per-image losses with respect to the input only: parameter gradients are neither computed
+            // nor accumulated, so an optimiser sharing the module sees no stale gradients.
+            Tensor loss = nn.functional.cross_entropy(output, labels, reduction: nn.Reduction.Sum);
+            Tensor gradients = autograd.grad(new[] { loss }, new[] { x })[0];
+            return (output.detach().MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
+        });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with the graph of one forward pass recorded: under the classifier's lock, with TF32 as
+    /// <see cref="AllowTf32"/> says, in a dispose scope, on a leaf copy x of <paramref name="images"/> and the module's output.
+    /// What <paramref name="body"/> returns must be moved out of the scope.
+    /// </summary>
+    private T WithGraph<T>(Tensor images, long count, Func<Tensor, Tensor, T> body)
+    {
         lock (_gate)
         {
             using var precision = Tf32Scope.Enter(TorchDevice, AllowTf32);
             using var scope = NewDisposeScope();
             using var grad = enable_grad();
             Tensor x = images.detach().requires_grad_(true);
-            Tensor output = Forward(x, count);
-            Tensor loss = nn.functional.cross_entropy(output, labels, reduction: nn.Reduction.Sum);
-            Tensor gradients = autograd.grad(new[] { loss }, new[] { x })[0];
-            return (output.detach().MoveToOuterDisposeScope(), gradients.MoveToOuterDisposeScope());
+            return body(x, Forward(x, count));
         }
     }
 
