@@ -1,17 +1,9 @@
-using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
-using Adef.MLNet;
-using Adef.MLNet.Attacks;
-using Adef.MLNet.Classifiers;
-using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Data;
-using Adef.MLNet.Evaluation;
 using Adef.MLNet.Training;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
-
 using Adef.Experiments;
 
 namespace Adef.Samples;
