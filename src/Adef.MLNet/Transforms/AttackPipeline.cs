@@ -118,14 +118,15 @@ public static class AttackPipeline
     /// <param name="path">The zip file written by <see cref="Save"/>.</param>
     /// <param name="inputSchema">Receives the schema of the data the pipeline takes.</param>
     /// <returns>A <c>TransformerChain</c> equivalent to the saved pipeline. Its attack transformers own their ONNX sessions: dispose them (they are <see cref="IDisposable"/>) when done.</returns>
-    /// <exception cref="DataFileException">The file is not a pipeline saved by <see cref="Save"/>.</exception>
+    /// <exception cref="DataFileException">The file does not exist, is not a zip file, is damaged, or is not a pipeline saved by
+    /// <see cref="Save"/>; the message names the file (and the entry).</exception>
     public static TransformerChain<ITransformer> Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var zip = ZipFile.OpenRead(path);
+        using ZipArchive zip = OpenZip(path);
         Manifest manifest = ReadManifest(ReadEntry(zip, path, ManifestEntry), path);
-        mlContext.Model.Load(new MemoryStream(ReadEntry(zip, path, InputSchemaEntry)), out inputSchema);
+        inputSchema = LoadMLNet(mlContext, ReadEntry(zip, path, InputSchemaEntry), path, InputSchemaEntry).Schema;
 
         var transformers = new List<ITransformer>();
         foreach (Stage stage in manifest.Stages)
@@ -134,7 +135,7 @@ public static class AttackPipeline
             switch (stage.Kind)
             {
                 case StageKind.MLNet:
-                    transformers.AddRange(Flatten(mlContext.Model.Load(new MemoryStream(bytes), out _)));
+                    transformers.AddRange(Flatten(LoadMLNet(mlContext, bytes, path, stage.Entry).Model));
                     break;
                 case StageKind.Adef:
                     transformers.Add(LoadAttack(bytes, stage, stage.AdefOptions ?? throw Missing(path, "AdefOptions"), path));
@@ -143,7 +144,7 @@ public static class AttackPipeline
                     transformers.Add(LoadAttack(bytes, stage, stage.DeepFoolOptions ?? throw Missing(path, "DeepFoolOptions"), path));
                     break;
                 default:
-                    throw new DataFileException($"'{path}': unknown stage kind '{stage.Kind}'.");
+                    throw new DataFileException($"'{path}': unknown stage kind '{stage.Kind}'.", path);
             }
         }
         return new TransformerChain<ITransformer>(transformers.ToArray());
@@ -168,7 +169,7 @@ public static class AttackPipeline
     {
         try
         {
-            JsonNode root = JsonNode.Parse(bytes) ?? throw new DataFileException($"'{path}': {ManifestEntry} is empty.");
+            JsonNode root = JsonNode.Parse(bytes) ?? throw new DataFileException($"'{path}': {ManifestEntry} is empty.", path);
             int version = root["FormatVersion"]?.GetValue<int>() ?? 0;
             if (version == 1)
             {
@@ -179,9 +180,9 @@ public static class AttackPipeline
             }
             else if (version != FormatVersion)
             {
-                throw new DataFileException($"'{path}' has format version {version}; this library reads versions 1 and {FormatVersion}.");
+                throw new DataFileException($"'{path}' has format version {version}; this library reads versions 1 and {FormatVersion}.", path);
             }
-            return root.Deserialize<Manifest>(Json) ?? throw new DataFileException($"'{path}': {ManifestEntry} is empty.");
+            return root.Deserialize<Manifest>(Json) ?? throw new DataFileException($"'{path}': {ManifestEntry} is empty.", path);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -198,20 +199,57 @@ public static class AttackPipeline
         write(stream);
     }
 
+    private static ZipArchive OpenZip(string path)
+    {
+        try
+        {
+            return ZipFile.OpenRead(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DataFileException($"'{path}' does not exist.", path, e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataFileException($"'{path}' is not a pipeline saved by AttackPipeline.Save: it is not a readable zip file ({e.Message}).", path, e);
+        }
+    }
+
     private static byte[] ReadEntry(ZipArchive zip, string path, string name)
     {
         ZipArchiveEntry entry = zip.GetEntry(name)
-            ?? throw new DataFileException($"'{path}' has no entry '{name}'; it was not written by AttackPipeline.Save.");
-        using Stream stream = entry.Open();
-        using var memory = new MemoryStream();
-        stream.CopyTo(memory);
-        return memory.ToArray();
+            ?? throw new DataFileException($"'{path}' has no entry '{name}'; it was not written by AttackPipeline.Save.", path);
+        try
+        {
+            using Stream stream = entry.Open();
+            using var memory = new MemoryStream();
+            stream.CopyTo(memory);
+            return memory.ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataFileException($"'{path}': entry '{name}' is damaged ({e.Message}).", path, e);
+        }
+    }
+
+    /// <summary>An ML.NET model saved as an entry; a damaged one is reported naming the file and the entry.</summary>
+    private static (ITransformer Model, DataViewSchema Schema) LoadMLNet(MLContext mlContext, byte[] bytes, string path, string entry)
+    {
+        try
+        {
+            ITransformer model = mlContext.Model.Load(new MemoryStream(bytes), out DataViewSchema schema);
+            return (model, schema);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or InvalidDataException or EndOfStreamException)
+        {
+            throw new DataFileException($"'{path}': entry '{entry}' is not an ML.NET model ({e.Message}).", path, e);
+        }
     }
 
     private static string Required(string? value, string path) => value ?? throw Missing(path, "InputColumnName");
 
     private static DataFileException Missing(string path, string what) =>
-        new($"'{path}': a stage in {ManifestEntry} lacks {what}.");
+        new($"'{path}': a stage in {ManifestEntry} lacks {what}.", path);
 
     private enum StageKind
     {

@@ -159,4 +159,49 @@ public class AttackPipelineTests
         using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
         writer.Write(rewrite(text));
     }
+
+    [Fact]
+    public void LoadRefusesWhatIsNotASavedPipelineNamingTheFile()
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        string saved = folder.File("pipeline.zip");
+        string onnx = folder.File("mnist-a.onnx");
+        TorchSharp.torch.manual_seed(9);
+        MnistOnnxExporter.Save(new MnistA(), onnx);
+        IDataView data = ml.Data.LoadFromEnumerable(Rows(1));
+        var model = ml.Transforms.CopyColumns("Pixels", "Image").Append(ml.Transforms.Adef(onnx, null)).Fit(data);
+        AttackPipeline.Save(ml, model, data.Schema, saved);
+        foreach (IDisposable disposable in model.OfType<IDisposable>()) disposable.Dispose();
+        byte[] bytes = File.ReadAllBytes(saved);
+
+        string missing = folder.File("missing.zip");
+        string text = folder.File("notes.zip");
+        File.WriteAllText(text, "not a zip");
+        string truncated = folder.File("truncated.zip");
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        string foreign = folder.File("foreign.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(foreign, System.IO.Compression.ZipArchiveMode.Create))
+            zip.CreateEntry("readme.txt");
+        string damagedStage = folder.File("damaged-stage.zip");
+        File.Copy(saved, damagedStage);
+        using (var zip = System.IO.Compression.ZipFile.Open(damagedStage, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            zip.GetEntry("input-schema.zip")!.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("input-schema.zip").Open());
+            writer.Write("garbage");
+        }
+
+        foreach ((string path, string says) in new[]
+        {
+            (missing, "does not exist"), (text, "not a readable zip"), (truncated, "not a readable zip"),
+            (foreign, "has no entry 'manifest.json'"), (damagedStage, "entry 'input-schema.zip' is not an ML.NET model"),
+        })
+        {
+            var error = Assert.Throws<DataFileException>(() => AttackPipeline.Load(ml, path, out _));
+            Assert.Equal(path, error.Path);
+            Assert.Contains(path, error.Message);
+            Assert.Contains(says, error.Message);
+        }
+    }
 }
