@@ -25,8 +25,8 @@ public static class ImageFiles
     }
 
     /// <summary>
-    /// Decodes a PNG or JPEG file and resizes it to <paramref name="width"/>×<paramref name="height"/> (bilinear with
-    /// mipmaps, SkiaSharp's medium filter quality), as unpremultiplied RGBA bytes, row-major.
+    /// Decodes a PNG or JPEG file and resizes it to <paramref name="width"/>×<paramref name="height"/> (bilinear from the
+    /// nearest mipmap level, <see cref="ResizeSampling"/>), as unpremultiplied RGBA bytes, row-major.
     /// </summary>
     /// <exception cref="DataFileException">The file is missing or cannot be decoded or resized; the message names it.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The width or height is not positive.</exception>
@@ -40,13 +40,22 @@ public static class ImageFiles
         if (decoded is null || decoded.Width == 0 || decoded.Height == 0)
             throw new DataFileException($"Could not decode '{path}' as an image (PNG or JPEG expected).", path);
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using SKBitmap? resized = decoded.Resize(info, SKFilterQuality.Medium);
+        using SKBitmap? resized = decoded.Resize(info, ResizeSampling);
         if (resized is null) throw new DataFileException($"Could not resize '{path}' to {width}×{height}.", path);
         byte[] bytes = resized.GetPixelSpan().ToArray();
         if (bytes.Length != 4 * width * height)
             throw new DataFileException($"Unexpected pixel layout after resizing '{path}'.", path);
         return bytes;
     }
+
+    /// <summary>
+    /// The sampling <see cref="DecodeResized"/> resizes with: bilinear within the nearest mipmap level. This is what
+    /// Skia maps its legacy medium filter quality to, and reproduces the pixels of SkiaSharp 2.88's
+    /// <c>SKFilterQuality.Medium</c> byte for byte (checked on 30 JPEG and 5 PNG photos resized to 224×224).
+    /// SkiaSharp 3's obsolete <c>SKFilterQuality.Medium</c> overload maps to linear mipmaps instead, which changes
+    /// about a third of the bytes (by one on average).
+    /// </summary>
+    internal static SKSamplingOptions ResizeSampling { get; } = new(SKFilterMode.Linear, SKMipmapMode.Nearest);
 
     /// <summary>Writes RGBA bytes (row-major, four per pixel, unpremultiplied) as a PNG, creating the folder if needed.</summary>
     /// <exception cref="ArgumentException">The number of bytes is not 4·<paramref name="width"/>·<paramref name="height"/>.</exception>

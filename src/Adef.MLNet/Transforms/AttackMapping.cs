@@ -143,8 +143,8 @@ internal sealed class AttackMapping
     }
 
     /// <summary>
-    /// The input shape with the added columns. Workaround: ML.NET 5.0.1 makes the constructor of
-    /// <see cref="SchemaShape.Column"/> (and <c>SchemaShape.Create</c>) internal, so a third-party
+    /// The input shape with the added columns. Workaround: ML.NET (5.0.1, still in 6.0.0; docs/mlnet.md) makes the
+    /// constructor of <see cref="SchemaShape.Column"/> (and <c>SchemaShape.Create</c>) internal, so a third-party
     /// estimator cannot describe new columns directly, and reflection into ML.NET internals would
     /// break on its next release. The public route used here: a <c>CustomMapping</c> estimator whose
     /// output <see cref="SchemaDefinition"/> lists our columns (names and types set at run time) and

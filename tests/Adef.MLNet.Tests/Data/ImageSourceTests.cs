@@ -33,6 +33,31 @@ public sealed class ImageSourceTests : IDisposable
         Assert.Throws<DataFileException>(() => ImageFiles.DecodeResized(_temp.File("missing.png"), 5, 3));
     }
 
+    /// <summary>
+    /// Downscaling keeps the pixels SkiaSharp 2.88's <c>SKFilterQuality.Medium</c> gave (bilinear within the nearest
+    /// mipmap level): the hashes were computed with SkiaSharp 2.88.9 before the move to SkiaSharp 3. The sizes are ones
+    /// where linear mipmaps (SkiaSharp 3's mapping of the obsolete <c>Medium</c>) give other pixels.
+    /// </summary>
+    [Theory]
+    [InlineData(45, 34, "C3BE10C4789DFFA4EB246D9029FA3085ACCB9520CBDD3135181E0C6622CD1BFF")]
+    [InlineData(90, 68, "A0B33EA5D2BA4ACB98CAF38FACEC380D7AD93F46676C669D40DAA791B911F689")]
+    [InlineData(160, 120, "2CC5DA2709BC58D8FA29598045905C5E219201773A4963B408CA27E7D3AB84D7")]
+    public void DownscalingKeepsThePixelsOfSkiaSharp288Medium(int width, int height, string sha256)
+    {
+        const int w = 257, h = 193;
+        var rgba = new byte[4 * w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 4; c++)
+                    rgba[4 * (y * w + x) + c] = c == 3 ? (byte)255 : (byte)((x * 7 + y * 13 + c * 50 + x * y % 17 * 9) % 256);
+        string png = _temp.File("pattern.png");
+        ImageFiles.SavePng(png, rgba, w, h);
+
+        byte[] resized = ImageFiles.DecodeResized(png, width, height);
+
+        Assert.Equal(sha256, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(resized)));
+    }
+
     [Fact]
     public void AFolderIsListedRecursivelyByOrdinalRelativePathAndReadInRanges()
     {

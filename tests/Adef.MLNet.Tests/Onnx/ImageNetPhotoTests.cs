@@ -27,12 +27,12 @@ public class ImageNetPhotoTests
         }).ToList();
     }
 
-    /// <summary>The photo resized to 224×224 (bilinear with mipmaps), as planar R, G, B bytes in [0, 255].</summary>
+    /// <summary>The photo resized to 224×224 (bilinear from the nearest mipmap level), as planar R, G, B bytes in [0, 255].</summary>
     private static float[] Rgb224(string path)
     {
         using var decoded = SKBitmap.Decode(path) ?? throw new InvalidDataException($"'{path}' could not be decoded.");
         using var resized = decoded.Resize(new SKImageInfo(Side, Side, SKColorType.Rgba8888, SKAlphaType.Premul),
-            SKFilterQuality.Medium); // bilinear with mipmaps
+            new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Nearest)); // SkiaSharp 2.88's SKFilterQuality.Medium
         var planes = new float[3 * Side * Side];
         for (int y = 0; y < Side; y++)
             for (int x = 0; x < Side; x++)

@@ -4,7 +4,7 @@ namespace Adef.MLNet.Tests.TestSupport;
 
 /// <summary>
 /// The schema shape ML.NET's own pipelines give an estimator. <c>SchemaShape.Create</c> is internal
-/// in ML.NET 5.0.1; the tests reach it by reflection (the library itself never does).
+/// (ML.NET 5.0.1 and 6.0.0, docs/mlnet.md); the tests reach it by reflection (the library itself never does).
 /// </summary>
 public static class SchemaShapes
 {

@@ -5,9 +5,10 @@ using SkiaSharp;
 namespace Adef.MLNet.Tests.Transforms;
 
 /// <summary>
-/// Microsoft.ML.ImageAnalytics 5.0.1 is compiled against SkiaSharp 2.88 and fails at run time with SkiaSharp 3.x
-/// (<c>SKBitmap.GetPixelSpan</c> changed its return type). This project pins one SkiaSharp for ML.NET and its own figures;
-/// this test fails if that SkiaSharp stops working with LoadImages → ResizeImages → ExtractPixels.
+/// Microsoft.ML.ImageAnalytics 6.0.0 is built on SkiaSharp 3.119 (5.0.1 was compiled against SkiaSharp 2.88 and fails at
+/// run time with 3.x: <c>SKBitmap.GetPixelSpan</c> changed its return type). This project pins one SkiaSharp for ML.NET,
+/// its image files and its figures; this test fails if that SkiaSharp stops working with LoadImages → ResizeImages →
+/// ExtractPixels.
 /// </summary>
 public sealed class ImageAnalyticsSkiaSharpTests : IDisposable
 {
