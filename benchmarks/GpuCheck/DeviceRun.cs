@@ -1,3 +1,4 @@
+using Adef.ConsoleProgress;
 using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Data;
 using Adef.MLNet.Training;
+using Adef.ConsoleProgress;
 using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -24,24 +24,26 @@ public sealed record RobustnessReportNumbers
     /// <summary>Fraction of the labelled images the model classified correctly; NaN without labels.</summary>
     public required double Accuracy { get; init; }
 
-    /// <summary>The ADef numbers; norms are ‖τ‖_T in pixels.</summary>
-    public required AttackReportNumbers Adef { get; init; }
+    /// <summary>The ADef numbers, norms in ‖τ‖_T pixels; null when no ADef report was given (a DeepFool-only report).</summary>
+    public AttackReportNumbers? Adef { get; init; }
 
     /// <summary>The DeepFool numbers, norms in pixel ℓ2; null when no DeepFool report was given.</summary>
     public AttackReportNumbers? DeepFool { get; init; }
 
-    /// <summary>Collects the numbers of <paramref name="adef"/> and <paramref name="deepFool"/> (validated by the caller).</summary>
-    internal static RobustnessReportNumbers From(string model, RobustnessReport adef, RobustnessReport? deepFool, RobustnessReportOptions options)
+    /// <summary>Collects the numbers of <paramref name="adef"/> and <paramref name="deepFool"/> (validated by the caller: at
+    /// least one is given, and both cover the same images).</summary>
+    internal static RobustnessReportNumbers From(string model, RobustnessReport? adef, RobustnessReport? deepFool, RobustnessReportOptions options)
     {
-        bool adefLabelled = adef.LabelledImages > 0;
+        // Accuracy is the model's, not an attack's: take it from whichever report knows the labels.
+        RobustnessReport labels = adef is { LabelledImages: > 0 } || deepFool is null ? adef! : deepFool;
         return new RobustnessReportNumbers
         {
             Model = model,
             Dataset = string.IsNullOrWhiteSpace(options.DatasetDescription) ? null : options.DatasetDescription,
-            Images = adef.Summary.Images,
-            LabelledImages = adefLabelled ? adef.LabelledImages : deepFool?.LabelledImages ?? 0,
-            Accuracy = adefLabelled ? adef.Accuracy : deepFool?.Accuracy ?? double.NaN,
-            Adef = AttackReportNumbers.From("ADef", adef, options.Epsilon, options.CurvePoints),
+            Images = (adef ?? deepFool)!.Summary.Images,
+            LabelledImages = labels.LabelledImages,
+            Accuracy = labels.Accuracy,
+            Adef = adef is null ? null : AttackReportNumbers.From("ADef", adef, options.Epsilon, options.CurvePoints),
             DeepFool = deepFool is null ? null : AttackReportNumbers.From("DeepFool", deepFool, options.DeepFoolEpsilon, options.CurvePoints),
         };
     }

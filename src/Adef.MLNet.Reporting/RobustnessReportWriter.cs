@@ -54,36 +54,57 @@ public static class RobustnessReportWriter
     /// <summary>Writes the report and its figures into <paramref name="folder"/>.</summary>
     /// <param name="folder">Output folder; created if missing.</param>
     /// <param name="modelName">The classifier's name, shown in the title.</param>
-    /// <param name="adefReport">The ADef results (<see cref="RobustnessReport.From"/> or <see cref="RobustnessReport.FromDataView"/>);
-    /// at least one image must have been attacked.</param>
-    /// <param name="deepFoolReport">DeepFool results on the same images, or null to leave DeepFool out.</param>
+    /// <param name="adefReport">The ADef results (<see cref="RobustnessReport.From"/>, <see cref="RobustnessReport.FromDataView"/>
+    /// or <see cref="RobustnessReport.FromRecords"/>); at least one image must have been attacked. Null for a DeepFool-only
+    /// report, which has no ‖τ‖_T histogram and no example grid.</param>
+    /// <param name="deepFoolReport">DeepFool results on the same images, or null to leave DeepFool out. At least one of the
+    /// two reports must be given.</param>
     /// <param name="examples">Successful deformations to show in the example grid, top to bottom (a handful); empty for
-    /// no grid.</param>
-    /// <param name="display">Shape and display range of the images in <paramref name="examples"/>.</param>
+    /// no grid (always empty without <paramref name="adefReport"/>).</param>
+    /// <param name="display">Shape and display range of the images in <paramref name="examples"/>; may be null when there are
+    /// none (results kept without their images, such as the rows of a results file).</param>
     /// <param name="options">Budgets, curve resolution and labels; null for <see cref="RobustnessReportOptions.Default"/>.</param>
     /// <returns>The files written and the numbers shown.</returns>
     /// <remarks>Everything is checked before the first file is written.</remarks>
-    /// <exception cref="ArgumentNullException"><paramref name="adefReport"/>, <paramref name="examples"/> or <paramref name="display"/> is null.</exception>
+    /// <exception cref="ArgumentNullException">Both reports or <paramref name="examples"/> are null, or <paramref name="display"/> is
+    /// null while there are examples.</exception>
     /// <exception cref="ArgumentException"><paramref name="folder"/> or <paramref name="modelName"/> is empty;
     /// <paramref name="adefReport"/> is not made of ADef results or attacked no image; <paramref name="deepFoolReport"/>
     /// is made of ADef results, attacked no image, covers a different number of images or gives a different accuracy;
+    /// examples are given without <paramref name="adefReport"/>;
     /// an example does not match <paramref name="display"/> (see <see cref="AttackFigures.SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageDisplay, int, bool)"/>);
     /// or an option is out of range.</exception>
-    public static WrittenRobustnessReport Write(string folder, string modelName, RobustnessReport adefReport, RobustnessReport? deepFoolReport,
-        IReadOnlyList<ExampleRow> examples, ImageDisplay display, RobustnessReportOptions? options = null)
+    public static WrittenRobustnessReport Write(string folder, string modelName, RobustnessReport? adefReport, RobustnessReport? deepFoolReport,
+        IReadOnlyList<ExampleRow> examples, ImageDisplay? display, RobustnessReportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
-        ArgumentNullException.ThrowIfNull(adefReport);
+        if (adefReport is null && deepFoolReport is null)
+        {
+            throw new ArgumentNullException(nameof(adefReport), "Give an ADef report, a DeepFool report or both.");
+        }
+
         ArgumentNullException.ThrowIfNull(examples);
-        ArgumentNullException.ThrowIfNull(display);
+        if (display is null && examples.Count > 0)
+        {
+            throw new ArgumentNullException(nameof(display), "The examples need their display to be drawn.");
+        }
+
         options ??= RobustnessReportOptions.Default;
         ValidateOptions(options);
         ValidateReports(adefReport, deepFoolReport);
-        FigureInput.ValidateDisplay(display, nameof(display));
-        for (int i = 0; i < examples.Count; i++)
+        if (adefReport is null && examples.Count > 0)
         {
-            FigureInput.ValidateRow(examples[i], i, display, nameof(examples));
+            throw new ArgumentException("The example grid shows ADef deformations; give it with an ADef report.", nameof(examples));
+        }
+
+        if (display is not null)
+        {
+            FigureInput.ValidateDisplay(display, nameof(display));
+            for (int i = 0; i < examples.Count; i++)
+            {
+                FigureInput.ValidateRow(examples[i], i, display, nameof(examples));
+            }
         }
 
         RobustnessReportNumbers numbers = RobustnessReportNumbers.From(modelName, adefReport, deepFoolReport, options);
@@ -98,14 +119,14 @@ public static class RobustnessReportWriter
         return new WrittenRobustnessReport(files, numbers);
     }
 
-    private static ReportFigures WriteFigures(string folder, RobustnessReportNumbers numbers, RobustnessReport adefReport,
-        IReadOnlyList<ExampleRow> examples, ImageDisplay display, RobustnessReportOptions options, List<string> files)
+    private static ReportFigures WriteFigures(string folder, RobustnessReportNumbers numbers, RobustnessReport? adefReport,
+        IReadOnlyList<ExampleRow> examples, ImageDisplay? display, RobustnessReportOptions options, List<string> files)
     {
-        Figure adefCurve = WriteCurve(folder, AdefCurveFileName, numbers.Adef, "‖τ‖_T (pixels)", files);
+        Figure? adefCurve = numbers.Adef is null ? null : WriteCurve(folder, AdefCurveFileName, numbers.Adef, "‖τ‖_T (pixels)", files);
         Figure? deepFoolCurve = numbers.DeepFool is null ? null : WriteCurve(folder, DeepFoolCurveFileName, numbers.DeepFool, "pixel ℓ2", files);
 
         Figure? histogram = null;
-        if (adefReport.SuccessfulNorms.Count > 0)
+        if (adefReport is { SuccessfulNorms.Count: > 0 })
         {
             string path = Path.Combine(folder, HistogramFileName);
             AttackFigures.SaveTNormHistogram(path, adefReport.SuccessfulNorms, options.Epsilon,
@@ -116,7 +137,7 @@ public static class RobustnessReportWriter
         }
 
         Figure? grid = null;
-        if (examples.Count > 0)
+        if (examples.Count > 0 && display is not null)
         {
             string path = Path.Combine(folder, ExamplesFileName);
             AttackFigures.SaveExampleGrid(path, examples, display, options.ArrowSpacing, withDifference: true);
@@ -176,18 +197,11 @@ public static class RobustnessReportWriter
         }
     }
 
-    private static void ValidateReports(RobustnessReport adef, RobustnessReport? deepFool)
+    private static void ValidateReports(RobustnessReport? adef, RobustnessReport? deepFool)
     {
-        if (adef.Summary.Images > 0 && !adef.IsDeformation)
+        if (adef is not null)
         {
-            throw new ArgumentException("adefReport is made of additive (DeepFool) results; build it from ADef results.", "adefReport");
-        }
-
-        if (adef.Summary.Attacked == 0)
-        {
-            throw new ArgumentException(
-                $"adefReport attacked no image ({adef.Summary.Images} images, all misclassified or none given): there is nothing to report.",
-                "adefReport");
+            ValidateAdefReport(adef);
         }
 
         if (deepFool is null)
@@ -201,7 +215,7 @@ public static class RobustnessReportWriter
             throw new ArgumentException("deepFoolReport is made of ADef results; build it from DeepFool results.", param);
         }
 
-        if (deepFool.Summary.Images != adef.Summary.Images)
+        if (adef is not null && deepFool.Summary.Images != adef.Summary.Images)
         {
             throw new ArgumentException(
                 $"deepFoolReport covers {deepFool.Summary.Images} images and adefReport {adef.Summary.Images}; both must be on the same images.", param);
@@ -212,11 +226,26 @@ public static class RobustnessReportWriter
             throw new ArgumentException($"deepFoolReport attacked no image of {deepFool.Summary.Images}: there is nothing to report.", param);
         }
 
-        if (adef.LabelledImages > 0 && deepFool.LabelledImages > 0 && adef.Accuracy != deepFool.Accuracy)
+        if (adef is { LabelledImages: > 0 } && deepFool.LabelledImages > 0 && adef.Accuracy != deepFool.Accuracy)
         {
             throw new ArgumentException(
                 Invariant($"deepFoolReport gives accuracy {deepFool.Accuracy:P2} and adefReport {adef.Accuracy:P2}; both must be on the same images and model."),
                 param);
+        }
+    }
+
+    private static void ValidateAdefReport(RobustnessReport adef)
+    {
+        if (adef.Summary.Images > 0 && !adef.IsDeformation)
+        {
+            throw new ArgumentException("adefReport is made of additive (DeepFool) results; build it from ADef results.", "adefReport");
+        }
+
+        if (adef.Summary.Attacked == 0)
+        {
+            throw new ArgumentException(
+                $"adefReport attacked no image ({adef.Summary.Images} images, all misclassified or none given): there is nothing to report.",
+                "adefReport");
         }
     }
 

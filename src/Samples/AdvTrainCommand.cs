@@ -264,9 +264,9 @@ internal static partial class AdvTrainCommand
         {
             using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10, TorchSharpDevices.ToComputeDevice(device));
             double accuracy = ClassifierAccuracy.Accuracy(classifier, test);
-            var (pgd, pgdSeconds) = AttackRunner.Run($"{title}: PGD", test.Count,
+            var (pgd, pgdSeconds) = ConsoleProgress.AttackRunner.Run($"{title}: PGD", test.Count,
                 progress => new PgdAttack(classifier, new PgdOptions()).Run(test.Pixels, test.Labels, progress));
-            var (adef, adefSeconds) = AttackRunner.Run($"{title}: ADef", test.Count,
+            var (adef, adefSeconds) = ConsoleProgress.AttackRunner.Run($"{title}: ADef", test.Count,
                 progress => new AdefAttack(classifier, AdefOptions.AdversarialTraining).Run(test.Pixels, test.Labels, progress));
             var pgdSummary = AttackSummary.From(pgd);
             var adefSummary = AttackSummary.From(adef);

@@ -8,6 +8,7 @@ using Adef.MLNet.Data;
 using Adef.MLNet.Evaluation;
 using Spectre.Console;
 
+using Adef.ConsoleProgress;
 using Adef.Experiments;
 
 namespace Adef.Samples;
@@ -21,15 +22,19 @@ namespace Adef.Samples;
 internal static class ImageNetCommand
 {
     /// <summary>An ImageNet-class model under the shared data folder and the preprocessing it was trained with.</summary>
-    internal sealed record ModelSpec(string Name, string RelativePath, string Logits, InputFormat Format);
+    internal sealed record ModelSpec(string Name, string RelativePath, string Logits, ImagePreprocessing Preprocessing)
+    {
+        /// <summary>The models' input: the photos are resized to 224×224.</summary>
+        public ImageShape Shape => new(Preprocessing.Channels, 224, 224);
+    }
 
     /// <summary>The two stand-ins: preprocessing as ../shared/data/README.md documents it.</summary>
     internal static readonly ModelSpec[] Models =
     [
         new("SqueezeNet 1.1", "models/squeezenet1.1/squeezenet1.1_fp32_batchN_logits.onnx", "pool10_1",
-            new InputFormat(224, 224, new ImagePreprocessing(ChannelOrder.Bgr, 255, [104, 117, 123], [1, 1, 1]))),
+            new ImagePreprocessing(ChannelOrder.Bgr, 255, [104, 117, 123], [1, 1, 1])),
         new("MobileNetV2", "models/mobilenetv2/mobilenetv2-12-int8_dequantized_fp32.onnx", "output",
-            new InputFormat(224, 224, new ImagePreprocessing(ChannelOrder.Rgb, 1, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]))),
+            new ImagePreprocessing(ChannelOrder.Rgb, 1, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])),
     ];
 
     /// <summary>The paper's rows (Accuracy, ADef success, average iterations).</summary>
@@ -65,7 +70,7 @@ internal static class ImageNetCommand
         {
             return Execute(dataFolder, outputFolder, batchSize, limit);
         }
-        catch (Exception e) when (e is UsageException or Adef.MLNet.InvalidInputException or IOException or NotSupportedException)
+        catch (Exception e) when (e is Adef.MLNet.InvalidInputException or IOException or NotSupportedException)
         {
             AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(e.Message)}");
             return 2;
@@ -136,10 +141,12 @@ internal static class ImageNetCommand
         string outputFolder)
     {
         using var classifier = new OnnxClassifier(modelPath, new OnnxClassifierOptions { LogitsOutputName = spec.Logits });
-        ImageSource source = spec.Format.Open(photos, labels, limit);
-        int[] trueLabels = source.TrueLabels.Select((l, i) => l ?? throw new UsageException(
-            $"{source.Names[i]} has no label in {labels}.")).ToArray();
-        float[] pixels = spec.Format.Read(source, Enumerable.Range(0, source.Count).ToArray());
+        ImageSource source = ImageSource.Open(photos, spec.Shape.Width, spec.Shape.Height, labels, limit > 0 ? limit : null);
+        if (source.Count == 0) throw new Adef.MLNet.DataFileException($"No PNG or JPEG photos found in '{photos}'.", photos);
+        int[] trueLabels = source.TrueLabels.Select((l, i) => l ?? throw new Adef.MLNet.DataFileException(
+            $"{source.Names[i]} has no label in {labels}.", labels)).ToArray();
+        var pixels = new float[source.Count * spec.Shape.Size];
+        source.ReadNormalized(0, source.Count, spec.Preprocessing, pixels);
         AnsiConsole.MarkupLine($"{Markup.Escape(spec.Name)}: {source.Count} photos, input '{Markup.Escape(classifier.InputName)}' " +
                                $"{classifier.InputShape}, logits '{Markup.Escape(classifier.LogitsName)}'.");
         var attack = new AdefAttack(classifier, AdefOptions.ImageNet with { BatchSize = batchSize });
@@ -155,15 +162,15 @@ internal static class ImageNetCommand
         IReadOnlyList<string>? classNames, string outputFolder)
     {
         if (!results.Any(r => r.Outcome != AttackOutcome.AlreadyMisclassified)) return; // nothing attacked, nothing to report
-        ImagePreprocessing p = spec.Format.Preprocessing;
-        int length = spec.Format.ImageLength;
+        ImagePreprocessing p = spec.Preprocessing;
+        int length = spec.Shape.Size;
         string Name(int label) => classNames is not null && label < classNames.Count ? classNames[label] : label.ToString(CultureInfo.InvariantCulture);
         var examples = results.Where(r => r.Success).Take(4).Select(r => new ExampleRow(
             p.ToDisplay(pixels.AsSpan(r.Index * length, length)), p.ToDisplay(r.AdversarialImage), r.VectorField,
             Name(r.OriginalLabel), Name(r.AdversarialLabel), r.TNorm)).ToList();
         string folder = Path.Combine(outputFolder, string.Concat(spec.Name.ToLowerInvariant().Where(char.IsLetterOrDigit)));
         WrittenRobustnessReport written = RobustnessReportWriter.Write(folder, spec.Name, RobustnessReport.From(results, trueLabels), null,
-            examples, new ImageDisplay(new ImageShape(spec.Format.Channels, spec.Format.Height, spec.Format.Width)),
+            examples, new ImageDisplay(spec.Shape),
             new RobustnessReportOptions
             {
                 Epsilon = ReportEpsilon,

@@ -12,6 +12,7 @@ using Spectre.Console;
 using TorchSharp;
 using static TorchSharp.torch;
 
+using Adef.ConsoleProgress;
 using Adef.Experiments;
 
 namespace Adef.Samples;

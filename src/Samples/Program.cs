@@ -4,9 +4,8 @@ using Adef.Samples;
 
 FreedTensorMemory.KeepUnlessDisabled();
 
-var root = new RootCommand("Adef.MLNet samples: adversarial deformations (ADef) and DeepFool on .NET classifiers.");
+var root = new RootCommand("Adef.MLNet samples: the ADef paper's experiments (attacking your own ONNX model is the adef tool's job: src/Adef.Cli).");
 root.Subcommands.Add(MnistCommand.Create());
-root.Subcommands.Add(AttackCommand.Create());
 root.Subcommands.Add(MlNetCommand.Create());
 root.Subcommands.Add(ImageNetCommand.Create());
 root.Subcommands.Add(AdvTrainCommand.Create());

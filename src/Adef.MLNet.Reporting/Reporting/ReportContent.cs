@@ -37,16 +37,28 @@ internal static class ReportContent
 
         blocks.Add(new Heading(2, "Attacks"));
         blocks.Add(AttackTable(numbers));
+        string norms = numbers.Adef is null
+            ? "Pixel ℓ2 is the ℓ2 norm of DeepFool's change to the input."
+            : "‖τ‖_T is the largest displacement of the ADef vector field in pixels; pixel ℓ2 is the ℓ2 norm of DeepFool's change to the input.";
         blocks.Add(new Paragraph(
             "Success rates count the attacked images (those the model classified correctly); iterations and norms are over " +
-            "successful attacks. ‖τ‖_T is the largest displacement of the ADef vector field in pixels; pixel ℓ2 is the ℓ2 " +
-            "norm of DeepFool's change to the input. Quantiles interpolate linearly between the sorted norms."));
+            $"successful attacks. {norms} Quantiles interpolate linearly between the sorted norms."));
 
         blocks.Add(new Heading(2, "Success against the budget"));
-        AddCurve(blocks, numbers.Adef, figures.AdefCurve, curveTableRows);
+        if (numbers.Adef is not null)
+        {
+            AddCurve(blocks, numbers.Adef, figures.AdefCurve, curveTableRows);
+        }
+
         if (numbers.DeepFool is not null)
         {
             AddCurve(blocks, numbers.DeepFool, figures.DeepFoolCurve, curveTableRows);
+        }
+
+        // The histogram and the examples show deformations: a DeepFool-only report has neither section.
+        if (numbers.Adef is null)
+        {
+            return blocks;
         }
 
         blocks.Add(new Heading(2, "‖τ‖_T of successful deformations"));
@@ -59,12 +71,7 @@ internal static class ReportContent
 
     private static Table AttackTable(RobustnessReportNumbers numbers)
     {
-        var attacks = new List<AttackReportNumbers> { numbers.Adef };
-        if (numbers.DeepFool is not null)
-        {
-            attacks.Add(numbers.DeepFool);
-        }
-
+        AttackReportNumbers[] attacks = new[] { numbers.Adef, numbers.DeepFool }.OfType<AttackReportNumbers>().ToArray();
         List<string> Row(string label, Func<AttackReportNumbers, string> cell) => [label, .. attacks.Select(cell)];
         var rows = new List<IReadOnlyList<string>>
         {
@@ -78,10 +85,10 @@ internal static class ReportContent
             Row(NormRow, a => a.NormUnit.Length == 0 ? a.Norm : $"{a.Norm} ({a.NormUnit})"),
             Row(MeanNormRow, a => Decimal(a.MeanNorm)),
         };
-        for (int q = 0; q < numbers.Adef.NormQuantiles.Count; q++)
+        for (int q = 0; q < attacks[0].NormQuantiles.Count; q++)
         {
             int index = q;
-            rows.Add(Row(QuantileRow(numbers.Adef.NormQuantiles[q].Level), a => Decimal(a.NormQuantiles[index].Value)));
+            rows.Add(Row(QuantileRow(attacks[0].NormQuantiles[q].Level), a => Decimal(a.NormQuantiles[index].Value)));
         }
 
         return new Table(["", .. attacks.Select(a => a.Attack)], rows);

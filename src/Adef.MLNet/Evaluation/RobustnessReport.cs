@@ -150,8 +150,7 @@ public sealed class RobustnessReport
         var columns = new List<DataViewSchema.Column> { original, success, iterations, pixelL2 };
         if (tNorm is { } t) columns.Add(t);
         if (label is { } l) columns.Add(l);
-        var results = new List<AttackResult>();
-        var trueLabels = label is null ? null : new List<int>();
+        var records = new List<AttackRecord>();
         using DataViewRowCursor cursor = attacked.GetRowCursor(columns);
         Func<int> getOriginal = LabelColumnReader.Create(cursor, original, int.MaxValue);
         ValueGetter<bool> getSuccess = cursor.GetGetter<bool>(success);
@@ -163,30 +162,55 @@ public sealed class RobustnessReport
         {
             int originalLabel = getOriginal(), iterationCount = 0;
             bool fooled = false;
-            double l2 = 0, tn = 0;
+            double l2 = 0, tn = double.NaN;
             getSuccess(ref fooled);
             getIterations(ref iterationCount);
             getPixelL2(ref l2);
             getTNorm?.Invoke(ref tn);
             int? trueLabel = getLabel?.Invoke();
-            if (trueLabel is int known) trueLabels!.Add(known);
             AttackOutcome outcome = trueLabel is int y && y != originalLabel ? AttackOutcome.AlreadyMisclassified
                 : fooled ? AttackOutcome.Fooled : AttackOutcome.MaxIterationsReached;
-            int index = results.Count;
-            results.Add(getTNorm is not null
+            records.Add(new AttackRecord(originalLabel, outcome, iterationCount, l2, double.NaN, tn, trueLabel));
+        }
+        return FromRecords(records, deformations: getTNorm is not null);
+    }
+
+    /// <summary>
+    /// Builds the report from per-image numbers recorded earlier, such as the rows of a results file: what
+    /// <see cref="From"/> would give for the attack results they were taken from.
+    /// </summary>
+    /// <param name="records">One record per image, of one attack.</param>
+    /// <param name="deformations">True for ADef records (norms are then <see cref="AttackRecord.TNorm"/>), false for an
+    /// additive attack's (pixel ℓ2).</param>
+    /// <remarks><see cref="Accuracy"/> counts the records whose <see cref="AttackRecord.TrueLabel"/> is known, and is NaN when
+    /// none is; <see cref="AttackRecord.Outcome"/> is taken as recorded, not recomputed from the true labels.</remarks>
+    /// <exception cref="ArgumentException">An ADef record of an attacked image has a NaN <see cref="AttackRecord.TNorm"/>.</exception>
+    public static RobustnessReport FromRecords(IReadOnlyList<AttackRecord> records, bool deformations)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var results = new AttackResult[records.Count];
+        for (int i = 0; i < records.Count; i++)
+        {
+            AttackRecord r = records[i];
+            if (deformations && r.Outcome != AttackOutcome.AlreadyMisclassified && double.IsNaN(r.TNorm))
+                throw new ArgumentException($"Record {i} is of an ADef attack but has no ‖τ‖_T (TNorm is NaN).", nameof(records));
+            // Stand-ins without images: the report reads only labels, outcomes, iterations and norms.
+            results[i] = deformations
                 ? new AdefResult
                 {
-                    Index = index, OriginalLabel = originalLabel, AdversarialLabel = originalLabel, Outcome = outcome,
-                    Iterations = iterationCount, AdversarialImage = [], PixelL2 = l2, PixelLInf = double.NaN,
-                    VectorField = [], TNorm = tn, FieldL2 = double.NaN, Overshot = false,
+                    Index = i, OriginalLabel = r.OriginalLabel, AdversarialLabel = r.OriginalLabel, Outcome = r.Outcome,
+                    Iterations = r.Iterations, AdversarialImage = [], PixelL2 = r.PixelL2, PixelLInf = r.PixelLInf,
+                    VectorField = [], TNorm = r.TNorm, FieldL2 = double.NaN, Overshot = false,
                 }
                 : new PerturbationResult
                 {
-                    Index = index, OriginalLabel = originalLabel, AdversarialLabel = originalLabel, Outcome = outcome,
-                    Iterations = iterationCount, AdversarialImage = [], PixelL2 = l2, PixelLInf = double.NaN, Perturbation = [],
-                });
+                    Index = i, OriginalLabel = r.OriginalLabel, AdversarialLabel = r.OriginalLabel, Outcome = r.Outcome,
+                    Iterations = r.Iterations, AdversarialImage = [], PixelL2 = r.PixelL2, PixelLInf = r.PixelLInf, Perturbation = [],
+                };
         }
-        return From(results, trueLabels);
+        int labelled = records.Count(r => r.TrueLabel is not null);
+        int correct = records.Count(r => r.TrueLabel == r.OriginalLabel);
+        return new RobustnessReport(results, labelled == 0 ? double.NaN : (double)correct / labelled, labelled);
     }
 
     /// <summary>A few lines for a console: accuracy, success rate, mean iterations, norm quantiles and a few budgets.</summary>

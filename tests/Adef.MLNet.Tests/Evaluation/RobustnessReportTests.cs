@@ -50,6 +50,35 @@ public sealed class RobustnessReportTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RecordsGiveTheReportOfTheResultsTheyWereTakenFrom(bool deformations)
+    {
+        AttackResult[] results = deformations ? AdefResults() : DeepFoolResults();
+        AttackRecord[] records = results.Select(r => new AttackRecord(r.OriginalLabel, r.Outcome, r.Iterations, r.PixelL2, r.PixelLInf,
+            r is AdefResult adef ? adef.TNorm : double.NaN, TrueLabels[r.Index])).ToArray();
+
+        RobustnessReport expected = RobustnessReport.From(results, TrueLabels), actual = RobustnessReport.FromRecords(records, deformations);
+
+        Assert.Equal(expected.Summary, actual.Summary);
+        Assert.Equal((expected.Accuracy, expected.LabelledImages, expected.IsDeformation), (actual.Accuracy, actual.LabelledImages, actual.IsDeformation));
+        Assert.Equal(expected.NormQuantiles, actual.NormQuantiles);
+        Assert.Equal(expected.SuccessCurve(11), actual.SuccessCurve(11));
+    }
+
+    [Fact]
+    public void RecordsWithSomeTrueLabelsGiveTheAccuracyOfThoseAndAnAdefRecordNeedsItsNorm()
+    {
+        AttackRecord fooled = new(1, AttackOutcome.Fooled, 2, 0.5, 0.1, TNorm: 1.5);
+        var report = RobustnessReport.FromRecords([fooled with { TrueLabel = 1 }, fooled, fooled with { TrueLabel = 3 }], deformations: true);
+
+        Assert.Equal((0.5, 2), (report.Accuracy, report.LabelledImages));
+        Assert.True(double.IsNaN(RobustnessReport.FromRecords([fooled], deformations: false).Accuracy));
+        var error = Assert.Throws<ArgumentException>(() => RobustnessReport.FromRecords([fooled, fooled with { TNorm = double.NaN }], deformations: true));
+        Assert.Contains("Record 1", error.Message);
+    }
+
+    [Theory]
     [InlineData(0.692, 101)] // 0.692 · 100 / 100 rounds below 0.692
     [InlineData(0.83, 11)]   // 0.83 · 10 / 10 rounds below 0.83
     public void SuccessCurveEndsExactlyAtTheLargestNormAndTheSuccessRate(double largest, int points)

@@ -119,8 +119,8 @@ public sealed class RobustnessReportWriterTests : IDisposable
         var tables = MarkdownTables.Parse(File.ReadAllText(written.MarkdownPath));
         var attacks = MarkdownTables.ByRowLabel(tables[0]);
 
-        AttackReportNumbers[] fromObject = [numbers.Adef, numbers.DeepFool!];
-        AttackReportNumbers[] fromJson = [json.Adef, json.DeepFool!];
+        AttackReportNumbers[] fromObject = [numbers.Adef!, numbers.DeepFool!];
+        AttackReportNumbers[] fromJson = [json.Adef!, json.DeepFool!];
         Assert.Equal(numbers.Accuracy, json.Accuracy);
         Assert.Equal(numbers.Images, json.Images);
         for (int a = 0; a < 2; a++)
@@ -189,7 +189,7 @@ public sealed class RobustnessReportWriterTests : IDisposable
     {
         RobustnessReportNumbers numbers = WriteFull().Numbers;
 
-        foreach (AttackReportNumbers attack in new[] { numbers.Adef, numbers.DeepFool! })
+        foreach (AttackReportNumbers attack in new[] { numbers.Adef!, numbers.DeepFool! })
         {
             IReadOnlyList<BudgetPoint> curve = attack.SuccessCurve;
             Assert.Equal(RobustnessReportOptions.Default.CurvePoints, curve.Count);
@@ -204,8 +204,28 @@ public sealed class RobustnessReportWriterTests : IDisposable
             Assert.Equal(0.75, curve[^1].SuccessRate);
         }
 
-        Assert.Equal(4.0, numbers.Adef.SuccessCurve[^1].Epsilon);  // the largest successful ‖τ‖_T
+        Assert.Equal(4.0, numbers.Adef!.SuccessCurve[^1].Epsilon);  // the largest successful ‖τ‖_T
         Assert.Equal(2.5, numbers.DeepFool!.SuccessCurve[^1].Epsilon);
+    }
+
+    [Fact]
+    public void ADeepFoolOnlyReportHasItsCurveAndNoDeformationSections()
+    {
+        WrittenRobustnessReport written = RobustnessReportWriter.Write(folder, "Tiny-Net", null, DeepFoolReport(), [], null,
+            new RobustnessReportOptions { DeepFoolEpsilon = 1.5 });
+
+        Assert.Equal([RobustnessReportWriter.DeepFoolCurveFileName, RobustnessReportWriter.JsonFileName, RobustnessReportWriter.MarkdownFileName,
+            RobustnessReportWriter.HtmlFileName], written.Files.Select(Path.GetFileName));
+        Assert.Null(written.Numbers.Adef);
+        Assert.Equal((5, 0.8), (written.Numbers.Images, written.Numbers.Accuracy));
+        Assert.Equal(0.5, written.Numbers.DeepFool!.SuccessRateWithinEpsilon!.Value, 12); // ℓ2 0.5 and 1.5 of 4 attacked
+        string markdown = File.ReadAllText(written.MarkdownPath);
+        var table = MarkdownTables.Parse(markdown)[0];
+        Assert.Equal(["", "DeepFool"], table.Header);
+        Assert.Equal(["75.00 %"], MarkdownTables.ByRowLabel(table)["success rate"]);
+        Assert.Equal(["0.700"], MarkdownTables.ByRowLabel(table)["norm, 10 % quantile"]);
+        Assert.DoesNotContain("## Examples", markdown);
+        Assert.DoesNotContain("‖τ‖_T", markdown); // neither the histogram nor the ADef norm's explanation
     }
 
     [Fact]
@@ -241,6 +261,11 @@ public sealed class RobustnessReportWriterTests : IDisposable
             RobustnessReportWriter.Write(folder, "M", adef, null, [good, good with { VectorField = new float[5] }], Small));
         Assert.Equal("examples", badExample.ParamName);
         Assert.Contains("examples[1].VectorField", badExample.Message);
+
+        Assert.Throws<ArgumentNullException>(() => RobustnessReportWriter.Write(folder, "M", null, null, [], Small));
+        var examplesWithoutAdef = Assert.Throws<ArgumentException>(() => RobustnessReportWriter.Write(folder, "M", null, deepFool, [good], Small));
+        Assert.Equal("examples", examplesWithoutAdef.ParamName);
+        Assert.Throws<ArgumentNullException>(() => RobustnessReportWriter.Write(folder, "M", adef, null, [good], null));
 
         var badLayout = Assert.Throws<ArgumentException>(() => RobustnessReportWriter.Write(folder, "M", adef, null, [], Small with { Shape = new ImageShape(2, 8, 8) }));
         Assert.Equal("display", badLayout.ParamName);

@@ -1,4 +1,4 @@
-using Adef.Experiments;
+using Adef.ConsoleProgress;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Data;

@@ -1,4 +1,4 @@
-namespace Adef.Samples;
+namespace Adef.Cli;
 
 /// <summary>The attack command's options as given on the command line (null where an option was left out).</summary>
 /// <param name="Model">The ONNX classifier.</param>

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using Adef.MLNet.Attacks;
 using Spectre.Console;
 
-namespace Adef.Experiments;
+namespace Adef.ConsoleProgress;
 
-/// <summary>Runs an attack with a progress bar and measures its wall-clock throughput (the sample commands and gpu-check).</summary>
+/// <summary>Runs an attack with a progress bar and measures its wall-clock throughput (the adef tool, the sample commands and gpu-check).</summary>
 public static class AttackRunner
 {
     public static (T[] Results, double Seconds) Run<T>(string title, int total,

@@ -9,7 +9,7 @@ using Adef.MLNet.Evaluation;
 using CsvHelper;
 using Spectre.Console;
 
-namespace Adef.Samples;
+namespace Adef.Cli;
 
 /// <summary>What the attack command writes besides results.csv: the adversarial PNGs, summary.json, examples.png and the table it prints.</summary>
 internal static class AttackOutput

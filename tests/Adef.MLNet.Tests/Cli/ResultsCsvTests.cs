@@ -1,8 +1,8 @@
+using Adef.Cli;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Tests.TestSupport;
-using Adef.Samples;
 
-namespace Adef.MLNet.Tests.Samples;
+namespace Adef.MLNet.Tests.Cli;
 
 /// <summary>The attack command's results.csv: the exact text written, and reading it back for --resume and summary.json.</summary>
 public class ResultsCsvTests

@@ -3,11 +3,10 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Data;
+using Adef.ConsoleProgress;
 using Spectre.Console;
 
-using Adef.Experiments;
-
-namespace Adef.Samples;
+namespace Adef.Cli;
 
 /// <summary>
 /// Runs the attack command: loads the model and the images, attacks them with results streamed to results.csv and the
@@ -18,7 +17,10 @@ internal static class AttackRun
     /// <summary>How many successful ADef results examples.png shows.</summary>
     private const int ExampleCount = 6;
 
-    public static int Execute(AttackSettings s)
+    /// <summary>Runs the attack; returns <see cref="ExitCodes.Done"/>, or <see cref="ExitCodes.Interrupted"/> when Ctrl+C or
+    /// <paramref name="cancel"/> stopped it (results.csv and summary.json then cover the finished images).</summary>
+    /// <exception cref="UsageException">Bad input; other bad-input exceptions come from the library (see <see cref="AdefCli"/>).</exception>
+    public static int Execute(AttackSettings s, CancellationToken cancel)
     {
         s.Check();
         if (!ComputeDevice.TryParse(s.Device, out ComputeDevice device))
@@ -44,7 +46,7 @@ internal static class AttackRun
 
         Streamed run;
         using (var csv = ResultsCsv.Append(csvPath))
-            run = Stream(classifier, options, pixels, todoLabels, s.BatchSize,
+            run = Stream(classifier, options, pixels, todoLabels, s.BatchSize, cancel,
                 batch => AttackOutput.WriteBatch(csv, classifier, format, source, todo, batch, s.Out!));
         if (run.Interrupted) AnsiConsole.MarkupLine("[yellow]Interrupted: results.csv holds the finished images; rerun with --resume to attack the rest.[/]");
 
@@ -62,7 +64,7 @@ internal static class AttackRun
         AttackOutput.PrintTable(s.AttackName, totals);
         AnsiConsole.MarkupLine($"Peak working set: {peak / (1024.0 * 1024.0):0.0} MiB.");
         AnsiConsole.MarkupLine($"results.csv lists {rows.Count} of {source.Count} image(s); wrote {written} to {Markup.Escape(Path.GetFullPath(s.Out!))}.");
-        return run.Interrupted ? 130 : 0;
+        return run.Interrupted ? ExitCodes.Interrupted : ExitCodes.Done;
     }
 
     /// <summary>Reports the labels found; returns them when every image has one (the attack then skips misclassified images).</summary>
@@ -98,13 +100,13 @@ internal static class AttackRun
 
     /// <summary>
     /// Attacks the images with results handed to <paramref name="writeBatch"/> every <paramref name="batchSize"/> images;
-    /// Ctrl+C stops the attack cleanly, after the finished results have been written.
+    /// Ctrl+C or <paramref name="cancel"/> stops the attack cleanly, after the finished results have been written.
     /// </summary>
     private static Streamed Stream(OnnxClassifier classifier, AttackOptions options, float[] pixels, int[]? labels, int batchSize,
-        Action<IReadOnlyList<AttackResult>> writeBatch)
+        CancellationToken cancel, Action<IReadOnlyList<AttackResult>> writeBatch)
     {
         int count = labels?.Length ?? pixels.Length / classifier.InputShape.Size;
-        using var cancellation = new CancellationTokenSource();
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
             e.Cancel = true;

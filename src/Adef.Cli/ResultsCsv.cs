@@ -3,11 +3,12 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Evaluation;
 using CsvHelper;
 
-namespace Adef.Samples;
+namespace Adef.Cli;
 
 /// <summary>
-/// The attack command's results.csv: one row per image, appended as batches finish, and read back for <c>--resume</c>
-/// and the summary. A run stopped mid-write leaves a torn last line without its line break, which reading drops.
+/// The attack command's results.csv: one row per image, appended as batches finish, and read back for <c>--resume</c>,
+/// the summary and the report command. A run stopped mid-write leaves a torn last line without its line break, which
+/// reading drops.
 /// </summary>
 internal static class ResultsCsv
 {
@@ -81,6 +82,30 @@ internal static class ResultsCsv
         }
         return rows;
     }
+
+    /// <summary>Whether <paramref name="path"/> starts with the header <see cref="Create"/> writes.</summary>
+    public static bool HasHeader(string path)
+    {
+        using var reader = new StreamReader(path);
+        return reader.ReadLine() == string.Join(',', Columns);
+    }
+
+    /// <summary>Whether the rows are ADef's: ADef writes ‖τ‖_T on every row, DeepFool on none.</summary>
+    /// <exception cref="UsageException">Some rows have ‖τ‖_T and others not.</exception>
+    public static bool AreDeformations(IReadOnlyList<Row> rows)
+    {
+        int withTNorm = rows.Count(r => r.Fields[6].Length > 0);
+        if (withTNorm > 0 && withTNorm < rows.Count)
+            throw new UsageException($"{withTNorm} of {rows.Count} rows have a t_norm: a results.csv holds either ADef rows (all with t_norm) or DeepFool rows (none).");
+        return withTNorm > 0;
+    }
+
+    /// <summary>The row as the library's <see cref="AttackRecord"/>, for a robustness report.</summary>
+    /// <exception cref="UsageException">The row's outcome is not an <see cref="AttackOutcome"/> name.</exception>
+    public static AttackRecord Record(Row row) => new(row.Original,
+        Enum.GetNames<AttackOutcome>().Contains(row.Outcome) ? Enum.Parse<AttackOutcome>(row.Outcome)
+            : throw new UsageException($"Row '{row.File}' has the outcome '{row.Outcome}', which is none of {string.Join(", ", Enum.GetNames<AttackOutcome>())}."),
+        row.Iterations, row.PixelL2, row.PixelLInf, row.TNorm, row.Truth);
 
     /// <summary>The <see cref="AttackSummary"/> of the rows (same protocol as <see cref="AttackSummary.From"/>).</summary>
     public static AttackSummary Summarise(IReadOnlyList<Row> rows) =>

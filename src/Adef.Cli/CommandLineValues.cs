@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace Adef.Samples;
+namespace Adef.Cli;
 
-/// <summary>A command-line mistake or unusable input: printed without a stack trace, exit code 2.</summary>
+/// <summary>A command-line mistake or unusable input: printed as one line without a stack trace, exit code 1 (<see cref="ExitCodes.BadInput"/>).</summary>
 internal sealed class UsageException(string message) : Exception(message);
 
 /// <summary>Parsing of the option values that System.CommandLine leaves as text, such as comma-separated lists.</summary>

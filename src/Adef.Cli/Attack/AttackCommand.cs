@@ -1,8 +1,6 @@
 using System.CommandLine;
-using Adef.MLNet;
-using Spectre.Console;
 
-namespace Adef.Samples;
+namespace Adef.Cli;
 
 /// <summary>
 /// The <c>attack</c> command: attacks an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool,
@@ -11,7 +9,8 @@ namespace Adef.Samples;
 /// </summary>
 internal static class AttackCommand
 {
-    public static Command Create()
+    /// <summary>The command; <paramref name="cancel"/> stops the attack as Ctrl+C does.</summary>
+    public static Command Create(CancellationToken cancel)
     {
         var model = new Option<string>("--model") { Description = "The ONNX classifier (float32 input N×C×H×W)." };
         var images = new Option<string>("--images") { Description = "A folder of PNG/JPEG files (recursive) or an idx image file." };
@@ -39,32 +38,20 @@ internal static class AttackCommand
         var limit = new Option<int>("--limit") { Description = "Attack only the first N images (0 = all).", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N: ONNX Runtime's CUDA execution provider (needs the Microsoft.ML.OnnxRuntime.Gpu native package; an error if it cannot load).", DefaultValueFactory = _ => "cpu" };
 
-        var command = new Command("attack", "Attack an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool.");
+        var command = new Command("attack",
+            "Attack an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool: adversarial PNGs, results.csv, " +
+            "summary.json and (ADef) examples.png in --out. Ctrl+C keeps the finished images; --resume continues.\n" + ExitCodes.Help);
         foreach (Option option in new Option[] { model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
                      overshootFactor, overshootFraction, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device })
             command.Options.Add(option);
-        command.SetAction(parse => Run(new AttackSettings(
+        command.SetAction(parse => AttackRun.Execute(new AttackSettings(
             parse.GetValue(model), parse.GetValue(images), parse.GetValue(output), parse.GetValue(labels), parse.GetValue(attack)!,
             parse.GetValue(preset), parse.GetValue(candidates), parse.GetValue(maxIterations), parse.GetValue(maxNorm),
             parse.GetValue(sigma), parse.GetValue(overshootFactor), parse.GetValue(overshootFraction), parse.GetValue(targeted),
             parse.GetValue(batchSize), parse.GetValue(norm)!, parse.GetValue(size), parse.GetValue(scale), parse.GetValue(mean),
             parse.GetValue(std), parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip),
-            parse.GetValue(resume), parse.GetValue(device)!)));
+            parse.GetValue(resume), parse.GetValue(device)!), cancel));
         return command;
     }
-
-    /// <summary>Runs the command; a usage or input error is printed as one line and gives exit code 2.</summary>
-    public static int Run(AttackSettings settings)
-    {
-        try
-        {
-            return AttackRun.Execute(settings);
-        }
-        catch (Exception e) when (e is UsageException or InvalidInputException or ArgumentException or NotSupportedException
-                                       or InvalidOperationException or IOException or UnauthorizedAccessException)
-        {
-            AnsiConsole.MarkupLine($"[red]Error:[/] {Markup.Escape(e.Message)}");
-            return 2;
-        }
-    }
 }
+

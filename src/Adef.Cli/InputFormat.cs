@@ -1,7 +1,7 @@
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Data;
 
-namespace Adef.Samples;
+namespace Adef.Cli;
 
 /// <summary>
 /// What a model takes from an image file: the size images are read at and the <see cref="ImagePreprocessing"/> that

@@ -1,10 +1,10 @@
+using Adef.Cli;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Data;
 using Adef.MLNet.Tests.TestSupport;
-using Adef.Samples;
 
-namespace Adef.MLNet.Tests.Samples;
+namespace Adef.MLNet.Tests.Cli;
 
 /// <summary>The attack command's parsing of the input format and of the attack options.</summary>
 [Collection(ConsoleDisplayCollection.Name)]

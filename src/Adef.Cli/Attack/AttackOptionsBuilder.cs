@@ -3,7 +3,7 @@ using Adef.MLNet.Attacks;
 using Adef.MLNet.Data;
 using Spectre.Console;
 
-namespace Adef.Samples;
+namespace Adef.Cli;
 
 /// <summary>Builds the attack's options from the command line and checks them with the library's own validation.</summary>
 internal static class AttackOptionsBuilder

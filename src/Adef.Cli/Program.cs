@@ -1,0 +1,3 @@
+using Adef.Cli;
+
+return AdefCli.Invoke(args, Console.Out, Console.Error, CancellationToken.None);

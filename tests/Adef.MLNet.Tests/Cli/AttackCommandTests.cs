@@ -1,0 +1,162 @@
+using System.Text.Json;
+using Adef.Cli;
+using Adef.Experiments;
+using Adef.MLNet.Evaluation;
+using Adef.MLNet.Tests.TestSupport;
+using static Adef.MLNet.Tests.Cli.CliRunner;
+using static TorchSharp.torch;
+
+namespace Adef.MLNet.Tests.Cli;
+
+/// <summary>adef attack end to end on an idx file and an exported MNIST-A: streaming, --resume, interruption and option errors.</summary>
+[Collection(ConsoleDisplayCollection.Name)]
+public sealed class AttackCommandTests : IDisposable
+{
+    private const int Images = 4;
+    private readonly TempFolder _temp = new();
+    private readonly string _model;
+    private readonly string _images;
+    private readonly byte[] _pixels;
+
+    public AttackCommandTests()
+    {
+        _model = _temp.File("mnist-a.onnx");
+        manual_seed(11);
+        MnistOnnxExporter.Save(new MnistA(), _model);
+        var random = new Random(4);
+        _pixels = new byte[Images * 28 * 28];
+        random.NextBytes(_pixels);
+        _images = WriteIdx("digits-images-idx3-ubyte", [Images, 28, 28], _pixels);
+        WriteIdx("digits-labels-idx1-ubyte", [Images], [1, 2, 3, 4]);
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private (int Exit, string Output, string Error) Attack(string output, string[] extra, CancellationToken cancel = default) => Run(
+        ["attack", "--model", _model, "--images", _images, "--out", output, "--max-iterations", "3", "--batch-size", "2", .. extra], cancel);
+
+    private static readonly string[] DeepFool = ["--attack", "deepfool", "--overshoot-fraction", "0.05"];
+
+    [Fact]
+    public void AResumedRunAppendsTheRemainingImagesAfterDroppingATornLine()
+    {
+        string output = _temp.File("out");
+        Assert.Equal(0, Attack(output, ["--limit", "2", .. DeepFool]).Exit);
+        string csv = Path.Combine(output, "results.csv");
+        string[] first = File.ReadAllLines(csv);
+        Assert.Equal(3, first.Length);
+        File.AppendAllText(csv, "00002,1,2,tr");
+
+        Assert.Equal(0, Attack(output, ["--resume", .. DeepFool]).Exit);
+
+        string[] lines = File.ReadAllLines(csv);
+        Assert.Equal(first, lines.Take(3));
+        Assert.Equal(["00000", "00001", "00002", "00003"], lines.Skip(1).Select(l => l.Split(',')[0]).Order());
+        Assert.All(lines.Skip(1), l => Assert.Equal(13, l.Split(',').Length));
+        Assert.All(Enumerable.Range(0, Images), i => Assert.True(File.Exists(Path.Combine(output, $"{i:D5}.png"))));
+        using JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json")));
+        Assert.Equal(Images, summary.RootElement.GetProperty("imageCount").GetInt32());
+        Assert.Equal(Images, summary.RootElement.GetProperty("labelled").GetInt32());
+        Assert.Equal("gray", summary.RootElement.GetProperty("preprocessing").GetProperty("channels").GetString());
+        Assert.Equal(0.05, summary.RootElement.GetProperty("options").GetProperty("OvershootFraction").GetDouble());
+    }
+
+    [Fact]
+    public void TheReportOfAnAttacksResultsCsvSummarisesItAsSummaryJsonDoes()
+    {
+        // Without labels every image is attacked (the untrained MNIST-A gets none of the labels above right).
+        string unlabelled = WriteIdx("noise-images-idx3-ubyte", [Images, 28, 28], _pixels);
+        string output = _temp.File("adef");
+        Assert.Equal(0, Run(["attack", "--model", _model, "--images", unlabelled, "--out", output, "--max-iterations", "3"]).Exit);
+
+        var (exit, _, error) = Run(["report", "--results", output]);
+
+        Assert.Equal((0, ""), (exit, error));
+        var numbers = JsonSerializer.Deserialize<RobustnessReportNumbers>(
+            File.ReadAllText(Path.Combine(output, "report", RobustnessReportWriter.JsonFileName)), RobustnessReportWriter.JsonOptions)!;
+        Assert.Equal("mnist-a", numbers.Model); // the model file named in summary.json
+        Assert.Equal(ResultsCsv.Summarise(ResultsCsv.Read(Path.Combine(output, "results.csv"))), numbers.Adef!.Summary);
+        Assert.Equal(Images, numbers.Adef.Summary.Attacked);
+        Assert.Equal(0, numbers.LabelledImages);
+        Assert.True(File.Exists(Path.Combine(output, "report", RobustnessReportWriter.HtmlFileName)));
+    }
+
+    [Fact]
+    public void AnInterruptedRunExitsWith130KeepingTheFinishedRowsForResume()
+    {
+        string output = _temp.File("interrupted");
+        Assert.Equal(0, Attack(output, ["--limit", "2", .. DeepFool]).Exit);
+        string csv = Path.Combine(output, "results.csv");
+        string before = File.ReadAllText(csv);
+
+        // Cancelled before the first step, as Ctrl+C would stop it mid-run: the rows already there stay as they were.
+        var (exit, _, error) = Attack(output, ["--resume", .. DeepFool], new CancellationToken(canceled: true));
+
+        Assert.Equal(130, exit);
+        Assert.Equal("", error);
+        Assert.Equal(before, File.ReadAllText(csv));
+        using (JsonDocument summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json"))))
+        {
+            Assert.True(summary.RootElement.GetProperty("interrupted").GetBoolean());
+            Assert.Equal(2, summary.RootElement.GetProperty("imageCount").GetInt32());
+        }
+
+        Assert.Equal(0, Attack(output, ["--resume", .. DeepFool]).Exit);
+        Assert.Equal(Images + 1, File.ReadAllLines(csv).Length);
+    }
+
+    [Fact]
+    public void AnOvershootFactorBelowOneIsOneLineOfErrorAndExit1BeforeAnythingIsWritten()
+    {
+        string output = _temp.File("bad");
+        var (exit, _, error) = Attack(output, ["--overshoot-factor", "0.5"]);
+
+        Assert.Equal(1, exit);
+        string line = Assert.Single(Lines(error));
+        Assert.StartsWith("error: Invalid ADef option --overshoot-factor:", line);
+        Assert.Contains("Actual value was 0.5.", line); // the library's two-line message, joined
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void AMissingModelIsOneLineOfErrorAndExit1()
+    {
+        var (exit, _, error) = Run(["attack", "--model", _temp.File("none.onnx"), "--images", _images, "--out", _temp.File("x")]);
+
+        Assert.Equal(1, exit);
+        Assert.Equal($"error: Model '{_temp.File("none.onnx")}' does not exist.", Assert.Single(Lines(error)));
+    }
+
+    [Fact]
+    public void AMalformedModelIsOneLineOfErrorWithoutAStackTrace()
+    {
+        string model = _temp.File("broken.onnx");
+        File.WriteAllBytes(model, [1, 2, 3, 4, 5]);
+
+        var (exit, _, error) = Run(["attack", "--model", model, "--images", _images, "--out", _temp.File("broken")]);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: ", Assert.Single(Lines(error)));
+        Assert.DoesNotContain(" at ", error);
+        Assert.False(Directory.Exists(_temp.File("broken")));
+    }
+
+    [Fact]
+    public void TheOldSharedOvershootFlagIsAnUnknownOptionWithExit1()
+    {
+        var (exit, _, error) = Attack(_temp.File("old"), ["--overshoot", "1.2"]);
+
+        Assert.Equal(1, exit);
+        string line = Assert.Single(Lines(error));
+        Assert.StartsWith("error: ", line);
+        Assert.Contains("--overshoot", line);
+        Assert.EndsWith("(see adef attack --help)", line);
+    }
+
+    private string WriteIdx(string name, int[] dimensions, byte[] data)
+    {
+        string path = _temp.File(name);
+        File.WriteAllBytes(path, IdxBytes.Of(dimensions, data));
+        return path;
+    }
+}
