@@ -13,14 +13,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 version_of() { grep -o "Include=\"$1\" Version=\"[^\"]*\"" "$2" | head -1 | sed 's/.*Version="\([^"]*\)"/\1/'; }
 mlnet=$(version_of Microsoft.ML "$root/src/Adef.MLNet/Adef.MLNet.csproj")
-ort=$(version_of Microsoft.ML.OnnxRuntime "$root/src/Samples/Samples.csproj")
+ort=$(version_of Microsoft.ML.OnnxRuntime "$root/src/Adef.Cli/Adef.Cli.csproj")
+skia=$(version_of SkiaSharp "$root/src/Adef.MLNet/Adef.MLNet.csproj")
 mlnet_torchsharp=0.24.0
 suffix="consumer.$(date +%Y%m%d%H%M%S)"
 work=$(mktemp -d /tmp/adef-consumer.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 feed="$work/feed"
 
-echo "== packing (ML.NET $mlnet, ONNX Runtime $ort) into $feed"
+echo "== packing (ML.NET $mlnet, ONNX Runtime $ort, SkiaSharp $skia) into $feed"
 dotnet pack "$root/Adef.sln" -c Release -o "$feed" -p:VersionSuffix="$suffix" -v q -nologo
 version=$(ls "$feed"/Adef.MLNet.1*.nupkg | sed 's/.*Adef\.MLNet\.\(.*\)\.nupkg/\1/')
 ls "$feed"
@@ -37,7 +38,7 @@ sed "s#LOCAL_FEED#$feed#" > "$work/nuget.config" <<'CONFIG'
   </packageSources>
 </configuration>
 CONFIG
-props=(-p:AdefVersion="$version" -p:MLNetVersion="$mlnet" -p:OnnxRuntimeVersion="$ort")
+props=(-p:AdefVersion="$version" -p:MLNetVersion="$mlnet" -p:OnnxRuntimeVersion="$ort" -p:SkiaSharpVersion="$skia")
 cd "$work"
 
 echo "== inputs: a tiny ONNX model and PNG photos"
