@@ -40,7 +40,7 @@ public static class MnistModelCache
     public static nn.Module<Tensor, Tensor>? TryLoadTrained(string architecture, TrainingOptions options)
     {
         string stem = Stem(architecture, options);
-        if (!File.Exists(stem + ".weights")) ShippedModels.TryInstall(stem);
+        if (!File.Exists(stem + ".weights")) InstallShipped(stem);
         if (!File.Exists(stem + ".weights") || EpochsCompleted(architecture, options) < options.Epochs) return null;
         var checkpoint = JsonSerializer.Deserialize<Checkpoint>(File.ReadAllText(stem + ".json"));
         if (!Matches(checkpoint, options, startedFrom: null)) return null;
@@ -50,6 +50,12 @@ public static class MnistModelCache
         model.eval();
         AnsiConsole.MarkupLine($"[grey]Cached {architecture}: {checkpoint.EpochsCompleted} epoch(s) in {Markup.Escape(stem + ".weights")}[/]");
         return model;
+    }
+
+    private static void InstallShipped(string stem)
+    {
+        if (ShippedModels.TryInstall(stem))
+            AnsiConsole.MarkupLine($"[grey]Installed the repository's shipped {Markup.Escape(Path.GetFileName(stem))} weights into the cache.[/]");
     }
 
     /// <summary>The model's display name, e.g. "MNIST-A" or "MNIST-A (PGD)".</summary>
@@ -66,7 +72,7 @@ public static class MnistModelCache
         (nn.Module<Tensor, Tensor> Model, string Description)? startFrom = null, Device? device = null, bool retrain = false)
     {
         string stem = Stem(architecture, options);
-        if (!retrain && startFrom is null && !File.Exists(stem + ".weights")) ShippedModels.TryInstall(stem);
+        if (!retrain && startFrom is null && !File.Exists(stem + ".weights")) InstallShipped(stem);
         string weightsPath = stem + ".weights";
         string metaPath = stem + ".json";
         string title = Title(architecture, options);
