@@ -23,9 +23,14 @@ public sealed class RobustnessReport
     private readonly IReadOnlyList<AttackResult> _results;
     private readonly double[] _successfulNorms;
 
-    private RobustnessReport(IReadOnlyList<AttackResult> results, double accuracy, int labelledImages)
+    /// <summary>The text column of attack outcomes (<see cref="AttackOutcome"/> names) that <see cref="FromDataView"/> reads when present.</summary>
+    internal const string OutcomeColumnName = "Outcome";
+
+    private RobustnessReport(IReadOnlyList<AttackResult> results, double accuracy, int labelledImages, bool outcomesRecorded = true)
     {
         _results = results;
+        OutcomesRecorded = outcomesRecorded;
+        OutcomeCounts = Enum.GetValues<AttackOutcome>().ToDictionary(o => o, o => results.Count(r => r.Outcome == o));
         Summary = AttackSummary.From(results);
         Accuracy = accuracy;
         LabelledImages = labelledImages;
@@ -49,6 +54,15 @@ public sealed class RobustnessReport
 
     /// <summary>The norm the quantiles and budgets refer to: "‖τ‖_T" (ADef) or "pixel ℓ2".</summary>
     public string NormName => IsDeformation ? "‖τ‖_T" : "pixel ℓ2";
+
+    /// <summary>How many images ended with each <see cref="AttackOutcome"/> (every outcome is a key; absent ones count 0).</summary>
+    /// <remarks>Exact when <see cref="OutcomesRecorded"/>; otherwise only Fooled, AlreadyMisclassified and
+    /// MaxIterationsReached occur (see <see cref="FromDataView"/>).</remarks>
+    public IReadOnlyDictionary<AttackOutcome, int> OutcomeCounts { get; }
+
+    /// <summary>False when the outcomes were derived rather than recorded: a data view without an <c>Outcome</c> column,
+    /// where every failed attack counts as <see cref="AttackOutcome.MaxIterationsReached"/>.</summary>
+    public bool OutcomesRecorded { get; }
 
     /// <summary><see cref="AttackSummary.SuccessRate"/>.</summary>
     public double SuccessRate => Summary.SuccessRate;
@@ -116,8 +130,10 @@ public sealed class RobustnessReport
     /// already misclassified (not attacked), as the transform itself does when given a label column.</param>
     /// <param name="options">The transform's options, for its column names; null for the default names. An
     /// <see cref="AdefTransformOptions"/> (or a <c>TNorm</c> column under the default names) makes it an ADef report.</param>
-    /// <remarks>The view does not say why an attack failed; failures other than already-misclassified rows are
-    /// reported as <see cref="AttackOutcome.MaxIterationsReached"/>, which no number of the report distinguishes.</remarks>
+    /// <remarks>A text column named <c>Outcome</c> holding <see cref="AttackOutcome"/> names, when present, gives each row's
+    /// outcome (taken over <c>Success</c>). Without it the view does not say why an attack failed: failures are reported as
+    /// <see cref="AttackOutcome.MaxIterationsReached"/> and <see cref="OutcomesRecorded"/> is false. Either way a row whose true
+    /// label differs from <c>OriginalLabel</c> counts as <see cref="AttackOutcome.AlreadyMisclassified"/>.</remarks>
     public static RobustnessReport FromDataView(IDataView attacked, string? labelColumnName = null, AttackTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(attacked);
@@ -147,8 +163,11 @@ public sealed class RobustnessReport
                 throw new ArgumentException($"Label column '{labelColumnName}' has type {label.Value.Type}; it must be a scalar Int32, UInt32, Int64, Single, Double or key.", nameof(labelColumnName));
         }
 
+        DataViewSchema.Column? outcomeColumn = schema.GetColumnOrNull(OutcomeColumnName) is { } oc ? Column(oc.Name, TextDataViewType.Instance) : null;
+
         var columns = new List<DataViewSchema.Column> { original, success, iterations, pixelL2 };
         if (tNorm is { } t) columns.Add(t);
+        if (outcomeColumn is { } o) columns.Add(o);
         if (label is { } l) columns.Add(l);
         var records = new List<AttackRecord>();
         using DataViewRowCursor cursor = attacked.GetRowCursor(columns);
@@ -157,6 +176,7 @@ public sealed class RobustnessReport
         ValueGetter<int> getIterations = cursor.GetGetter<int>(iterations);
         ValueGetter<double> getPixelL2 = cursor.GetGetter<double>(pixelL2);
         ValueGetter<double>? getTNorm = tNorm is { } tc ? cursor.GetGetter<double>(tc) : null;
+        ValueGetter<ReadOnlyMemory<char>>? getOutcome = outcomeColumn is { } occ ? cursor.GetGetter<ReadOnlyMemory<char>>(occ) : null;
         Func<int>? getLabel = label is { } lc ? LabelColumnReader.Create(cursor, lc, int.MaxValue, LabelKeyClasses.Map(lc, int.MaxValue, options.ClassNames)) : null;
         while (cursor.MoveNext())
         {
@@ -169,10 +189,20 @@ public sealed class RobustnessReport
             getTNorm?.Invoke(ref tn);
             int? trueLabel = getLabel?.Invoke();
             AttackOutcome outcome = trueLabel is int y && y != originalLabel ? AttackOutcome.AlreadyMisclassified
+                : getOutcome is not null ? ReadOutcome(getOutcome, cursor.Position)
                 : fooled ? AttackOutcome.Fooled : AttackOutcome.MaxIterationsReached;
             records.Add(new AttackRecord(originalLabel, outcome, iterationCount, l2, double.NaN, tn, trueLabel));
         }
-        return FromRecords(records, deformations: getTNorm is not null);
+        return Build(records, deformations: getTNorm is not null, outcomesRecorded: getOutcome is not null);
+    }
+
+    private static AttackOutcome ReadOutcome(ValueGetter<ReadOnlyMemory<char>> get, long row)
+    {
+        ReadOnlyMemory<char> text = default;
+        get(ref text);
+        string name = text.ToString().Trim();
+        return Enum.GetNames<AttackOutcome>().Contains(name) ? Enum.Parse<AttackOutcome>(name)
+            : throw new ArgumentException($"Column '{OutcomeColumnName}' holds '{name}' at row {row}; expected one of {string.Join(", ", Enum.GetNames<AttackOutcome>())}.", "attacked");
     }
 
     /// <summary>
@@ -185,7 +215,10 @@ public sealed class RobustnessReport
     /// <remarks><see cref="Accuracy"/> counts the records whose <see cref="AttackRecord.TrueLabel"/> is known, and is NaN when
     /// none is; <see cref="AttackRecord.Outcome"/> is taken as recorded, not recomputed from the true labels.</remarks>
     /// <exception cref="ArgumentException">An ADef record of an attacked image has a NaN <see cref="AttackRecord.TNorm"/>.</exception>
-    public static RobustnessReport FromRecords(IReadOnlyList<AttackRecord> records, bool deformations)
+    public static RobustnessReport FromRecords(IReadOnlyList<AttackRecord> records, bool deformations) =>
+        Build(records, deformations, outcomesRecorded: true);
+
+    private static RobustnessReport Build(IReadOnlyList<AttackRecord> records, bool deformations, bool outcomesRecorded)
     {
         ArgumentNullException.ThrowIfNull(records);
         var results = new AttackResult[records.Count];
@@ -210,7 +243,7 @@ public sealed class RobustnessReport
         }
         int labelled = records.Count(r => r.TrueLabel is not null);
         int correct = records.Count(r => r.TrueLabel == r.OriginalLabel);
-        return new RobustnessReport(results, labelled == 0 ? double.NaN : (double)correct / labelled, labelled);
+        return new RobustnessReport(results, labelled == 0 ? double.NaN : (double)correct / labelled, labelled, outcomesRecorded);
     }
 
     /// <summary>A few lines for a console: accuracy, success rate, mean iterations, norm quantiles and a few budgets.</summary>
