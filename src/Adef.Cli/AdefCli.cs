@@ -47,9 +47,14 @@ internal static class AdefCli
         }
     }
 
-    /// <summary>Reports what a command threw and returns the exit code: one line for bad input, the whole exception for a bug.</summary>
+    /// <summary>Reports what a command threw and returns the exit code: one line for bad input or a failed gate, the whole exception for a bug.</summary>
     internal static int Fail(Exception e, TextWriter error)
     {
+        if (e is GateFailedException)
+        {
+            error.WriteLine(e.Message);
+            return ExitCodes.GateFailed;
+        }
         if (IsBadInput(e)) return BadInput(error, e.Message);
         error.WriteLine($"adef: internal error (a bug; please report it with what follows):{Environment.NewLine}{e}");
         return ExitCodes.InternalError;

@@ -8,7 +8,8 @@ namespace Adef.Cli;
 /// <summary>
 /// The attack command's results.csv: one row per image, appended as batches finish, and read back for <c>--resume</c>,
 /// the summary and the report command. A run stopped mid-write leaves a torn last line without its line break, which
-/// reading drops.
+/// reading drops. With <c>--class-names</c> each row ends with the names of its three labels (<see cref="NameColumns"/>);
+/// without it the file is exactly as before those columns existed.
 /// </summary>
 internal static class ResultsCsv
 {
@@ -18,6 +19,10 @@ internal static class ResultsCsv
         "pixel_linf", "true_label", "clean_correct", "png_label",
     ];
 
+    /// <summary>The columns added after <see cref="Columns"/> when class names are given: the names of original_label,
+    /// adversarial_label and true_label (empty without a true label).</summary>
+    public static readonly string[] NameColumns = ["original_name", "adversarial_name", "true_name"];
+
     private static readonly CsvWriterOptions WriterOptions = new() { Separator = ',', NewLine = "\n" };
 
     private static readonly CsvReaderOptions ReaderOptions = new() { Separator = ',' };
@@ -26,11 +31,12 @@ internal static class ResultsCsv
     internal sealed record Row(string File, int Original, string Outcome, int Iterations, double TNorm, double PixelL2, double PixelLInf,
         int? Truth, int PngLabel, string[] Fields);
 
-    /// <summary>Starts <paramref name="path"/> afresh with the header and <paramref name="rows"/>.</summary>
-    public static void Create(string path, IEnumerable<Row>? rows = null)
+    /// <summary>Starts <paramref name="path"/> afresh with the header (with <see cref="NameColumns"/> when
+    /// <paramref name="withNames"/>) and <paramref name="rows"/>.</summary>
+    public static void Create(string path, IEnumerable<Row>? rows = null, bool withNames = false)
     {
         using CsvWriter csv = Append(path, append: false);
-        csv.WriteHeader(Columns);
+        csv.WriteHeader(withNames ? [.. Columns, .. NameColumns] : Columns);
         foreach (Row row in rows ?? []) WriteFields(csv, row.Fields);
     }
 
@@ -44,10 +50,11 @@ internal static class ResultsCsv
     /// <param name="result">The attack's result.</param>
     /// <param name="truth">The image's true label, if known.</param>
     /// <param name="pngLabel">The label of the adversarial image after rounding to PNG bytes.</param>
-    public static void Write(CsvWriter csv, string file, AttackResult result, int? truth, int pngLabel)
+    /// <param name="names">The class names, written in <see cref="NameColumns"/>; null for none.</param>
+    public static void Write(CsvWriter csv, string file, AttackResult result, int? truth, int pngLabel, ClassLabels? names = null)
     {
         var adef = result as AdefResult;
-        WriteFields(csv,
+        string[] fields =
         [
             file,
             Integer(result.OriginalLabel),
@@ -62,7 +69,9 @@ internal static class ResultsCsv
             truth is { } t ? Integer(t) : "",
             truth is null ? "" : Boolean(truth == result.OriginalLabel),
             Integer(pngLabel),
-        ]);
+        ];
+        WriteFields(csv, names is null ? fields
+            : [.. fields, names[result.OriginalLabel], names[result.AdversarialLabel], truth is { } label ? names[label] : ""]);
     }
 
     /// <summary>Reads the rows, skipping the header, a torn last line and any malformed row.</summary>
@@ -73,7 +82,7 @@ internal static class ResultsCsv
         using CsvReader reader = CsvReader.Create(new StringReader(text[..(text.LastIndexOf('\n') + 1)]), ReaderOptions);
         while (reader.Read())
         {
-            if (reader.FieldCount != Columns.Length) continue;
+            if (reader.FieldCount != Columns.Length && reader.FieldCount != Columns.Length + NameColumns.Length) continue;
             string[] f = Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetString(i) ?? "").ToArray();
             if (!TryInteger(f[1], out int original) || !TryInteger(f[5], out int iterations) || !TryInteger(f[12], out int png))
                 continue;
@@ -83,11 +92,15 @@ internal static class ResultsCsv
         return rows;
     }
 
-    /// <summary>Whether <paramref name="path"/> starts with the header <see cref="Create"/> writes.</summary>
-    public static bool HasHeader(string path)
+    /// <summary>Whether <paramref name="path"/> starts with a header <see cref="Create"/> writes, with or without names.</summary>
+    public static bool HasHeader(string path) => HasNames(path) is not null;
+
+    /// <summary>Whether the header of <paramref name="path"/> has <see cref="NameColumns"/>; null when it is no results.csv header.</summary>
+    public static bool? HasNames(string path)
     {
         using var reader = new StreamReader(path);
-        return reader.ReadLine() == string.Join(',', Columns);
+        string? header = reader.ReadLine();
+        return header == string.Join(',', Columns) ? false : header == string.Join(',', [.. Columns, .. NameColumns]) ? true : null;
     }
 
     /// <summary>Whether the rows are ADef's: ADef writes ‖τ‖_T on every row, DeepFool on none.</summary>
@@ -106,6 +119,11 @@ internal static class ResultsCsv
         Enum.GetNames<AttackOutcome>().Contains(row.Outcome) ? Enum.Parse<AttackOutcome>(row.Outcome)
             : throw new UsageException($"Row '{row.File}' has the outcome '{row.Outcome}', which is none of {string.Join(", ", Enum.GetNames<AttackOutcome>())}."),
         row.Iterations, row.PixelL2, row.PixelLInf, row.TNorm, row.Truth);
+
+    /// <summary>The robustness report of the rows, ADef's or DeepFool's as <see cref="AreDeformations"/> says.</summary>
+    /// <exception cref="UsageException">The rows mix ADef and DeepFool, or a row's outcome is unknown.</exception>
+    public static RobustnessReport Report(IReadOnlyList<Row> rows) =>
+        RobustnessReport.FromRecords(rows.Select(Record).ToList(), AreDeformations(rows));
 
     /// <summary>The <see cref="AttackSummary"/> of the rows (same protocol as <see cref="AttackSummary.From"/>).</summary>
     public static AttackSummary Summarise(IReadOnlyList<Row> rows) =>

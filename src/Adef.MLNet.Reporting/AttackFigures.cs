@@ -43,9 +43,6 @@ public static class AttackFigures
     /// <summary>About this many arrows are drawn along the longer image side when the arrow spacing is automatic.</summary>
     private const int ArrowsAlongLongerSide = 14;
 
-    /// <summary>Share of the original's contrast kept in the faint backdrop of the vector-field panel.</summary>
-    private const double BackdropContrast = 0.35;
-
     /// <summary>Size in pixels of the PNG that <see cref="SaveExampleGrid(string, IReadOnlyList{ExampleRow}, ImageDisplay, int)"/> writes for <paramref name="rowCount"/> rows:
     /// <see cref="ExampleGridWidth"/> × (<paramref name="rowCount"/> × <see cref="ExampleGridPanelSize"/>).</summary>
     /// <param name="rowCount">Number of examples (rows), at least 1.</param>
@@ -138,20 +135,17 @@ public static class AttackFigures
         var panels = new List<PlotModel>(3 * rows.Count);
         foreach (ExampleRow row in rows)
         {
-            OxyImage original = PanelImage.FromPixels(row.Original, display, contrast: 1);
-            panels.Add(ImagePanel.Create(original, display, $"original: {row.OriginalLabel}"));
-            OxyImage deformed = PanelImage.FromPixels(row.Deformed, display, contrast: 1);
-            panels.Add(ImagePanel.Create(deformed, display, $"deformed: {row.AdversarialLabel}"));
+            OxyImage original = PanelImage.FromPixels(row.Original, display);
+            panels.Add(ImagePanel.Create(original, display, $"original: {FigureStyle.ShortLabel(row.OriginalLabel)}"));
+            OxyImage deformed = PanelImage.FromPixels(row.Deformed, display);
+            panels.Add(ImagePanel.Create(deformed, display, $"deformed: {FigureStyle.ShortLabel(row.AdversarialLabel)}"));
             if (withDifference)
             {
                 OxyImage difference = PanelImage.FromDifference(row.Original, row.Deformed, display, out double range);
                 panels.Add(ImagePanel.Create(difference, display, $"deformed − original, ±{range.ToString("0.00", CultureInfo.InvariantCulture)}"));
             }
 
-            OxyImage backdrop = PanelImage.FromPixels(row.Original, display, contrast: BackdropContrast);
-            PlotModel field = ImagePanel.Create(backdrop, display, $"‖τ‖_T = {row.TNorm.ToString("0.00", CultureInfo.InvariantCulture)} px");
-            ImagePanel.AddArrows(field, row.VectorField, display, spacing, ExampleGridPanelSize);
-            panels.Add(field);
+            panels.Add(FieldPanel.Create(row.VectorField, display, row.TNorm, spacing, ExampleGridPanelSize));
         }
 
         PngFigure.SaveGrid(panels, columns: withDifference ? 4 : 3, ExampleGridPanelSize, ExampleGridPanelSize, path);

@@ -179,16 +179,12 @@ internal static class ImageNetCommand
         AnsiConsole.MarkupLine($"{Markup.Escape(spec.Name)}: report in {Markup.Escape(Path.GetFullPath(folder))} ({written.Files.Count} files).");
     }
 
-    /// <summary>Short class names from <c>synset_words.txt</c> beside the photos ("n02510455 giant panda, panda, ..." → "giant panda"), or null.</summary>
+    /// <summary>Class names from <c>synset_words.txt</c> beside the photos ("n02510455 giant panda, panda, ..." → "giant panda,
+    /// panda, ..."; the figures shorten them to fit), or null when it is absent.</summary>
     private static IReadOnlyList<string>? ClassNames(string photos)
     {
         string path = Path.Combine(photos, "synset_words.txt");
-        if (!File.Exists(path)) return null;
-        return File.ReadAllLines(path).Select(line =>
-        {
-            string words = line.Contains(' ') ? line[(line.IndexOf(' ') + 1)..] : line;
-            return words.Split(',')[0].Trim();
-        }).ToArray();
+        return File.Exists(path) ? ClassNameFile.Read(path) : null;
     }
 
     private static void PrintTable(IReadOnlyList<ModelRow> rows)

@@ -36,13 +36,17 @@ internal static class AttackCommand
         var clip = new Option<bool>("--clip") { Description = "DeepFool: clip to the valid input range (the images of bytes 0 and 255); needs the same mean and std for every channel." };
         var resume = new Option<bool>("--resume") { Description = "If --out holds a results.csv, skip the images listed there and append the rest (summary.json covers them all)." };
         var limit = new Option<int>("--limit") { Description = "Attack only the first N images (0 = all).", DefaultValueFactory = _ => 0 };
+        var classNames = new Option<string>("--class-names") { Description = "Class names, one per line in class-index order (an ImageNet synset_words.txt works): shown in examples.png and added to results.csv as original_name, adversarial_name, true_name." };
+        var gate = new GateOptions();
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N: ONNX Runtime's CUDA execution provider (needs the Microsoft.ML.OnnxRuntime.Gpu native package; an error if it cannot load).", DefaultValueFactory = _ => "cpu" };
 
         var command = new Command("attack",
             "Attack an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool: adversarial PNGs, results.csv, " +
-            "summary.json and (ADef) examples.png in --out. Ctrl+C keeps the finished images; --resume continues.\n" + ExitCodes.Help);
-        foreach (Option option in new Option[] { model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
-                     overshootFactor, overshootFraction, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device })
+            "summary.json and (ADef) examples.png in --out. Ctrl+C keeps the finished images; --resume continues. " +
+            "--fail-if-success-above / --fail-if-accuracy-below make it a validation gate (exit 2).\n" + ExitCodes.Help);
+        foreach (Option option in (Option[])[ model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
+                     overshootFactor, overshootFraction, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device,
+                     classNames, .. gate.All])
             command.Options.Add(option);
         command.SetAction(parse => AttackRun.Execute(new AttackSettings(
             parse.GetValue(model), parse.GetValue(images), parse.GetValue(output), parse.GetValue(labels), parse.GetValue(attack)!,
@@ -50,7 +54,7 @@ internal static class AttackCommand
             parse.GetValue(sigma), parse.GetValue(overshootFactor), parse.GetValue(overshootFraction), parse.GetValue(targeted),
             parse.GetValue(batchSize), parse.GetValue(norm)!, parse.GetValue(size), parse.GetValue(scale), parse.GetValue(mean),
             parse.GetValue(std), parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip),
-            parse.GetValue(resume), parse.GetValue(device)!), cancel));
+            parse.GetValue(resume), parse.GetValue(device)!, parse.GetValue(classNames), gate.Read(parse)), cancel));
         return command;
     }
 }

@@ -35,8 +35,9 @@ internal static class AttackOutput
     /// <param name="todo">The source index of each attacked image (results index into it).</param>
     /// <param name="batch">The finished results.</param>
     /// <param name="outDir">The output folder.</param>
+    /// <param name="names">Class names for results.csv's name columns, or null for none.</param>
     public static void WriteBatch(CsvWriter csv, OnnxClassifier classifier, InputFormat format, ImageSource source, int[] todo,
-        IReadOnlyList<AttackResult> batch, string outDir)
+        IReadOnlyList<AttackResult> batch, string outDir, ClassLabels? names)
     {
         int length = format.ImageLength;
         var quantised = new float[batch.Count * length];
@@ -50,7 +51,7 @@ internal static class AttackOutput
         for (int i = 0; i < batch.Count; i++)
         {
             int image = todo[batch[i].Index];
-            ResultsCsv.Write(csv, source.Names[image], batch[i], source.TrueLabels[image], pngLabels[i]);
+            ResultsCsv.Write(csv, source.Names[image], batch[i], source.TrueLabels[image], pngLabels[i], names);
         }
         csv.Flush();
     }
@@ -88,6 +89,7 @@ internal static class AttackOutput
             modelWarnings = run.Classifier.Warnings,
             images = Path.GetFullPath(s.Images!),
             labels = run.Source.LabelsPath,
+            classNames = s.ClassNames is null ? null : Path.GetFullPath(s.ClassNames),
             preprocessing = new
             {
                 width = run.Format.Width, height = run.Format.Height, scale = p.Scale,
@@ -117,13 +119,14 @@ internal static class AttackOutput
     /// <param name="format">The model's input format.</param>
     /// <param name="pixels">The attacked images, in the order the results index.</param>
     /// <param name="examples">Successful ADef results.</param>
-    public static void WriteExamples(string path, InputFormat format, float[] pixels, IReadOnlyList<AdefResult> examples)
+    /// <param name="names">How the panels name the classes.</param>
+    public static void WriteExamples(string path, InputFormat format, float[] pixels, IReadOnlyList<AdefResult> examples, ClassLabels names)
     {
         int length = format.ImageLength;
         ImagePreprocessing p = format.Preprocessing;
         var grid = examples.Select(r => new ExampleRow(
             p.ToDisplay(pixels.AsSpan(r.Index * length, length)), p.ToDisplay(r.AdversarialImage), r.VectorField,
-            r.OriginalLabel.ToString(CultureInfo.InvariantCulture), r.AdversarialLabel.ToString(CultureInfo.InvariantCulture), r.TNorm)).ToList();
+            names[r.OriginalLabel], names[r.AdversarialLabel], r.TNorm)).ToList();
         AttackFigures.SaveExampleGrid(path, grid, new ImageDisplay(new ImageShape(format.Channels, format.Height, format.Width)));
     }
 

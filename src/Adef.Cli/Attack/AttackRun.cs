@@ -18,8 +18,9 @@ internal static class AttackRun
     private const int ExampleCount = 6;
 
     /// <summary>Runs the attack; returns <see cref="ExitCodes.Done"/>, or <see cref="ExitCodes.Interrupted"/> when Ctrl+C or
-    /// <paramref name="cancel"/> stopped it (results.csv and summary.json then cover the finished images).</summary>
+    /// <paramref name="cancel"/> stopped it (results.csv and summary.json then cover the finished images; the gate is not applied).</summary>
     /// <exception cref="UsageException">Bad input; other bad-input exceptions come from the library (see <see cref="AdefCli"/>).</exception>
+    /// <exception cref="GateFailedException">The gate failed on the whole results.csv (every output is written).</exception>
     public static int Execute(AttackSettings s, CancellationToken cancel)
     {
         s.Check();
@@ -36,10 +37,13 @@ internal static class AttackRun
 
         ImageSource source = format.Open(s.Images!, s.Labels, s.Limit);
         int[]? trueLabels = CheckLabels(source, s.Images!, classifier.ClassCount);
+        RobustnessGate gate = s.Gate ?? RobustnessGate.None;
+        gate.RequireLabels(source.TrueLabels.Count(l => l is not null));
+        ClassLabels names = ClassLabels.Load(s.ClassNames, source, classifier.ClassCount);
         classifier.PrepareGradients();
         Directory.CreateDirectory(s.Out!);
         string csvPath = Path.Combine(s.Out!, "results.csv");
-        HashSet<string> done = StartResults(csvPath, s.Resume);
+        HashSet<string> done = StartResults(csvPath, s.Resume, names.FromClassNamesFile);
         int[] todo = Enumerable.Range(0, source.Count).Where(i => !done.Contains(source.Names[i])).ToArray();
         float[] pixels = format.Read(source, todo);
         int[]? todoLabels = trueLabels is null ? null : todo.Select(i => trueLabels[i]).ToArray();
@@ -47,7 +51,7 @@ internal static class AttackRun
         Streamed run;
         using (var csv = ResultsCsv.Append(csvPath))
             run = Stream(classifier, options, pixels, todoLabels, s.BatchSize, cancel,
-                batch => AttackOutput.WriteBatch(csv, classifier, format, source, todo, batch, s.Out!));
+                batch => AttackOutput.WriteBatch(csv, classifier, format, source, todo, batch, s.Out!, names.FromClassNamesFile ? names : null));
         if (run.Interrupted) AnsiConsole.MarkupLine("[yellow]Interrupted: results.csv holds the finished images; rerun with --resume to attack the rest.[/]");
 
         List<ResultsCsv.Row> rows = ResultsCsv.Read(csvPath);
@@ -58,13 +62,15 @@ internal static class AttackRun
         string written = "results.csv, summary.json";
         if (run.Examples.Count > 0)
         {
-            AttackOutput.WriteExamples(Path.Combine(s.Out!, "examples.png"), format, pixels, run.Examples);
+            AttackOutput.WriteExamples(Path.Combine(s.Out!, "examples.png"), format, pixels, run.Examples, names);
             written += ", examples.png";
         }
         AttackOutput.PrintTable(s.AttackName, totals);
         AnsiConsole.MarkupLine($"Peak working set: {peak / (1024.0 * 1024.0):0.0} MiB.");
         AnsiConsole.MarkupLine($"results.csv lists {rows.Count} of {source.Count} image(s); wrote {written} to {Markup.Escape(Path.GetFullPath(s.Out!))}.");
-        return run.Interrupted ? ExitCodes.Interrupted : ExitCodes.Done;
+        if (run.Interrupted) return ExitCodes.Interrupted;
+        gate.Enforce(ResultsCsv.Report(rows));
+        return ExitCodes.Done;
     }
 
     /// <summary>Reports the labels found; returns them when every image has one (the attack then skips misclassified images).</summary>
@@ -82,15 +88,18 @@ internal static class AttackRun
     }
 
     /// <summary>Starts results.csv, or with <paramref name="resume"/> keeps its complete rows; returns the images already done.</summary>
-    private static HashSet<string> StartResults(string csvPath, bool resume)
+    /// <exception cref="UsageException">Resuming a results.csv written with the other choice of <paramref name="withNames"/>.</exception>
+    private static HashSet<string> StartResults(string csvPath, bool resume, bool withNames)
     {
         if (!resume || !File.Exists(csvPath))
         {
-            ResultsCsv.Create(csvPath);
+            ResultsCsv.Create(csvPath, withNames: withNames);
             return [];
         }
+        if (ResultsCsv.HasNames(csvPath) is bool hadNames && hadNames != withNames)
+            throw new UsageException($"{csvPath} was written {(hadNames ? "with" : "without")} --class-names; resume {(hadNames ? "with" : "without")} it too, so that every row has the same columns.");
         List<ResultsCsv.Row> previous = ResultsCsv.Read(csvPath);
-        ResultsCsv.Create(csvPath, previous); // drops a torn last line, if any
+        ResultsCsv.Create(csvPath, previous, withNames); // drops a torn last line, if any
         AnsiConsole.MarkupLine($"Resuming: {previous.Count} image(s) already in results.csv.");
         return previous.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
     }

@@ -26,11 +26,13 @@ namespace Adef.Cli;
 /// <param name="Clip">DeepFool: clip to the valid input range.</param>
 /// <param name="Resume">Skip the images already in results.csv and append the rest.</param>
 /// <param name="Device">cpu, cuda or cuda:N.</param>
+/// <param name="ClassNames">A file of class names, one per line (an ImageNet synset file works), or null.</param>
+/// <param name="Gate">The <c>--fail-if-…</c> thresholds, checked on the whole results.csv after everything is written.</param>
 internal sealed record AttackSettings(
     string? Model, string? Images, string? Out, string? Labels, string Attack, string? Preset,
     string? Candidates, int? MaxIterations, double? MaxNorm, double? Sigma, double? OvershootFactor, double? OvershootFraction,
     bool Targeted, int BatchSize, string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels,
-    string? Logits, int Limit, bool Clip, bool Resume, string Device = "cpu")
+    string? Logits, int Limit, bool Clip, bool Resume, string Device = "cpu", string? ClassNames = null, RobustnessGate? Gate = null)
 {
     /// <summary>The attack's name in lower case: adef or deepfool.</summary>
     public string AttackName => Attack.Trim().ToLowerInvariant();
@@ -49,5 +51,7 @@ internal sealed record AttackSettings(
         if (AttackName is not ("adef" or "deepfool")) throw new UsageException($"--attack must be adef or deepfool, not '{Attack}'.");
         if (Clip && AttackName != "deepfool")
             throw new UsageException("--clip applies to DeepFool only (ADef's interpolation stays within the input's range).");
+        if (ClassNames is not null && !File.Exists(ClassNames)) throw new UsageException($"--class-names '{ClassNames}' does not exist.");
+        Gate?.Validate();
     }
 }

@@ -12,26 +12,30 @@ namespace Adef.Cli;
 /// </summary>
 internal static class ReportRun
 {
-    /// <summary>Writes the report; returns <see cref="ExitCodes.Done"/>.</summary>
+    /// <summary>Writes the report, then applies <paramref name="gate"/>; returns <see cref="ExitCodes.Done"/>.</summary>
     /// <param name="results">The attack's output folder or its results.csv.</param>
     /// <param name="output">The report's folder, or null for report/ beside results.csv.</param>
     /// <param name="epsilon">The budget, in the norm of the attack in results.csv; null for the default.</param>
     /// <param name="name">The model's name, or null to take it from summary.json.</param>
+    /// <param name="gate">The thresholds of <c>--fail-if-…</c>, checked on the rows once the report is written.</param>
     /// <exception cref="UsageException">An option is missing or out of range, or results.csv is not one adef attack wrote or
     /// has no attacked image.</exception>
-    public static int Execute(string? results, string? output, double? epsilon, string? name)
+    /// <exception cref="GateFailedException">The gate failed (the report is written).</exception>
+    public static int Execute(string? results, string? output, double? epsilon, string? name, RobustnessGate gate)
     {
+        gate.Validate();
         string csv = ResultsPath(results);
         if (epsilon is { } e && !(e > 0 && double.IsFinite(e)))
             throw new UsageException($"--epsilon must be a positive number, not {e.ToString(CultureInfo.InvariantCulture)}.");
         if (!ResultsCsv.HasHeader(csv))
-            throw new UsageException($"'{csv}' is not a results.csv of adef attack: its first line must be {string.Join(',', ResultsCsv.Columns)}.");
+            throw new UsageException($"'{csv}' is not a results.csv of adef attack: its first line must be {string.Join(',', ResultsCsv.Columns)} (and, with class names, ,{string.Join(',', ResultsCsv.NameColumns)}).");
         List<ResultsCsv.Row> rows = ResultsCsv.Read(csv);
         if (rows.Count == 0) throw new UsageException($"'{csv}' lists no image.");
-        bool adef = ResultsCsv.AreDeformations(rows);
-        RobustnessReport report = RobustnessReport.FromRecords(rows.Select(ResultsCsv.Record).ToList(), adef);
+        RobustnessReport report = ResultsCsv.Report(rows);
+        bool adef = report.IsDeformation;
         if (report.Summary.Attacked == 0)
             throw new UsageException($"'{csv}' attacked no image (all {rows.Count} were misclassified already): there is nothing to report.");
+        gate.RequireLabels(report.LabelledImages);
 
         string folder = Path.GetDirectoryName(Path.GetFullPath(csv))!;
         RunFacts facts = RunFacts.Read(Path.Combine(folder, "summary.json"));
@@ -49,6 +53,7 @@ internal static class ReportRun
         AnsiConsole.WriteLine($"{attack} on {model}:");
         AnsiConsole.WriteLine(report.ToString());
         AnsiConsole.MarkupLine($"Wrote {written.Files.Count} files to {Markup.Escape(Path.GetFullPath(reportFolder))} (open {RobustnessReportWriter.HtmlFileName}).");
+        gate.Enforce(report);
         return ExitCodes.Done;
     }
 

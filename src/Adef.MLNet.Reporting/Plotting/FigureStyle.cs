@@ -24,6 +24,26 @@ internal static class FigureStyle
     public static readonly OxyColor SecondLine = OxyColor.Parse("#FF7F0E");
     public static readonly OxyColor Frame = OxyColor.Parse("#B0B0B0");
 
+    /// <summary>Longest class label a panel title shows: "deformed: " and this many characters fit a 320-pixel panel.</summary>
+    public const int LongestPanelLabel = 24;
+
+    /// <summary>
+    /// A class label short enough for a panel title: as given when it fits <see cref="LongestPanelLabel"/>, else its part
+    /// before the first comma (an ImageNet name "great white shark, white shark, …" → "great white shark") when that fits,
+    /// else cut to fit with "…".
+    /// </summary>
+    public static string ShortLabel(string label)
+    {
+        if (label.Length <= LongestPanelLabel)
+        {
+            return label;
+        }
+
+        string first = label.Split(',')[0].Trim();
+        string text = first.Length > 0 ? first : label.Trim();
+        return text.Length <= LongestPanelLabel ? text : text[..(LongestPanelLabel - 1)].TrimEnd() + "…";
+    }
+
     /// <summary>A white plot model with the figures' typeface and a title in the normal (not bold) weight.</summary>
     public static PlotModel NewModel(string? title, double titleFontSize)
     {

@@ -53,40 +53,67 @@ internal static class ImagePanel
     }
 
     /// <summary>
-    /// Draws τ as arrows from the centre of pixel p to p + τ(p), on a grid of pixel centres every
-    /// <paramref name="spacing"/> pixels, leaving out arrows too short to show a direction.
+    /// One arrow per <paramref name="spacing"/> × <paramref name="spacing"/> cell of the image, row by row: τ at the cell's
+    /// pixel of largest |τ|, or at its centre pixel where none is larger (so a uniform field gives a regular grid).
     /// </summary>
-    public static void AddArrows(PlotModel panel, float[] field, ImageDisplay display, int spacing, int panelSize)
+    /// <remarks>The strongest pixel rather than a fixed one, because ADef's ImageNet fields are speckled: a fixed grid
+    /// mostly lands between the speckles and shows dots.</remarks>
+    public static IEnumerable<(int X, int Y, double Dx, double Dy)> CellArrows(float[] field, ImageDisplay display, int spacing)
+    {
+        int width = display.Shape.Width, height = display.Shape.Height, plane = width * height;
+        for (int top = 0; top < height; top += spacing)
+        {
+            for (int left = 0; left < width; left += spacing)
+            {
+                int best = Math.Min(top + spacing / 2, height - 1) * width + Math.Min(left + spacing / 2, width - 1);
+                double bestSquare = (double)field[best] * field[best] + (double)field[plane + best] * field[plane + best];
+                for (int y = top; y < Math.Min(top + spacing, height); y++)
+                {
+                    for (int x = left; x < Math.Min(left + spacing, width); x++)
+                    {
+                        int p = y * width + x;
+                        double square = (double)field[p] * field[p] + (double)field[plane + p] * field[plane + p];
+                        if (square > bestSquare)
+                        {
+                            (best, bestSquare) = (p, square);
+                        }
+                    }
+                }
+
+                yield return (best % width, best / width, field[best], field[plane + best]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Draws τ as arrows from the centre of pixel p to p + <paramref name="magnification"/>·τ(p), one per cell
+    /// (<see cref="CellArrows"/>), leaving out arrows too short on screen to show a direction.
+    /// </summary>
+    public static void AddArrows(PlotModel panel, float[] field, ImageDisplay display, int spacing, int panelSize, double magnification, OxyColor color)
     {
         // Approximate figure pixels per image pixel; only used to size arrowheads and drop invisible arrows.
         double screenScale = (panelSize - TitleAllowance) / (double)Math.Max(display.Shape.Height, display.Shape.Width);
-        int plane = display.Shape.Height * display.Shape.Width;
-        for (int y = spacing / 2; y < display.Shape.Height; y += spacing)
+        foreach ((int x, int y, double tx, double ty) in CellArrows(field, display, spacing))
         {
-            for (int x = spacing / 2; x < display.Shape.Width; x += spacing)
+            double dx = magnification * tx, dy = magnification * ty;
+            double screenLength = Math.Sqrt(dx * dx + dy * dy) * screenScale;
+            if (screenLength < ShortestArrowOnScreen)
             {
-                int p = y * display.Shape.Width + x;
-                double dx = field[p];
-                double dy = field[plane + p];
-                double screenLength = Math.Sqrt(dx * dx + dy * dy) * screenScale;
-                if (screenLength < ShortestArrowOnScreen)
-                {
-                    continue;
-                }
-
-                // OxyPlot measures arrowheads in multiples of the shaft width; HeadWidth is each side of the shaft.
-                double head = Math.Min(LargestArrowhead, 0.5 * screenLength);
-                panel.Annotations.Add(new ArrowAnnotation
-                {
-                    StartPoint = new DataPoint(x + 0.5, y + 0.5),
-                    EndPoint = new DataPoint(x + 0.5 + dx, y + 0.5 + dy),
-                    Color = FigureStyle.Accent,
-                    StrokeThickness = ArrowShaft,
-                    HeadLength = head / ArrowShaft,
-                    HeadWidth = head / (2 * ArrowShaft),
-                    Layer = AnnotationLayer.AboveSeries,
-                });
+                continue;
             }
+
+            // OxyPlot measures arrowheads in multiples of the shaft width; HeadWidth is each side of the shaft.
+            double head = Math.Min(LargestArrowhead, 0.5 * screenLength);
+            panel.Annotations.Add(new ArrowAnnotation
+            {
+                StartPoint = new DataPoint(x + 0.5, y + 0.5),
+                EndPoint = new DataPoint(x + 0.5 + dx, y + 0.5 + dy),
+                Color = color,
+                StrokeThickness = ArrowShaft,
+                HeadLength = head / ArrowShaft,
+                HeadWidth = head / (2 * ArrowShaft),
+                Layer = AnnotationLayer.AboveSeries,
+            });
         }
     }
 

@@ -6,9 +6,8 @@ namespace Adef.MLNet.Evaluation.Plotting;
 /// <summary>Turns C×H×W float images into the PNG-backed <see cref="OxyImage"/>s that image panels show.</summary>
 internal static class PanelImage
 {
-    /// <summary>Maps a C×H×W image to 8-bit RGB through the display's display range; <paramref name="contrast"/> &lt; 1
-    /// blends it towards white.</summary>
-    public static OxyImage FromPixels(float[] pixels, ImageDisplay display, double contrast)
+    /// <summary>Maps a C×H×W image to 8-bit RGB through the display's display range.</summary>
+    public static OxyImage FromPixels(float[] pixels, ImageDisplay display)
     {
         int plane = display.Shape.Height * display.Shape.Width;
         double scale = 1.0 / ((double)display.DisplayMax - display.DisplayMin);
@@ -20,7 +19,6 @@ internal static class PanelImage
             {
                 int channel = display.Shape.Channels == 1 ? 0 : c;
                 double v = Math.Clamp((pixels[channel * plane + p] - display.DisplayMin) * scale, 0, 1);
-                v = 1 - contrast * (1 - v);
                 rgb[c] = (byte)Math.Round(255 * v);
             }
 
@@ -61,6 +59,33 @@ internal static class PanelImage
             (byte R, byte G, byte B) end = t < 0 ? Negative : Positive;
             double w = Math.Abs(t);
             rgba[p] = Pack(Blend(end.R, w), Blend(end.G, w), Blend(end.B, w));
+        }
+
+        return Encode(rgba, display.Shape.Width, display.Shape.Height);
+    }
+
+    /// <summary>
+    /// The displacement magnitude |τ(p)| in pixels of a 2×H×W field, through <paramref name="palette"/> from its first colour
+    /// at 0 to its last at <paramref name="largest"/>, the field's largest magnitude (0 for a zero field, then every pixel has
+    /// the first colour).
+    /// </summary>
+    public static OxyImage FromFieldMagnitude(float[] field, ImageDisplay display, OxyPalette palette, out double largest)
+    {
+        int plane = display.Shape.Height * display.Shape.Width;
+        var magnitude = new double[plane];
+        largest = 0;
+        for (int p = 0; p < plane; p++)
+        {
+            magnitude[p] = Math.Sqrt((double)field[p] * field[p] + (double)field[plane + p] * field[plane + p]);
+            largest = Math.Max(largest, magnitude[p]);
+        }
+
+        int last = palette.Colors.Count - 1;
+        var rgba = new uint[plane];
+        for (int p = 0; p < plane; p++)
+        {
+            OxyColor c = palette.Colors[largest == 0 ? 0 : (int)Math.Round(last * magnitude[p] / largest)];
+            rgba[p] = Pack(c.R, c.G, c.B);
         }
 
         return Encode(rgba, display.Shape.Width, display.Shape.Height);
