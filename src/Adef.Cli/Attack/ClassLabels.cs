@@ -24,6 +24,10 @@ internal sealed class ClassLabels
     /// <summary>The name of class <paramref name="label"/>, or its index when it has none.</summary>
     public string this[int label] => _names.TryGetValue(label, out string? name) ? name : label.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The names of a <c>--class-names</c> file, in class-index order.</summary>
+    public static ClassLabels FromNames(IReadOnlyList<string> names) =>
+        new(names.Select((name, index) => (name, index)).ToDictionary(p => p.index, p => p.name), fromClassNamesFile: true);
+
     /// <summary>The names the command line makes known.</summary>
     /// <param name="classNamesPath"><c>--class-names</c>, or null.</param>
     /// <param name="source">The images, with the labels file they were read with, if any.</param>
@@ -36,7 +40,7 @@ internal sealed class ClassLabels
             IReadOnlyList<string> names = ClassNameFile.Read(classNamesPath);
             if (names.Count != classCount)
                 throw new UsageException($"--class-names '{classNamesPath}' lists {names.Count} names; the model has {classCount} classes (one name per line, line 1 is class 0).");
-            return new ClassLabels(names.Select((n, i) => (n, i)).ToDictionary(p => p.i, p => p.n), fromClassNamesFile: true);
+            return FromNames(names);
         }
         // A folder's labels file is a CSV, which may name its classes; an idx label file holds indices only.
         return new ClassLabels(source is ImageFolderSource { LabelsPath: { } csv } ? ClassNameFile.ReadFromLabelsCsv(csv) : new Dictionary<int, string>(),

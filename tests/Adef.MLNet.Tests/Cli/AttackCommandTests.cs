@@ -153,6 +153,61 @@ public sealed class AttackCommandTests : IDisposable
         Assert.EndsWith("(see adef attack --help)", line);
     }
 
+    [Fact]
+    public void AFailedGateExitsWith2AndOneLineAfterWritingEveryOutput()
+    {
+        string output = _temp.File("gated");
+
+        // The untrained MNIST-A gets none of the labels 1, 2, 3, 4 right: accuracy 0.
+        var (exit, _, error) = Attack(output, ["--fail-if-accuracy-below", "0.5", .. DeepFool]);
+
+        Assert.Equal(ExitCodes.GateFailed, exit);
+        Assert.Equal("gate failed: accuracy is 0 (0 of 4 labelled images), below --fail-if-accuracy-below 0.5", Assert.Single(Lines(error)));
+        Assert.True(File.Exists(Path.Combine(output, "summary.json")));
+        Assert.Equal(Images + 1, File.ReadAllLines(Path.Combine(output, "results.csv")).Length);
+    }
+
+    [Fact]
+    public void AnInterruptedRunExitsWith130WithoutApplyingTheGate()
+    {
+        var (exit, _, error) = Attack(_temp.File("gated-interrupted"), ["--fail-if-accuracy-below", "1", .. DeepFool],
+            new CancellationToken(canceled: true));
+
+        Assert.Equal((130, ""), (exit, error));
+    }
+
+    [Fact]
+    public void ClassNamesAddNameColumnsToResultsCsvAndAResumeMustKeepThem()
+    {
+        string names = _temp.File("digits.txt");
+        File.WriteAllLines(names, ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]);
+        string output = _temp.File("named");
+
+        Assert.Equal(0, Attack(output, ["--limit", "2", "--class-names", names, .. DeepFool]).Exit);
+
+        string[] lines = File.ReadAllLines(Path.Combine(output, "results.csv"));
+        Assert.Equal(string.Join(',', [.. ResultsCsv.Columns, .. ResultsCsv.NameColumns]), lines[0]);
+        string[] digits = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+        foreach (string[] f in lines.Skip(1).Select(l => l.Split(',')))
+            Assert.Equal([digits[int.Parse(f[1])], digits[int.Parse(f[2])], digits[int.Parse(f[10])]], f[13..]);
+        var (exit, _, error) = Attack(output, ["--resume", .. DeepFool]);
+        Assert.Equal(1, exit);
+        Assert.Contains("was written with --class-names", error);
+        Assert.Equal(lines, File.ReadAllLines(Path.Combine(output, "results.csv")));
+    }
+
+    [Fact]
+    public void ClassNamesThatDoNotListEveryClassAreBadInput()
+    {
+        string names = _temp.File("nine.txt");
+        File.WriteAllLines(names, Enumerable.Range(0, 9).Select(i => $"digit {i}"));
+
+        var (exit, _, error) = Attack(_temp.File("nine"), ["--class-names", names]);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("lists 9 names; the model has 10 classes", Assert.Single(Lines(error)));
+    }
+
     private string WriteIdx(string name, int[] dimensions, byte[] data)
     {
         string path = _temp.File(name);

@@ -78,4 +78,34 @@ public class ResultsCsvTests
 
         Assert.Equal(Header + rows, File.ReadAllText(path));
     }
+
+    [Fact]
+    public void ClassNamesAreThreeMoreColumnsQuotedWhereNeededAndReadBack()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("results.csv");
+        var result = new PerturbationResult
+        {
+            Index = 0, OriginalLabel = 0, AdversarialLabel = 1, Outcome = AttackOutcome.Fooled, Iterations = 2, AdversarialImage = [],
+            PixelL2 = 0.5, PixelLInf = 0.25, Perturbation = [],
+        };
+        ClassLabels names = ClassLabels.FromNames(["tench, Tinca tinca", "goldfish"]);
+
+        ResultsCsv.Create(path, withNames: true);
+        using (var csv = ResultsCsv.Append(path))
+        {
+            ResultsCsv.Write(csv, "a.jpg", result, 0, 1, names);
+            ResultsCsv.Write(csv, "b.jpg", result, null, 1, names);
+        }
+
+        Assert.Equal(Header.TrimEnd('\n') + ",original_name,adversarial_name,true_name\n" +
+            "a.jpg,0,1,true,Fooled,2,,,0.5,0.25,0,true,1,\"tench, Tinca tinca\",goldfish,\"tench, Tinca tinca\"\n" +
+            "b.jpg,0,1,true,Fooled,2,,,0.5,0.25,,,1,\"tench, Tinca tinca\",goldfish,\n", File.ReadAllText(path));
+        Assert.True(ResultsCsv.HasNames(path));
+        List<ResultsCsv.Row> rows = ResultsCsv.Read(path);
+        Assert.Equal(["a.jpg", "b.jpg"], rows.Select(r => r.File));
+        Assert.Equal("tench, Tinca tinca", rows[0].Fields[13]);
+        ResultsCsv.Create(path, rows, withNames: true);
+        Assert.Equal(rows.Select(r => r.Fields), ResultsCsv.Read(path).Select(r => r.Fields));
+    }
 }
