@@ -67,8 +67,9 @@ public static class AttackFigures
 
     /// <summary>
     /// Writes a PNG with one row per example and three panels per row: the original image titled
-    /// "original: <i>label</i>", the deformed image titled "deformed: <i>label</i>", and the vector field
-    /// τ titled "‖τ‖_T = <i>x</i> px", drawn as arrows over a faint copy of the original.
+    /// "original: <i>label</i>", the deformed image titled "deformed: <i>label</i>", and the vector field τ titled
+    /// "‖τ‖_T = <i>x</i> px, arrows ×<i>f</i>": a heat map of the displacement length |τ(p)| in pixels with a colour bar,
+    /// under arrows magnified <i>f</i> times.
     /// </summary>
     /// <param name="path">PNG file to write; its folder is created if missing and an existing file is replaced.</param>
     /// <param name="rows">The examples, top to bottom; at least one.</param>
@@ -78,12 +79,19 @@ public static class AttackFigures
     /// <remarks>
     /// <para>The figure is <see cref="ExampleGridWidth"/> (960) pixels wide and <see cref="ExampleGridPanelSize"/> (320)
     /// pixels high per row; see <see cref="ExampleGridSize(int)"/>. Images are scaled up with nearest-neighbour sampling and
-    /// keep their aspect ratio.</para>
-    /// <para>Arrows are drawn in image coordinates (y grows downwards) at true scale: from the centre of pixel p to
-    /// p + τ(p). A field with τx &gt; 0 therefore has arrows pointing right, towards where the deformed image samples
-    /// the original from (its content appears moved left). Arrows sit on a grid of pixel centres every
-    /// <paramref name="arrowSpacing"/> pixels; arrows too short to show a direction on screen (under about 1.5 figure
-    /// pixels) are left out, and arrowheads shrink with short arrows.</para>
+    /// keep their aspect ratio. Labels longer than 24 characters are shortened to their part before the first comma
+    /// (ImageNet names: "great white shark, white shark, …" → "great white shark"), or cut with "…".</para>
+    /// <para>The heat map runs from white at 0 through yellow and orange to red at the field's largest |τ|; the colour bar
+    /// beside it, titled "|τ| (px)", gives the scale in pixels (0 to 1 px for a zero field, which is all white and has
+    /// no arrows). It shows the field at any image size: an ImageNet deformation moves pixels by a fraction of a pixel.</para>
+    /// <para>Arrows are drawn in image coordinates (y grows downwards), from the centre of pixel p to p + <i>f</i>·τ(p). A
+    /// field with τx &gt; 0 therefore has arrows pointing right, towards where the deformed image samples the original from
+    /// (its content appears moved left). The image is divided into cells of <paramref name="arrowSpacing"/> ×
+    /// <paramref name="arrowSpacing"/> pixels, and each cell draws one arrow, at its pixel of largest |τ| (its centre for a
+    /// uniform field). The factor <i>f</i> is 1, 2, 2.5 or 5 times a power of ten, the largest that keeps the longest
+    /// arrow within 0.9 of the spacing (×25 for a 0.3 px field on a 224-pixel image; ×1 or less for MNIST fields of a pixel
+    /// or more). Arrows too short to show a direction on screen (under about 1.5 figure pixels) are left out, and
+    /// arrowheads shrink with short arrows.</para>
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="rows"/> or <paramref name="display"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, <paramref name="rows"/> is empty or holds a

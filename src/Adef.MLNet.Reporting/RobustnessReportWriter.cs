@@ -144,7 +144,7 @@ public static class RobustnessReportWriter
             files.Add(Path.GetFullPath(path));
             (int width, int height) = AttackFigures.ExampleGridSize(examples.Count, withDifference: true);
             grid = new Figure(ExamplesFileName,
-                "Per row: original, deformed, deformed − original (red brighter, blue darker), and the vector field τ as arrows.",
+                "Per row: original, deformed, deformed − original (red brighter, blue darker), and the vector field τ: |τ| in pixels as a heat map, τ as arrows magnified by the factor in the panel's title.",
                 width, height);
         }
 
