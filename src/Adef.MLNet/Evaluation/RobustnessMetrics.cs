@@ -33,7 +33,7 @@ public sealed record RobustnessMetrics
     public required double SuccessRate { get; init; }
 
     /// <summary>For each budget asked for, in that order, the fraction of attacked images fooled with a norm ≤ the budget.</summary>
-    public required IReadOnlyList<(double Budget, double SuccessRate)> SuccessRateWithinBudgets { get; init; }
+    public required IReadOnlyList<BudgetPoint> SuccessRateWithinBudgets { get; init; }
 
     /// <summary>True for ADef (norms are ‖τ‖_T in pixels), false for an additive attack (pixel ℓ2).</summary>
     public required bool IsDeformation { get; init; }
@@ -41,9 +41,9 @@ public sealed record RobustnessMetrics
     /// <summary>The norm of the budgets and quantiles: "‖τ‖_T" or "pixel ℓ2".</summary>
     public string NormName => IsDeformation ? "‖τ‖_T" : "pixel ℓ2";
 
-    /// <summary>(level, norm) at <see cref="RobustnessReport.QuantileLevels"/> (10, 25, 50, 75, 90 %) over the successful
-    /// attacks, interpolated linearly; NaN norms when none succeeded.</summary>
-    public required IReadOnlyList<(double Level, double Norm)> NormQuantiles { get; init; }
+    /// <summary>The norm at <see cref="RobustnessReport.QuantileLevels"/> (10, 25, 50, 75, 90 %) over the successful
+    /// attacks, interpolated linearly; NaN values when none succeeded.</summary>
+    public required IReadOnlyList<NormQuantile> NormQuantiles { get; init; }
 
     /// <summary>Mean iterations of the successful attacks; NaN when none succeeded.</summary>
     public required double MeanIterations { get; init; }
@@ -72,9 +72,9 @@ public sealed record RobustnessMetrics
             Accuracy = report.Accuracy,
             LabelledImages = report.LabelledImages,
             SuccessRate = report.SuccessRate,
-            SuccessRateWithinBudgets = report.SuccessCurve(checkedBudgets),
+            SuccessRateWithinBudgets = report.SuccessCurve(checkedBudgets).Select(p => new BudgetPoint(p.Epsilon, p.Rate)).ToArray(),
             IsDeformation = report.IsDeformation,
-            NormQuantiles = report.NormQuantiles,
+            NormQuantiles = report.NormQuantiles.Select(q => new NormQuantile(q.Level, q.Norm)).ToArray(),
             MeanIterations = report.MeanIterations,
             OutcomeCounts = report.OutcomeCounts,
             OutcomesRecorded = report.OutcomesRecorded,

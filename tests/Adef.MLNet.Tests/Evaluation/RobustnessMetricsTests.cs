@@ -18,15 +18,6 @@ public sealed class RobustnessMetricsTests
         public string Outcome { get; set; } = "";
     }
 
-    public sealed class DerivedRow
-    {
-        public int OriginalLabel { get; set; }
-        public bool Success { get; set; }
-        public int Iterations { get; set; }
-        public double PixelL2 { get; set; }
-        public int Label { get; set; }
-    }
-
     // Eight images: three fooled (‖τ‖_T 0.5, 1.5, 3 px; ℓ2 0.1, 0.3, 0.7; 2, 4, 6 iterations), four failed in four ways, and
     // one misclassified (true label 0, classified 7), which the attack does not count.
     private static readonly Row[] Rows =
@@ -54,11 +45,11 @@ public sealed class RobustnessMetricsTests
         Assert.Equal(7.0 / 8, metrics.Accuracy, 12);
         Assert.Equal(3.0 / 7, metrics.SuccessRate, 12);
         // ‖τ‖_T ≤ 0: none; ≤ 1: 0.5; ≤ 1.5: 0.5 and 1.5 (the budget itself counts); ≤ 3: all three.
-        Assert.Equal([(0, 0), (1, 1.0 / 7), (1.5, 2.0 / 7), (3, 3.0 / 7)], metrics.SuccessRateWithinBudgets);
+        Assert.Equal([new(0, 0), new(1, 1.0 / 7), new(1.5, 2.0 / 7), new(3, 3.0 / 7)], metrics.SuccessRateWithinBudgets);
         // Sorted norms 0.5, 1.5, 3 at positions q·2: 0.2 → 0.7, 0.5 → 1, 1 → 1.5, 1.5 → 2.25, 1.8 → 2.7.
         double[] quantiles = [0.7, 1.0, 1.5, 2.25, 2.7];
         Assert.Equal([0.1, 0.25, 0.5, 0.75, 0.9], metrics.NormQuantiles.Select(q => q.Level));
-        for (int i = 0; i < quantiles.Length; i++) Assert.Equal(quantiles[i], metrics.NormQuantiles[i].Norm, 12);
+        for (int i = 0; i < quantiles.Length; i++) Assert.Equal(quantiles[i], metrics.NormQuantiles[i].Value, 12);
         Assert.Equal(4.0, metrics.MeanIterations, 12);
         Assert.True(metrics.OutcomesRecorded);
         Assert.All(Enum.GetValues<AttackOutcome>(), o => Assert.Equal(o == AttackOutcome.Fooled ? 3 : 1, metrics.OutcomeCounts[o]));
@@ -67,18 +58,16 @@ public sealed class RobustnessMetricsTests
     [Fact]
     public void WithoutAnOutcomeColumnFailuresCountAsMaxIterationsAndTheNormIsPixelL2()
     {
-        IDataView view = Ml.Data.LoadFromEnumerable(Rows.Select(r => new DerivedRow
-        {
-            OriginalLabel = r.OriginalLabel, Label = r.Label, Success = r.Success, Iterations = r.Iterations, PixelL2 = r.PixelL2,
-        }));
+        IDataView full = Ml.Data.LoadFromEnumerable(Rows);
+        IDataView view = Ml.Transforms.DropColumns("Outcome", "TNorm").Fit(full).Transform(full); // what a DeepFool transform gives
 
         RobustnessMetrics metrics = Ml.Robustness().Evaluate(view, "Label", [0.3]);
 
         Assert.False(metrics.IsDeformation);
         Assert.Equal("pixel ℓ2", metrics.NormName);
         Assert.Equal(3.0 / 7, metrics.SuccessRate, 12);
-        Assert.Equal([(0.3, 2.0 / 7)], metrics.SuccessRateWithinBudgets);
-        Assert.Equal(0.3, metrics.NormQuantiles[2].Norm, 12); // median of 0.1, 0.3, 0.7
+        Assert.Equal([new BudgetPoint(0.3, 2.0 / 7)], metrics.SuccessRateWithinBudgets);
+        Assert.Equal(0.3, metrics.NormQuantiles[2].Value, 12); // median of 0.1, 0.3, 0.7
         Assert.False(metrics.OutcomesRecorded);
         Assert.Equal(3, metrics.OutcomeCounts[AttackOutcome.Fooled]);
         Assert.Equal(4, metrics.OutcomeCounts[AttackOutcome.MaxIterationsReached]);
@@ -130,6 +119,18 @@ public sealed class RobustnessMetricsTests
     }
 
     [Fact]
+    public void MetricsSerialiseToJsonWithNamedFields()
+    {
+        RobustnessMetrics metrics = Ml.Robustness().Evaluate(Ml.Data.LoadFromEnumerable(Rows), "Label", [1]);
+
+        string json = System.Text.Json.JsonSerializer.Serialize(metrics);
+
+        Assert.Contains("\"SuccessRateWithinBudgets\":[{\"Epsilon\":1,\"SuccessRate\":0.14285714285714285}]", json);
+        Assert.Contains("\"OutcomeCounts\":{\"Fooled\":3,", json);
+        Assert.Contains("{\"Level\":0.5,\"Value\":1.5}", json);
+    }
+
+    [Fact]
     public void MetricsOfAReportEqualTheReportsOwnNumbers()
     {
         var report = RobustnessReport.FromDataView(Ml.Data.LoadFromEnumerable(Rows), "Label");
@@ -137,7 +138,7 @@ public sealed class RobustnessMetricsTests
         RobustnessMetrics metrics = RobustnessMetrics.From(report, [2]);
 
         Assert.Equal(report.SuccessRateWithin(2), metrics.SuccessRateWithinBudgets[0].SuccessRate);
-        Assert.Equal(report.NormQuantiles, metrics.NormQuantiles);
+        Assert.Equal(report.NormQuantiles.Select(q => new NormQuantile(q.Level, q.Norm)), metrics.NormQuantiles);
         Assert.Equal(report.OutcomeCounts, metrics.OutcomeCounts);
     }
 }

@@ -1,5 +1,8 @@
 namespace Adef.MLNet.Evaluation;
 
+// Named records rather than tuples so that reports and metrics serialise to JSON with their names (System.Text.Json
+// skips a tuple's fields). They live in the core for RobustnessMetrics; the reporting package uses them too.
+
 /// <summary>One quantile of a norm over successful attacks.</summary>
 /// <param name="Level">The quantile level, e.g. 0.5 for the median.</param>
 /// <param name="Value">The norm at that level; NaN when no attack succeeded.</param>
