@@ -44,7 +44,7 @@ internal static class AttackCommand
             "Attack an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool: adversarial PNGs, results.csv, " +
             "summary.json and (ADef) examples.png in --out. Ctrl+C keeps the finished images; --resume continues. " +
             "--fail-if-success-above / --fail-if-accuracy-below make it a validation gate (exit 2).\n" + ExitCodes.Help);
-        foreach (Option option in (Option[])[ model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
+        foreach (Option option in (Option[])[model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
                      overshootFactor, overshootFraction, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device,
                      classNames, .. gate.All])
             command.Options.Add(option);
