@@ -52,7 +52,7 @@ public class AttackPipelineTests
         {
             Attack = new AdefOptions
             {
-                Candidates = [1, 2], MaxIterations = 20, MaxNorm = double.PositiveInfinity, Sigma = 0.5,
+                CandidateRanks = [1, 2], MaxIterations = 20, MaxNorm = double.PositiveInfinity, Sigma = 0.5,
                 BatchSize = 2, Execution = AttackExecution.Host,
             },
             AdversarialPixelsColumnName = "input",
@@ -60,7 +60,7 @@ public class AttackPipelineTests
         };
         var deepFool = new DeepFoolTransformOptions
         {
-            Attack = new DeepFoolOptions { Candidates = 3, Norm = DeepFoolNorm.LInf, ClipMin = 0, ClipMax = 1 },
+            Attack = new DeepFoolOptions { CandidateCount = 3, Norm = DeepFoolNorm.LInf, ClipMin = 0, ClipMax = 1 },
             AdversarialPixelsColumnName = "DeepFoolPixels", OriginalLabelColumnName = "DeepFoolOriginal",
             AdversarialLabelColumnName = "DeepFoolLabel", SuccessColumnName = "DeepFoolSuccess",
             IterationsColumnName = "DeepFoolIterations", PixelL2ColumnName = "DeepFoolL2", PixelLInfColumnName = "DeepFoolLInf",
@@ -79,7 +79,7 @@ public class AttackPipelineTests
         Assert.Equal(data.Schema.Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
         Assert.Equal(model.Count(), loaded.Count());
         var adefLoaded = Assert.IsType<AttackTransformer<AdefTransformOptions>>(loaded.ElementAt(1));
-        Assert.Equal(adef.Attack.Candidates, adefLoaded.Options.Attack.Candidates);
+        Assert.Equal(adef.Attack.CandidateRanks, adefLoaded.Options.Attack.CandidateRanks);
         Assert.Equal(double.PositiveInfinity, adefLoaded.Options.Attack.MaxNorm);
         Assert.Equal(3, adefLoaded.Options.BatchSize);
         Assert.Equal((2, AttackExecution.Host), // the options all attacks share (AttackOptions) travel too

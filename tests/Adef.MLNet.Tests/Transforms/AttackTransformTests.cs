@@ -13,7 +13,7 @@ namespace Adef.MLNet.Tests.Transforms;
 public class AttackTransformTests
 {
     private const int ImageSize = QuadrantBlobs.Size * QuadrantBlobs.Size;
-    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
+    private static readonly AdefOptions Attack = new() { CandidateRanks = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
 
     public sealed class PixelRow
     {
@@ -248,7 +248,7 @@ public class AttackTransformTests
         PixelRow[] rows = Rows(12, seed: 3);
         rows[0].Label = (rows[0].Label + 1) % 4;
         IDataView data = ml.Data.LoadFromEnumerable(rows);
-        var attack = new DeepFoolOptions { Candidates = 4 };
+        var attack = new DeepFoolOptions { CandidateCount = 4 };
         var options = new DeepFoolTransformOptions { Attack = attack, BatchSize = 5, LabelColumnName = "Label", PerturbationColumnName = "Delta" };
 
         IDataView attacked = ml.Transforms.DeepFool(QuadrantBlobs.Classifier, options: options).Fit(data).Transform(data);
@@ -390,7 +390,7 @@ public class AttackTransformTests
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         var options = new AdefTransformOptions
         {
-            Attack = new AdefOptions { Candidates = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2 },
+            Attack = new AdefOptions { CandidateRanks = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2 },
             AdversarialPixelsColumnName = "input",
             BatchSize = 4,
         };

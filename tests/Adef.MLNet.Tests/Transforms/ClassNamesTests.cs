@@ -12,7 +12,7 @@ public class ClassNamesTests
 {
     private const int ImageSize = QuadrantBlobs.Size * QuadrantBlobs.Size;
     private static readonly string[] Quadrants = ["top left", "top right", "bottom left", "bottom right"];
-    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
+    private static readonly AdefOptions Attack = new() { CandidateRanks = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
 
     public sealed class PixelRow
     {

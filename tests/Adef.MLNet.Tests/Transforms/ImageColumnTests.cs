@@ -16,7 +16,7 @@ namespace Adef.MLNet.Tests.Transforms;
 /// <summary>ML.NET's own image front end (LoadImages → ResizeImages → ExtractPixels) feeding the attack transforms.</summary>
 public class ImageColumnTests
 {
-    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2 };
+    private static readonly AdefOptions Attack = new() { CandidateRanks = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2 };
 
     public sealed class FileRow
     {

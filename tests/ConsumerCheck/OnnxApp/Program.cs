@@ -14,7 +14,7 @@ var pipeline = mlContext.Transforms.LoadImages("Image", photos, "Path")
     .Append(mlContext.Transforms.ResizeImages("Image", 8, 8))
     .Append(mlContext.Transforms.ExtractPixels("Pixels", "Image", interleavePixelColors: false, scaleImage: 1f / 255))
     .Append(mlContext.Transforms.Adef(Path.Combine(folder, "tiny.onnx"), onnxOptions: null, inputColumnName: "Pixels",
-        new AdefTransformOptions { Attack = new() { Candidates = [1, 2], MaxIterations = 50 } }));
+        new AdefTransformOptions { Attack = new() { CandidateRanks = [1, 2], MaxIterations = 50 } }));
 ITransformer model = pipeline.Fit(data);
 Attacked[] rows = mlContext.Data.CreateEnumerable<Attacked>(model.Transform(data), reuseRowObject: false).ToArray();
 foreach (Attacked row in rows)
