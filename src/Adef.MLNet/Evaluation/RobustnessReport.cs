@@ -33,6 +33,9 @@ public sealed class RobustnessReport
         _successfulNorms = results.Where(r => r.Outcome != AttackOutcome.AlreadyMisclassified && r.Success)
             .Select(Norm).Order().ToArray();
         NormQuantiles = QuantileLevels.Select(q => (q, Quantile(_successfulNorms, q))).ToArray();
+        var counts = Enum.GetValues<AttackOutcome>().ToDictionary(o => o, _ => 0);
+        foreach (AttackResult result in results) counts[result.Outcome]++;
+        OutcomeCounts = counts;
     }
 
     /// <summary>The aggregate numbers this report builds on.</summary>
@@ -40,6 +43,12 @@ public sealed class RobustnessReport
 
     /// <summary>Fraction of images the classifier labelled correctly; NaN when no true labels were given.</summary>
     public double Accuracy { get; }
+
+    /// <summary>
+    /// How many images ended with each <see cref="AttackOutcome"/>: every outcome is a key (0 when none ended so), and the
+    /// counts add up to <see cref="AttackSummary.Images"/>, <see cref="AttackOutcome.AlreadyMisclassified"/> (not attacked) included.
+    /// </summary>
+    public IReadOnlyDictionary<AttackOutcome, int> OutcomeCounts { get; }
 
     /// <summary>Images whose true label was known (0 when none were given).</summary>
     public int LabelledImages { get; }
@@ -106,9 +115,9 @@ public sealed class RobustnessReport
     }
 
     /// <summary>
-    /// Builds the report from the output of an ADef or DeepFool transform: reads the columns
-    /// <c>OriginalLabel</c>, <c>Success</c>, <c>Iterations</c>, <c>TNorm</c> (ADef, when present) and <c>PixelL2</c>
-    /// (names as in <paramref name="options"/>), and the true labels from <paramref name="labelColumnName"/> if given.
+    /// Builds the report from the output of an ADef, DeepFool or PGD transform: reads the columns
+    /// <c>OriginalLabel</c>, <c>Success</c>, <c>Outcome</c> (when present), <c>Iterations</c>, <c>TNorm</c> (ADef) and
+    /// <c>PixelL2</c> (names as in <paramref name="options"/>), and the true labels from <paramref name="labelColumnName"/> if given.
     /// </summary>
     /// <param name="attacked">The transformed data (all rows are read once).</param>
     /// <param name="labelColumnName">Scalar column of true labels (Int32, UInt32, Int64, Single, Double class indices from 0,
@@ -116,8 +125,10 @@ public sealed class RobustnessReport
     /// already misclassified (not attacked), as the transform itself does when given a label column.</param>
     /// <param name="options">The transform's options, for its column names; null for the default names. An
     /// <see cref="AdefTransformOptions"/> (or a <c>TNorm</c> column under the default names) makes it an ADef report.</param>
-    /// <remarks>The view does not say why an attack failed; failures other than already-misclassified rows are
-    /// reported as <see cref="AttackOutcome.MaxIterationsReached"/>, which no number of the report distinguishes.</remarks>
+    /// <remarks><see cref="OutcomeCounts"/> come from the <c>Outcome</c> column. A view without one does not say why an attack
+    /// failed: its failures other than already-misclassified rows are counted as <see cref="AttackOutcome.MaxIterationsReached"/>.</remarks>
+    /// <exception cref="ArgumentException">A column is missing or has the wrong type, or an <c>Outcome</c> value names no
+    /// <see cref="AttackOutcome"/>.</exception>
     public static RobustnessReport FromDataView(IDataView attacked, string? labelColumnName = null, AttackTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(attacked);
@@ -138,6 +149,8 @@ public sealed class RobustnessReport
         DataViewSchema.Column iterations = Column(options.IterationsColumnName, NumberDataViewType.Int32);
         DataViewSchema.Column pixelL2 = Column(options.PixelL2ColumnName, NumberDataViewType.Double);
         DataViewSchema.Column? tNorm = options is AdefTransformOptions adef ? Column(adef.TNormColumnName, NumberDataViewType.Double) : null;
+        DataViewSchema.Column? outcome = schema.GetColumnOrNull(options.OutcomeColumnName) is null
+            ? null : Column(options.OutcomeColumnName, TextDataViewType.Instance);
         DataViewSchema.Column? label = null;
         if (labelColumnName is not null)
         {
@@ -149,6 +162,7 @@ public sealed class RobustnessReport
 
         var columns = new List<DataViewSchema.Column> { original, success, iterations, pixelL2 };
         if (tNorm is { } t) columns.Add(t);
+        if (outcome is { } o) columns.Add(o);
         if (label is { } l) columns.Add(l);
         var records = new List<AttackRecord>();
         using DataViewRowCursor cursor = attacked.GetRowCursor(columns);
@@ -157,6 +171,8 @@ public sealed class RobustnessReport
         ValueGetter<int> getIterations = cursor.GetGetter<int>(iterations);
         ValueGetter<double> getPixelL2 = cursor.GetGetter<double>(pixelL2);
         ValueGetter<double>? getTNorm = tNorm is { } tc ? cursor.GetGetter<double>(tc) : null;
+        ValueGetter<ReadOnlyMemory<char>>? getOutcome = outcome is { } oc ? cursor.GetGetter<ReadOnlyMemory<char>>(oc) : null;
+        ReadOnlyMemory<char> outcomeText = default;
         Func<int>? getLabel = label is { } lc ? LabelColumnReader.Create(cursor, lc, int.MaxValue, LabelKeyClasses.Map(lc, int.MaxValue, options.ClassNames)) : null;
         while (cursor.MoveNext())
         {
@@ -168,12 +184,21 @@ public sealed class RobustnessReport
             getPixelL2(ref l2);
             getTNorm?.Invoke(ref tn);
             int? trueLabel = getLabel?.Invoke();
-            AttackOutcome outcome = trueLabel is int y && y != originalLabel ? AttackOutcome.AlreadyMisclassified
+            getOutcome?.Invoke(ref outcomeText);
+            AttackOutcome ended = trueLabel is int y && y != originalLabel ? AttackOutcome.AlreadyMisclassified
+                : getOutcome is not null ? ParseOutcome(outcomeText, options.OutcomeColumnName)
                 : fooled ? AttackOutcome.Fooled : AttackOutcome.MaxIterationsReached;
-            records.Add(new AttackRecord(originalLabel, outcome, iterationCount, l2, double.NaN, tn, trueLabel));
+            records.Add(new AttackRecord(originalLabel, ended, iterationCount, l2, double.NaN, tn, trueLabel));
         }
         return FromRecords(records, deformations: getTNorm is not null);
     }
+
+    /// <summary>An outcome column's value: the name of an <see cref="AttackOutcome"/>, as the transforms write it.</summary>
+    private static AttackOutcome ParseOutcome(ReadOnlyMemory<char> text, string column) =>
+        Enum.TryParse(text.Span, out AttackOutcome outcome) && Enum.IsDefined(outcome) && !char.IsAsciiDigit(text.Span[0])
+            ? outcome
+            : throw new ArgumentException(
+                $"Column '{column}' holds '{text}', which names no outcome; expected one of {string.Join(", ", Enum.GetNames<AttackOutcome>())}.", "attacked");
 
     /// <summary>
     /// Builds the report from per-image numbers recorded earlier, such as the rows of a results file: what

@@ -49,8 +49,8 @@ public class ClassNamesTests
     {
         var ml = new MLContext(seed: 1);
         IDataView data = Data(ml, 9);
-        var named = new AdefTransformOptions { Attack = Attack, BatchSize = 9, ClassNames = Quadrants };
-        var plain = new AdefTransformOptions { Attack = Attack, BatchSize = 9 };
+        var named = new AdefTransformOptions { Attack = Attack with { BatchSize = 9 }, ClassNames = Quadrants };
+        var plain = new AdefTransformOptions { Attack = Attack with { BatchSize = 9 } };
 
         IDataView attacked = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: named).Fit(data).Transform(data);
         Assert.Equal(new KeyDataViewType(typeof(uint), 4), attacked.Schema["OriginalLabel"].Type);
