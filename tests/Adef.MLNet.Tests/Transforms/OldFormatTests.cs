@@ -3,27 +3,20 @@ using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Tests.Onnx;
 using Adef.MLNet.Tests.TestSupport;
 using Adef.MLNet.Transforms;
-using Google.Protobuf;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace Adef.MLNet.Tests.Transforms;
 
 /// <summary>
-/// Files saved by AttackPipeline before format 3. Transforms/Fixtures/pipeline-format2.zip was written by the library as it
-/// was before (one commit before it was added): ADef (candidates [1, 2], transform batch 3, adversarial column "Adv", ONNX
+/// Files saved by AttackPipeline before format 3. Transforms/Fixtures/pipeline-format2.zip was written by the library at
+/// commit df0502d (format 2): ADef (candidates [1, 2], transform batch 3, adversarial column "Adv", ONNX
 /// logits named), DeepFool (candidates 3, attack batch 2, prefixed columns), then CopyColumns("AdvCopy", "Adv"), over
-/// <see cref="TinyModels.Classifier"/> and the rows of <see cref="Data"/>.
+/// <see cref="TinyModels.Classifier"/>, fitted on the rows of <see cref="Data"/>.
 /// </summary>
 public class OldFormatTests
 {
     internal static string FormatTwoFile => Path.Combine(AppContext.BaseDirectory, "Transforms", "Fixtures", "pipeline-format2.zip");
-
-    public sealed class Row
-    {
-        [VectorType(TinyModels.ImageSize)] public float[] Pixels { get; set; } = [];
-        public int Id { get; set; }
-    }
 
     public sealed class Output
     {
@@ -36,14 +29,8 @@ public class OldFormatTests
         public double TNorm { get; set; }
     }
 
-    private static IDataView Data(MLContext ml)
-    {
-        float[] images = TinyModels.RandomImages(5, seed: 3);
-        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, 5).Select(i => new Row
-        {
-            Pixels = images.AsSpan(i * TinyModels.ImageSize, TinyModels.ImageSize).ToArray(), Id = i,
-        }).ToArray());
-    }
+    /// <summary>The rows the fixture's pipeline was fitted on.</summary>
+    private static IDataView Data(MLContext ml) => ml.Data.LoadFromEnumerable(CatalogTests.Rows(5, seed: 3));
 
     [Fact]
     public void AFormatTwoFileLoadsAsTheSamePipelineBuiltToday()
@@ -61,8 +48,7 @@ public class OldFormatTests
         Assert.Equal(("Pixels", "DeepFoolPixels", 3, 2),
             (deepFool.InputColumnName, deepFool.OutputColumnName, deepFool.Attack.CandidateCount, deepFool.Attack.BatchSize));
 
-        string onnx = folder.File("tiny.onnx");
-        File.WriteAllBytes(onnx, TinyModels.Classifier("N").ToByteArray());
+        string onnx = CatalogTests.WriteModel(folder);
         var today = ml.Transforms.Adef(onnx, new AdefTransformOptions
             {
                 Attack = new AdefOptions { CandidateRanks = [1, 2], MaxIterations = 20, Sigma = 0.5, OvershootFactor = 1.2, BatchSize = 3 },
