@@ -149,8 +149,12 @@ void TransformProbe(string onnxPath)
     var counting = new Counting(onnx);
     var rows = Enumerable.Range(0, 10).Select(i => new PixelRow { Pixels = Enumerable.Range(0, 784).Select(k => (float)((k * (i + 3)) % 256)).ToArray(), Id = i }).ToArray();
     IDataView data = ml.Data.LoadFromEnumerable(rows);
-    var options = new AdefTransformOptions { BatchSize = 4, ImageScale = 1, Attack = new Adef.MLNet.Attacks.AdefOptions { MaxIterations = 0 } };
-    ITransformer model = ml.Transforms.Adef(counting, "Pixels", options).Fit(data);
+    AdefTransformOptions Options(string input) => new()
+    {
+        InputColumnName = input, OutputColumnName = "AdversarialPixels", ImageScale = 1,
+        Attack = new Adef.MLNet.Attacks.AdefOptions { MaxIterations = 0, BatchSize = 4 },
+    };
+    ITransformer model = ml.Transforms.Adef(counting, Options("Pixels")).Fit(data);
     IDataView transformed = model.Transform(data);
     Console.WriteLine($"Transform(): {counting.Calls.Count} model calls");
     _ = transformed.GetColumn<int>("Id").ToArray();
@@ -162,7 +166,7 @@ void TransformProbe(string onnxPath)
     Console.WriteLine($"GetRowCursorSet(n: 3) → {set.Length} cursor(s)");
     foreach (var c in set) c.Dispose();
 
-    var chain = ml.Transforms.CopyColumns("Pixels2", "Pixels").Append(ml.Transforms.Adef(counting, "Pixels2", options));
+    var chain = ml.Transforms.CopyColumns("Pixels2", "Pixels").Append(ml.Transforms.Adef(counting, Options("Pixels2")));
     counting.Calls.Clear();
     var fitted = chain.Fit(data);
     _ = fitted.Transform(data).GetColumn<bool>("Success").ToArray();

@@ -99,12 +99,12 @@ internal static class MlNetCommand
         var attackOptions = new AdefTransformOptions
         {
             Attack = AdefOptions.Mnist with { BatchSize = batchSize },
-            BatchSize = batchSize,
+            OutputColumnName = "AdversarialPixels",                  // keep the clean "Pixels" beside them, for the table
             LabelColumnName = "Label",
         };
         var pipeline = FrontEnd(ml, pngFolder)
-            .Append(ml.Transforms.Adef(onnxPath, onnxOptions: null, inputColumnName: "Pixels", attackOptions))
-            .Append(ml.Transforms.CopyColumns(MnistOnnxExporter.InputName, attackOptions.AdversarialPixelsColumnName))
+            .Append(ml.Transforms.Adef(onnxPath, attackOptions))
+            .Append(ml.Transforms.CopyColumns(MnistOnnxExporter.InputName, attackOptions.OutputColumnName))
             .Append(ml.Transforms.ApplyOnnxModel(outputColumnNames: [MnistOnnxExporter.OutputName],
                 inputColumnNames: [MnistOnnxExporter.InputName], modelFile: onnxPath));
         var fitted = pipeline.Fit(fileView);
@@ -211,10 +211,9 @@ internal static class MlNetCommand
         var options = new AdefTransformOptions
         {
             Attack = AdefOptions.Mnist with { BatchSize = batchSize },
-            BatchSize = batchSize,
             LabelColumnName = "Label",
         };
-        using var transformer = ml.Transforms.Adef(onnxPath, onnxOptions: null, inputColumnName: "Pixels", options).Fit(data);
+        using var transformer = ml.Transforms.Adef(onnxPath, options).Fit(data);
         float[] flat = digits.SelectMany(d => d.Pixels).ToArray();
         int[] labels = digits.Select(d => d.Label).ToArray();
         using var classifier = new OnnxClassifier(onnxPath);

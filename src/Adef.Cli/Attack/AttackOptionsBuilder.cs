@@ -8,10 +8,12 @@ namespace Adef.Cli;
 /// <summary>Builds the attack's options from the command line and checks them with the library's own validation.</summary>
 internal static class AttackOptionsBuilder
 {
-    /// <summary>The flag of each option property, for error messages.</summary>
+    /// <summary>The flag of each option property, for error messages. One flag, --candidates, sets ADef's ranks and DeepFool's
+    /// count: the command line names one attack, so the flag's meaning is never in doubt there.</summary>
     private static readonly Dictionary<string, string> Flags = new()
     {
-        [nameof(AdefOptions.Candidates)] = "--candidates", [nameof(AdefOptions.MaxIterations)] = "--max-iterations",
+        [nameof(AdefOptions.CandidateRanks)] = "--candidates", [nameof(DeepFoolOptions.CandidateCount)] = "--candidates",
+        [nameof(AdefOptions.MaxIterations)] = "--max-iterations",
         [nameof(AdefOptions.MaxNorm)] = "--max-norm", [nameof(AdefOptions.Sigma)] = "--sigma",
         [nameof(AdefOptions.OvershootFactor)] = "--overshoot-factor", [nameof(DeepFoolOptions.OvershootFraction)] = "--overshoot-fraction",
         [nameof(AttackOptions.BatchSize)] = "--batch-size",
@@ -35,11 +37,11 @@ internal static class AttackOptionsBuilder
         {
             double[] ranks = CommandLineValues.ParseList("--candidates", s.Candidates);
             if (ranks.Any(r => r != Math.Floor(r))) throw new UsageException("--candidates must be whole ranks such as 1,2,3.");
-            options = options with { Candidates = ranks.Select(r => (int)r).ToArray() };
+            options = options with { CandidateRanks = ranks.Select(r => (int)r).ToArray() };
         }
-        else if (options.Candidates.Max() >= classCount)
+        else if (options.CandidateRanks.Max() >= classCount)
         {
-            options = options with { Candidates = options.Candidates.Where(r => r < classCount).ToArray() };
+            options = options with { CandidateRanks = options.CandidateRanks.Where(r => r < classCount).ToArray() };
         }
         if (s.MaxIterations is { } it) options = options with { MaxIterations = it };
         if (s.MaxNorm is { } mn) options = options with { MaxNorm = mn };
@@ -75,7 +77,7 @@ internal static class AttackOptionsBuilder
         {
             if (!int.TryParse(s.Candidates, NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) || k < 2)
                 throw new UsageException($"For DeepFool, --candidates is the number K ≥ 2 of top labels, not '{s.Candidates}'.");
-            options = options with { Candidates = k };
+            options = options with { CandidateCount = k };
         }
         if (s.MaxIterations is { } it) options = options with { MaxIterations = it };
         if (s.OvershootFraction is { } os) options = options with { OvershootFraction = os };

@@ -40,8 +40,8 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
     /// <summary>ADef over <see cref="AttackOperations"/>: the field τ is each image's aux row (2 planes).</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, AdefOptions options)
         : BatchedAttack<State, AdefResult>(classifier, options, new EngineSettings(
-            MaxIterations: options.MaxIterations, TargetsPerImage: options.Candidates.Count, AuxPlanes: 2,
-            FirstTargetRanks: options.Candidates.ToArray()))
+            MaxIterations: options.MaxIterations, TargetsPerImage: options.CandidateRanks.Count, AuxPlanes: 2,
+            FirstTargetRanks: options.CandidateRanks.ToArray()))
     {
         private readonly float[]? _kernel = options.Sigma > 0 ? GaussianSmoothing.Kernel(options.Sigma) : null;
 
@@ -50,7 +50,7 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
             int[] ranked = Logits.RankDescending(logits);
             return new State(index, image, ranked[0])
             {
-                Targets = options.Candidates.Select(rank => ranked[rank]).ToArray(),
+                Targets = options.CandidateRanks.Select(rank => ranked[rank]).ToArray(),
             };
         }
 

@@ -9,9 +9,10 @@ public sealed record AdefOptions : AttackOptions
 {
     /// <summary>
     /// Candidate labels given as ranks in the clean logits sorted in descending order (1 = runner-up,
-    /// 2 = third, …), fixed at the start. Default {1}. Every rank must lie in [1, L − 1].
+    /// 2 = third, …), fixed at the start. Default {1}. Every rank must lie in [1, L − 1]. Ranks, where DeepFool's
+    /// <see cref="DeepFoolOptions.CandidateCount"/> is a count.
     /// </summary>
-    public IReadOnlyList<int> Candidates { get; init; } = new[] { 1 };
+    public IReadOnlyList<int> CandidateRanks { get; init; } = new[] { 1 };
 
     /// <summary>Iteration limit. Default 50.</summary>
     public int MaxIterations { get; init; } = 50;
@@ -34,19 +35,19 @@ public sealed record AdefOptions : AttackOptions
     /// <summary>The paper's MNIST preset: candidates 1…9, 100 iterations, σ 0.5, overshoot 1.2.</summary>
     public static AdefOptions Mnist { get; } = new()
     {
-        Candidates = Enumerable.Range(1, 9).ToArray(), MaxIterations = 100, Sigma = 0.5, OvershootFactor = 1.2,
+        CandidateRanks = Enumerable.Range(1, 9).ToArray(), MaxIterations = 100, Sigma = 0.5, OvershootFactor = 1.2,
     };
 
     /// <summary>The paper's ImageNet preset: candidates {1}, 100 iterations, σ 1, overshoot 1.1.</summary>
     public static AdefOptions ImageNet { get; } = new()
     {
-        Candidates = new[] { 1 }, MaxIterations = 100, Sigma = 1, OvershootFactor = 1.1,
+        CandidateRanks = new[] { 1 }, MaxIterations = 100, Sigma = 1, OvershootFactor = 1.1,
     };
 
     /// <summary>The paper's adversarial-training preset: candidates {1}, 40 iterations, ‖τ‖_T ≤ 3, σ 1, overshoot 1.</summary>
     public static AdefOptions AdversarialTraining { get; } = new()
     {
-        Candidates = new[] { 1 }, MaxIterations = 40, MaxNorm = 3, Sigma = 1, OvershootFactor = 1,
+        CandidateRanks = new[] { 1 }, MaxIterations = 40, MaxNorm = 3, Sigma = 1, OvershootFactor = 1,
     };
 
     /// <summary>Largest accepted <see cref="Sigma"/>, in pixels.</summary>
@@ -57,21 +58,21 @@ public sealed record AdefOptions : AttackOptions
     /// when it is created; call it to report bad settings before a classifier is loaded.
     /// </summary>
     /// <param name="classCount">The number of classes L of the classifier the options are for.</param>
-    /// <exception cref="ArgumentException"><see cref="Candidates"/> is empty or repeats a rank.</exception>
+    /// <exception cref="ArgumentException"><see cref="CandidateRanks"/> is empty or repeats a rank.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range: a candidate rank outside [1, L − 1], a negative
     /// <see cref="MaxIterations"/>, a <see cref="MaxNorm"/> that is not positive, an <see cref="OvershootFactor"/> below 1 or
     /// infinite, a <see cref="Sigma"/> outside [0, <see cref="MaxSigma"/>], a <see cref="AttackOptions.BatchSize"/> below 1 or an
     /// unknown <see cref="AttackOptions.Execution"/>. The exception's parameter name is the option's.</exception>
     public void Validate(int classCount)
     {
-        if (Candidates is null || Candidates.Count == 0)
-            throw new ArgumentException("At least one candidate rank is needed.", nameof(Candidates));
-        foreach (int rank in Candidates)
+        if (CandidateRanks is null || CandidateRanks.Count == 0)
+            throw new ArgumentException("At least one candidate rank is needed.", nameof(CandidateRanks));
+        foreach (int rank in CandidateRanks)
             if (rank < 1 || rank >= classCount)
-                throw new ArgumentOutOfRangeException(nameof(Candidates), rank,
+                throw new ArgumentOutOfRangeException(nameof(CandidateRanks), rank,
                     $"Candidate ranks must lie in [1, {classCount - 1}] for a classifier with {classCount} classes (1 = runner-up).");
-        if (Candidates.Distinct().Count() != Candidates.Count)
-            throw new ArgumentException("Candidate ranks must be distinct.", nameof(Candidates));
+        if (CandidateRanks.Distinct().Count() != CandidateRanks.Count)
+            throw new ArgumentException("Candidate ranks must be distinct.", nameof(CandidateRanks));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxIterations, nameof(MaxIterations));
         if (!(MaxNorm > 0))
             throw new ArgumentOutOfRangeException(nameof(MaxNorm), MaxNorm, "MaxNorm must be positive (∞ for no budget).");

@@ -27,7 +27,7 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
         new Engine(Classifier, Options).Run(images, onResult, trueLabels, progress, cancellationToken);
 
     /// <summary>DeepFool over <see cref="AttackOperations"/>: the accumulated perturbation r is each image's aux row (C planes).</summary>
-    /// <summary>DeepFool's engine: its candidates are the k top labels of the clean logits (k = min(Candidates, L)), so each
+    /// <summary>DeepFool's engine: its candidates are the k top labels of the clean logits (k = min(CandidateCount, L)), so each
     /// image has the k − 1 labels after its own as targets, measured against its original label's logit.</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, DeepFoolOptions options)
         : BatchedAttack<AttackImageState, PerturbationResult>(classifier, options, SettingsFor(classifier, options))
@@ -36,7 +36,7 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
 
         private static EngineSettings SettingsFor(IDifferentiableClassifier classifier, DeepFoolOptions options)
         {
-            int candidates = Math.Min(options.Candidates, classifier.ClassCount);
+            int candidates = Math.Min(options.CandidateCount, classifier.ClassCount);
             return new EngineSettings(MaxIterations: options.MaxIterations, TargetsPerImage: candidates - 1,
                 AuxPlanes: classifier.InputShape.Channels, FirstTargetRanks: Enumerable.Range(1, candidates - 1).ToArray(),
                 OriginalLabelLogits: true);

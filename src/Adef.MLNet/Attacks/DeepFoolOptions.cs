@@ -6,8 +6,12 @@ public sealed record DeepFoolOptions : AttackOptions
     /// <summary>The norm to minimise. Default <see cref="DeepFoolNorm.L2"/>.</summary>
     public DeepFoolNorm Norm { get; init; } = DeepFoolNorm.L2;
 
-    /// <summary>Candidate labels: the top-k labels of the clean logits (capped at L), fixed. Default 10; at least 2.</summary>
-    public int Candidates { get; init; } = 10;
+    /// <summary>
+    /// How many labels k DeepFool considers: the top k of the clean logits (the clean label and k − 1 candidates to push
+    /// towards), capped at L, fixed. Default 10; at least 2. A count, where ADef's <see cref="AdefOptions.CandidateRanks"/>
+    /// lists ranks: k here means the same labels as ranks 1 … k − 1 there.
+    /// </summary>
+    public int CandidateCount { get; init; } = 10;
 
     /// <summary>Iteration limit. Default 50.</summary>
     public int MaxIterations { get; init; } = 50;
@@ -23,13 +27,13 @@ public sealed record DeepFoolOptions : AttackOptions
 
     /// <summary>Checks the options, as <see cref="DeepFoolAttack"/> does when it is created.</summary>
     /// <exception cref="ArgumentException"><see cref="ClipMin"/> is not smaller than <see cref="ClipMax"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A value is out of range: <see cref="Candidates"/> below 2, a negative
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range: <see cref="CandidateCount"/> below 2, a negative
     /// <see cref="MaxIterations"/>, an <see cref="OvershootFraction"/> below 0 or infinite, a NaN clip bound, a
     /// <see cref="AttackOptions.BatchSize"/> below 1 or an unknown <see cref="AttackOptions.Execution"/>. The exception's
     /// parameter name is the option's.</exception>
     public void Validate()
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(Candidates, 2, nameof(Candidates));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CandidateCount, 2, nameof(CandidateCount));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxIterations, nameof(MaxIterations));
         if (!(OvershootFraction >= 0) || double.IsInfinity(OvershootFraction))
             throw new ArgumentOutOfRangeException(nameof(OvershootFraction), OvershootFraction, "OvershootFraction must be a finite number ≥ 0.");

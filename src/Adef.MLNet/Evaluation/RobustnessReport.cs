@@ -23,9 +23,6 @@ public sealed class RobustnessReport
     private readonly IReadOnlyList<AttackResult> _results;
     private readonly double[] _successfulNorms;
 
-    /// <summary>The text column of attack outcomes (<see cref="AttackOutcome"/> names) that <see cref="FromDataView"/> reads when present.</summary>
-    internal const string OutcomeColumnName = "Outcome";
-
     private RobustnessReport(IReadOnlyList<AttackResult> results, double accuracy, int labelledImages, bool outcomesRecorded = true)
     {
         _results = results;
@@ -55,7 +52,10 @@ public sealed class RobustnessReport
     /// <summary>The norm the quantiles and budgets refer to: "‖τ‖_T" (ADef) or "pixel ℓ2".</summary>
     public string NormName => IsDeformation ? "‖τ‖_T" : "pixel ℓ2";
 
-    /// <summary>How many images ended with each <see cref="AttackOutcome"/> (every outcome is a key; absent ones count 0).</summary>
+    /// <summary>
+    /// How many images ended with each <see cref="AttackOutcome"/>: every outcome is a key (0 when none ended so), and the
+    /// counts add up to <see cref="AttackSummary.Images"/>, <see cref="AttackOutcome.AlreadyMisclassified"/> (not attacked) included.
+    /// </summary>
     /// <remarks>Exact when <see cref="OutcomesRecorded"/>; otherwise only Fooled, AlreadyMisclassified and
     /// MaxIterationsReached occur (see <see cref="FromDataView"/>).</remarks>
     public IReadOnlyDictionary<AttackOutcome, int> OutcomeCounts { get; }
@@ -120,9 +120,9 @@ public sealed class RobustnessReport
     }
 
     /// <summary>
-    /// Builds the report from the output of an ADef or DeepFool transform: reads the columns
-    /// <c>OriginalLabel</c>, <c>Success</c>, <c>Iterations</c>, <c>TNorm</c> (ADef, when present) and <c>PixelL2</c>
-    /// (names as in <paramref name="options"/>), and the true labels from <paramref name="labelColumnName"/> if given.
+    /// Builds the report from the output of an ADef, DeepFool or PGD transform: reads the columns
+    /// <c>OriginalLabel</c>, <c>Success</c>, <c>Outcome</c> (when present), <c>Iterations</c>, <c>TNorm</c> (ADef) and
+    /// <c>PixelL2</c> (names as in <paramref name="options"/>), and the true labels from <paramref name="labelColumnName"/> if given.
     /// </summary>
     /// <param name="attacked">The transformed data (all rows are read once).</param>
     /// <param name="labelColumnName">Scalar column of true labels (Int32, UInt32, Int64, Single, Double class indices from 0,
@@ -130,10 +130,13 @@ public sealed class RobustnessReport
     /// already misclassified (not attacked), as the transform itself does when given a label column.</param>
     /// <param name="options">The transform's options, for its column names; null for the default names. An
     /// <see cref="AdefTransformOptions"/> (or a <c>TNorm</c> column under the default names) makes it an ADef report.</param>
-    /// <remarks>A text column named <c>Outcome</c> holding <see cref="AttackOutcome"/> names, when present, gives each row's
-    /// outcome (taken over <c>Success</c>). Without it the view does not say why an attack failed: failures are reported as
-    /// <see cref="AttackOutcome.MaxIterationsReached"/> and <see cref="OutcomesRecorded"/> is false. Either way a row whose true
-    /// label differs from <c>OriginalLabel</c> counts as <see cref="AttackOutcome.AlreadyMisclassified"/>.</remarks>
+    /// <remarks><see cref="OutcomeCounts"/> come from the <c>Outcome</c> column (named by <paramref name="options"/>), which holds
+    /// <see cref="AttackOutcome"/> names and is taken over <c>Success</c>. A view without one does not say why an attack failed:
+    /// its failures other than already-misclassified rows are counted as <see cref="AttackOutcome.MaxIterationsReached"/> and
+    /// <see cref="OutcomesRecorded"/> is false. Either way a row whose true label differs from <c>OriginalLabel</c> counts as
+    /// <see cref="AttackOutcome.AlreadyMisclassified"/>.</remarks>
+    /// <exception cref="ArgumentException">A column is missing or has the wrong type, or an <c>Outcome</c> value names no
+    /// <see cref="AttackOutcome"/>.</exception>
     public static RobustnessReport FromDataView(IDataView attacked, string? labelColumnName = null, AttackTransformOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(attacked);
@@ -154,6 +157,8 @@ public sealed class RobustnessReport
         DataViewSchema.Column iterations = Column(options.IterationsColumnName, NumberDataViewType.Int32);
         DataViewSchema.Column pixelL2 = Column(options.PixelL2ColumnName, NumberDataViewType.Double);
         DataViewSchema.Column? tNorm = options is AdefTransformOptions adef ? Column(adef.TNormColumnName, NumberDataViewType.Double) : null;
+        DataViewSchema.Column? outcome = schema.GetColumnOrNull(options.OutcomeColumnName) is null
+            ? null : Column(options.OutcomeColumnName, TextDataViewType.Instance);
         DataViewSchema.Column? label = null;
         if (labelColumnName is not null)
         {
@@ -163,11 +168,9 @@ public sealed class RobustnessReport
                 throw new ArgumentException($"Label column '{labelColumnName}' has type {label.Value.Type}; it must be a scalar Int32, UInt32, Int64, Single, Double or key.", nameof(labelColumnName));
         }
 
-        DataViewSchema.Column? outcomeColumn = schema.GetColumnOrNull(OutcomeColumnName) is { } oc ? Column(oc.Name, TextDataViewType.Instance) : null;
-
         var columns = new List<DataViewSchema.Column> { original, success, iterations, pixelL2 };
         if (tNorm is { } t) columns.Add(t);
-        if (outcomeColumn is { } o) columns.Add(o);
+        if (outcome is { } o) columns.Add(o);
         if (label is { } l) columns.Add(l);
         var records = new List<AttackRecord>();
         using DataViewRowCursor cursor = attacked.GetRowCursor(columns);
@@ -176,7 +179,8 @@ public sealed class RobustnessReport
         ValueGetter<int> getIterations = cursor.GetGetter<int>(iterations);
         ValueGetter<double> getPixelL2 = cursor.GetGetter<double>(pixelL2);
         ValueGetter<double>? getTNorm = tNorm is { } tc ? cursor.GetGetter<double>(tc) : null;
-        ValueGetter<ReadOnlyMemory<char>>? getOutcome = outcomeColumn is { } occ ? cursor.GetGetter<ReadOnlyMemory<char>>(occ) : null;
+        ValueGetter<ReadOnlyMemory<char>>? getOutcome = outcome is { } oc ? cursor.GetGetter<ReadOnlyMemory<char>>(oc) : null;
+        ReadOnlyMemory<char> outcomeText = default;
         Func<int>? getLabel = label is { } lc ? LabelColumnReader.Create(cursor, lc, int.MaxValue, LabelKeyClasses.Map(lc, int.MaxValue, options.ClassNames)) : null;
         while (cursor.MoveNext())
         {
@@ -188,22 +192,21 @@ public sealed class RobustnessReport
             getPixelL2(ref l2);
             getTNorm?.Invoke(ref tn);
             int? trueLabel = getLabel?.Invoke();
-            AttackOutcome outcome = trueLabel is int y && y != originalLabel ? AttackOutcome.AlreadyMisclassified
-                : getOutcome is not null ? ReadOutcome(getOutcome, cursor.Position)
+            getOutcome?.Invoke(ref outcomeText);
+            AttackOutcome ended = trueLabel is int y && y != originalLabel ? AttackOutcome.AlreadyMisclassified
+                : getOutcome is not null ? ParseOutcome(outcomeText, options.OutcomeColumnName, cursor.Position)
                 : fooled ? AttackOutcome.Fooled : AttackOutcome.MaxIterationsReached;
-            records.Add(new AttackRecord(originalLabel, outcome, iterationCount, l2, double.NaN, tn, trueLabel));
+            records.Add(new AttackRecord(originalLabel, ended, iterationCount, l2, double.NaN, tn, trueLabel));
         }
         return Build(records, deformations: getTNorm is not null, outcomesRecorded: getOutcome is not null);
     }
 
-    private static AttackOutcome ReadOutcome(ValueGetter<ReadOnlyMemory<char>> get, long row)
-    {
-        ReadOnlyMemory<char> text = default;
-        get(ref text);
-        string name = text.ToString().Trim();
-        return Enum.GetNames<AttackOutcome>().Contains(name) ? Enum.Parse<AttackOutcome>(name)
-            : throw new ArgumentException($"Column '{OutcomeColumnName}' holds '{name}' at row {row}; expected one of {string.Join(", ", Enum.GetNames<AttackOutcome>())}.", "attacked");
-    }
+    /// <summary>An outcome column's value: the name of an <see cref="AttackOutcome"/>, as the transforms write it.</summary>
+    private static AttackOutcome ParseOutcome(ReadOnlyMemory<char> text, string column, long row) =>
+        Enum.TryParse(text.Span, out AttackOutcome outcome) && Enum.IsDefined(outcome) && !char.IsAsciiDigit(text.Span[0])
+            ? outcome
+            : throw new ArgumentException(
+                $"Column '{column}' holds '{text}' at row {row}, which names no outcome; expected one of {string.Join(", ", Enum.GetNames<AttackOutcome>())}.", "attacked");
 
     /// <summary>
     /// Builds the report from per-image numbers recorded earlier, such as the rows of a results file: what

@@ -7,24 +7,22 @@ using Microsoft.ML.Transforms.Image;
 namespace Adef.MLNet.Transforms;
 
 /// <summary>
-/// Everything the ADef and DeepFool transforms share: schema validation, the output columns, and
+/// Everything the attack transforms share: schema validation, the output columns, and
 /// running the attack on a batch of rows. The public estimator and transformer types compose it.
 /// </summary>
 internal sealed class AttackMapping
 {
     private readonly Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> _run;
 
-    public AttackMapping(string attackName, IDifferentiableClassifier classifier, string inputColumnName,
-        AttackTransformOptions options, IReadOnlyList<AttackOutputColumn> outputs,
+    public AttackMapping(IDifferentiableClassifier classifier, AttackTransformOptions options, IReadOnlyList<AttackOutputColumn> outputs,
         Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> run)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(inputColumnName);
-        AttackName = attackName;
+        AttackName = options.AttackName;
         Classifier = classifier;
-        InputColumnName = inputColumnName;
+        InputColumnName = options.InputColumnName;
         LabelColumnName = options.LabelColumnName;
         ClassNames = options.ClassNames?.ToArray();
-        BatchSize = options.BatchSize;
+        BatchSize = options.AttackSettings.BatchSize;
         ImageScale = options.ImageScale;
         ImageOffset = options.ImageOffset;
         Outputs = outputs;
@@ -36,6 +34,7 @@ internal sealed class AttackMapping
     public string InputColumnName { get; }
     public string? LabelColumnName { get; }
     public IReadOnlyList<string>? ClassNames { get; }
+    /// <summary>Rows read ahead and attacked in one call: the attack's own batch size, so that one number sets both.</summary>
     public int BatchSize { get; }
     public float ImageScale { get; }
     public float ImageOffset { get; }
@@ -51,10 +50,11 @@ internal sealed class AttackMapping
         DataViewType labelType = names is null ? NumberDataViewType.Int32 : new KeyDataViewType(typeof(uint), names.Count);
         return
         [
-        new(options.AdversarialPixelsColumnName, new VectorDataViewType(NumberDataViewType.Single, shape.Size), AttackOutput.AdversarialPixels),
+        new(options.AdversarialPixelsColumn, new VectorDataViewType(NumberDataViewType.Single, shape.Size), AttackOutput.AdversarialPixels),
         new(options.OriginalLabelColumnName, labelType, AttackOutput.OriginalLabel, names),
         new(options.AdversarialLabelColumnName, labelType, AttackOutput.AdversarialLabel, names),
         new(options.SuccessColumnName, BooleanDataViewType.Instance, AttackOutput.Success),
+        new(options.OutcomeColumnName, TextDataViewType.Instance, AttackOutput.Outcome),
         new(options.IterationsColumnName, NumberDataViewType.Int32, AttackOutput.Iterations),
         new(options.PixelL2ColumnName, NumberDataViewType.Double, AttackOutput.PixelL2),
         new(options.PixelLInfColumnName, NumberDataViewType.Double, AttackOutput.PixelLInf),
@@ -163,6 +163,7 @@ internal sealed class AttackMapping
             {
                 VectorDataViewType => nameof(ShapeRow.Vector0)[..^1],
                 BooleanDataViewType => nameof(ShapeRow.Boolean0)[..^1],
+                TextDataViewType => nameof(ShapeRow.Text0)[..^1],
                 KeyDataViewType => nameof(ShapeRow.Key0)[..^1],
                 _ when output.Type == NumberDataViewType.Int32 => nameof(ShapeRow.Int0)[..^1],
                 _ => nameof(ShapeRow.Double0)[..^1],
@@ -196,6 +197,8 @@ internal sealed class AttackMapping
         public int Int1 { get; set; }
         public int Int2 { get; set; }
         public bool Boolean0 { get; set; }
+        public bool Boolean1 { get; set; }
+        public string Text0 { get; set; } = "";
         public double Double0 { get; set; }
         public double Double1 { get; set; }
         public double Double2 { get; set; }

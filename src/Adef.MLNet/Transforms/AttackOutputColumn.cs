@@ -13,6 +13,8 @@ internal enum AttackOutput
     OriginalLabel,
     AdversarialLabel,
     Success,
+    Outcome,
+    Overshot,
     Iterations,
     TNorm,
     FieldL2,
@@ -57,6 +59,8 @@ internal static class AttackOutputGetters
         AttackOutput.OriginalLabel => (ValueGetter<int>)((ref int v) => v = current().OriginalLabel),
         AttackOutput.AdversarialLabel => (ValueGetter<int>)((ref int v) => v = current().AdversarialLabel),
         AttackOutput.Success => (ValueGetter<bool>)((ref bool v) => v = current().Success),
+        AttackOutput.Outcome => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> v) => v = OutcomeNames[current().Outcome]),
+        AttackOutput.Overshot => (ValueGetter<bool>)((ref bool v) => v = ((AdefResult)current()).Overshot),
         AttackOutput.Iterations => (ValueGetter<int>)((ref int v) => v = current().Iterations),
         AttackOutput.TNorm => (ValueGetter<double>)((ref double v) => v = ((AdefResult)current()).TNorm),
         AttackOutput.FieldL2 => (ValueGetter<double>)((ref double v) => v = ((AdefResult)current()).FieldL2),
@@ -64,6 +68,10 @@ internal static class AttackOutputGetters
         AttackOutput.PixelLInf => (ValueGetter<double>)((ref double v) => v = current().PixelLInf),
         _ => throw new ArgumentOutOfRangeException(nameof(output)),
     };
+
+    /// <summary>Each outcome's name, made once: the getter hands out the same text for every row with that outcome.</summary>
+    private static readonly Dictionary<AttackOutcome, ReadOnlyMemory<char>> OutcomeNames =
+        Enum.GetValues<AttackOutcome>().ToDictionary(o => o, o => o.ToString().AsMemory());
 
     private static void Dense(float[] values, ref VBuffer<float> destination)
     {

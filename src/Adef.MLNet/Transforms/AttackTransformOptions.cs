@@ -6,9 +6,10 @@ using Microsoft.ML.Data;
 namespace Adef.MLNet.Transforms;
 
 /// <summary>
-/// Settings shared by <see cref="AdefTransformOptions"/> and <see cref="DeepFoolTransformOptions"/>:
-/// the names of the columns the transform adds, how many rows it attacks at once, and an optional
-/// column of true labels. Each subclass names its attack, its settings and the columns only it adds.
+/// Settings shared by <see cref="AdefTransformOptions"/>, <see cref="DeepFoolTransformOptions"/> and
+/// <see cref="PgdTransformOptions"/>: the input column, the names of the columns the transform adds, how an ONNX model is
+/// loaded, and an optional column of true labels. Each subclass names its attack, its settings (whose
+/// <see cref="AttackOptions.BatchSize"/> is also how many rows the transform reads ahead) and the columns only it adds.
 /// </summary>
 public abstract class AttackTransformOptions
 {
@@ -16,18 +17,32 @@ public abstract class AttackTransformOptions
     {
     }
 
-    /// <summary>The attack's name in messages ("Adef", "DeepFool").</summary>
+    /// <summary>The attack's name in messages ("Adef", "DeepFool", "Pgd").</summary>
     internal abstract string AttackName { get; }
+
+    /// <summary>The attack settings, whatever the attack (for the options all attacks share, e.g. the batch size).</summary>
+    internal abstract AttackOptions AttackSettings { get; }
 
     /// <summary>Checks every setting against a classifier with <paramref name="classCount"/> classes; throws
     /// <see cref="ArgumentException"/> naming the bad one.</summary>
     internal abstract void Validate(int classCount);
 
     /// <summary>What the transform does to a schema and a batch of rows, for these options.</summary>
-    internal abstract AttackMapping CreateMapping(IDifferentiableClassifier classifier, string inputColumnName);
+    internal abstract AttackMapping CreateMapping(IDifferentiableClassifier classifier);
 
-    /// <summary>Name of the adversarial image column, a vector of C·H·W <see cref="float"/> in the classifier's input space. Default "AdversarialPixels".</summary>
-    public string AdversarialPixelsColumnName { get; set; } = "AdversarialPixels";
+    /// <summary>
+    /// The column attacked: a known-size vector of C·H·W <see cref="float"/> in the classifier's input space, or an image
+    /// column of H×W pixels (scaled by <see cref="ImageScale"/>). Default "Pixels", the name <c>ExtractPixels</c> examples use.
+    /// </summary>
+    public string InputColumnName { get; set; } = "Pixels";
+
+    /// <summary>
+    /// Name of the adversarial image column, a vector of C·H·W <see cref="float"/> in the classifier's input space. Default
+    /// <see langword="null"/>: <see cref="InputColumnName"/>, so the adversarial pixels replace the clean ones for every
+    /// later transform (data augmentation; the clean column stays in the schema, hidden, as ML.NET does for any column
+    /// written over).
+    /// </summary>
+    public string? OutputColumnName { get; set; }
 
     /// <summary>Name of the column holding the classifier's label of the clean image (<see cref="int"/> class index from 0,
     /// or a key when <see cref="ClassNames"/> is set). Default "OriginalLabel".</summary>
@@ -40,6 +55,13 @@ public abstract class AttackTransformOptions
     /// <summary>Name of the <see cref="bool"/> column that says whether the attack fooled the classifier. Default "Success".</summary>
     public string SuccessColumnName { get; set; } = "Success";
 
+    /// <summary>
+    /// Name of the text column that says how the attack on the row ended: the name of its <see cref="AttackOutcome"/>
+    /// ("Fooled", "AlreadyMisclassified", "Stalled", "BudgetExceeded", "MaxIterationsReached", "NumericalFailure"), which
+    /// <c>Enum.Parse&lt;AttackOutcome&gt;</c> reads back. Default "Outcome".
+    /// </summary>
+    public string OutcomeColumnName { get; set; } = "Outcome";
+
     /// <summary>Name of the <see cref="int"/> column holding the iterations used (see <see cref="AttackResult.Iterations"/>). Default "Iterations".</summary>
     public string IterationsColumnName { get; set; } = "Iterations";
 
@@ -50,10 +72,11 @@ public abstract class AttackTransformOptions
     public string PixelLInfColumnName { get; set; } = "PixelLInf";
 
     /// <summary>
-    /// Rows read ahead and attacked together in one call of the attack; the classifier then sees at
-    /// most min(<see cref="BatchSize"/>, the attack options' own batch size) images per call. Default 64.
+    /// How the ONNX-model overloads of <c>Transforms.Adef</c>/<c>DeepFool</c>/<c>Pgd</c> load the model (logits output name,
+    /// execution provider, threads; see <see cref="OnnxClassifierOptions"/>), saved with the pipeline. Default
+    /// <see langword="null"/>: the defaults. With a classifier instance it must stay unset, since that classifier is loaded already.
     /// </summary>
-    public int BatchSize { get; set; } = 64;
+    public OnnxClassifierOptions? Onnx { get; set; }
 
     /// <summary>
     /// Optional scalar column of true labels (<see cref="int"/>, <see cref="uint"/>, <see cref="long"/>,
@@ -67,8 +90,8 @@ public abstract class AttackTransformOptions
 
     /// <summary>
     /// Where the classifier runs: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (<see cref="ComputeDevice.Parse"/>). With the
-    /// ONNX-model overloads of <c>Transforms.Adef</c>/<c>DeepFool</c> it chooses ONNX Runtime's execution provider (overriding
-    /// <see cref="OnnxClassifierOptions.Device"/>, and saved with the pipeline); with a classifier instance it is checked against
+    /// ONNX-model overloads of <c>Transforms.Adef</c>/<c>DeepFool</c>/<c>Pgd</c> it chooses ONNX Runtime's execution provider
+    /// (overriding <see cref="Onnx"/>'s <see cref="OnnxClassifierOptions.Device"/>, and saved with the pipeline); with a classifier instance it is checked against
     /// the classifier's own <see cref="IDifferentiableClassifier.Device"/>. Where the attack's per-iteration work runs is the
     /// attack options' <see cref="AttackOptions.Execution"/>. Default <see langword="null"/>: as the classifier is.
     /// </summary>
@@ -97,17 +120,22 @@ public abstract class AttackTransformOptions
     /// </summary>
     public IReadOnlyList<string>? ClassNames { get; set; }
 
+    /// <summary>The adversarial image column's name: <see cref="OutputColumnName"/>, or the input column it replaces.</summary>
+    internal string AdversarialPixelsColumn => OutputColumnName ?? InputColumnName;
+
     /// <summary>Names of the common output columns, in the order they are added.</summary>
     private protected IEnumerable<string> CommonColumnNames() =>
     [
-        AdversarialPixelsColumnName, OriginalLabelColumnName, AdversarialLabelColumnName, SuccessColumnName,
+        AdversarialPixelsColumn, OriginalLabelColumnName, AdversarialLabelColumnName, SuccessColumnName, OutcomeColumnName,
         IterationsColumnName, PixelL2ColumnName, PixelLInfColumnName,
     ];
 
-    /// <summary>Checks the common settings; throws <see cref="ArgumentException"/> naming the bad one.</summary>
+    /// <summary>Checks the common settings and the attack's; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     private protected void ValidateCommon(IEnumerable<string> extraColumnNames, int classCount)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        ArgumentNullException.ThrowIfNull(AttackSettings, "Attack");
+        if (string.IsNullOrWhiteSpace(InputColumnName))
+            throw new ArgumentException("InputColumnName must name the column to attack.", nameof(InputColumnName));
         if (!float.IsFinite(ImageScale) || ImageScale == 0)
             throw new ArgumentOutOfRangeException(nameof(ImageScale), ImageScale, "ImageScale must be finite and non-zero.");
         if (!float.IsFinite(ImageOffset))

@@ -6,8 +6,9 @@ namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// A fitted attack transform: adds an attack's output columns (the adversarial pixels, the attack's own field or
-/// perturbation, labels, success, iterations, norms; see the options) to every row. <see cref="Transform"/> is lazy; a cursor reads
-/// <see cref="AttackTransformOptions.BatchSize"/> rows ahead and runs the attack once per batch,
+/// perturbation, labels, success, outcome, iterations, norms; see the options) to every row, the adversarial pixels in place of
+/// the input column unless <see cref="AttackTransformOptions.OutputColumnName"/> names another. <see cref="Transform"/> is lazy;
+/// a cursor reads the attack options' <see cref="Attacks.AttackOptions.BatchSize"/> rows ahead and runs the attack once per batch,
 /// and a cursor that reads only input columns never calls the classifier.
 /// </summary>
 /// <remarks>
@@ -16,33 +17,29 @@ namespace Adef.MLNet.Transforms;
 /// with its settings and model); <see cref="AttackPipeline.Save"/> saves a whole fitted pipeline containing it. Disposing it disposes the classifier when the transform
 /// was created from an ONNX file path.
 /// </remarks>
-/// <typeparam name="TOptions">The transform's options, which name the attack: <see cref="AdefTransformOptions"/> or <see cref="DeepFoolTransformOptions"/>.</typeparam>
+/// <typeparam name="TOptions">The transform's options, which name the attack: <see cref="AdefTransformOptions"/>,
+/// <see cref="DeepFoolTransformOptions"/> or <see cref="PgdTransformOptions"/>.</typeparam>
 public sealed class AttackTransformer<TOptions> : ITransformer, IDisposable
     where TOptions : AttackTransformOptions
 {
     private readonly bool _ownsClassifier;
 
-    internal AttackTransformer(IDifferentiableClassifier classifier, string inputColumnName, TOptions options, bool ownsClassifier,
-        OnnxSource? onnxSource)
+    internal AttackTransformer(IDifferentiableClassifier classifier, TOptions options, bool ownsClassifier, byte[]? onnxModel)
     {
-        OnnxSource = onnxSource;
+        OnnxModel = onnxModel;
         Classifier = classifier;
-        InputColumnName = inputColumnName;
         Options = options;
         _ownsClassifier = ownsClassifier;
-        Mapping = options.CreateMapping(classifier, inputColumnName);
+        Mapping = options.CreateMapping(classifier);
     }
 
     /// <summary>The ONNX model the classifier was loaded from, when created from a path (what <see cref="AttackPipeline.Save"/> stores).</summary>
-    internal OnnxSource? OnnxSource { get; }
+    internal byte[]? OnnxModel { get; }
 
     /// <summary>The classifier attacked.</summary>
     public IDifferentiableClassifier Classifier { get; }
 
-    /// <summary>Name of the input pixel column.</summary>
-    public string InputColumnName { get; }
-
-    /// <summary>The attack settings and output column names.</summary>
+    /// <summary>The attack settings and the column names (input, adversarial output and the added columns).</summary>
     public TOptions Options { get; }
 
     /// <summary>True: <see cref="GetRowToRowMapper"/> serves <c>PredictionEngine</c>, attacking one row at a time.</summary>

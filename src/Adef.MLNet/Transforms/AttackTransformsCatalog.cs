@@ -1,75 +1,79 @@
+using Adef.MLNet;
 using Adef.MLNet.Classifiers;
-using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Transforms;
 
 namespace Microsoft.ML;
 
 /// <summary>
-/// <c>mlContext.Transforms.Adef(...)</c> and <c>mlContext.Transforms.DeepFool(...)</c>: adversarial
-/// attacks as ML.NET transforms (in namespace <c>Microsoft.ML</c>, as ML.NET's own catalog extensions).
+/// <c>mlContext.Transforms.Adef(...)</c>, <c>.DeepFool(...)</c> and <c>.Pgd(...)</c>: adversarial attacks as ML.NET transforms,
+/// in namespace <c>Microsoft.ML</c> as ML.NET's own catalog extensions (<c>ApplyOnnxModel</c>), so <c>using Microsoft.ML;</c>
+/// finds them. Each attack has the same six overloads, shaped like <c>ApplyOnnxModel</c> and <c>ExtractPixels</c>:
+/// <list type="bullet">
+/// <item><c>(onnxModelPath)</c>: attack the "Pixels" column and write the adversarial pixels over it;</item>
+/// <item><c>(outputColumnName, onnxModelPath, inputColumnName = null)</c>: the adversarial pixels go to
+/// <c>outputColumnName</c>; the input is that same column unless <c>inputColumnName</c> names another;</item>
+/// <item><c>(onnxModelPath, options)</c>: everything else (attack settings, ONNX loading, label column, output names);</item>
+/// <item>the same three with an <see cref="IDifferentiableClassifier"/> (e.g. a TorchSharp model) in place of the path.</item>
+/// </list>
+/// The path overloads load the model when they are called: a missing file or one that is not an ONNX classifier throws
+/// <see cref="InvalidModelException"/> naming the path there, not at <c>Fit</c>.
 /// </summary>
 /// <example>
 /// <code>
-/// var pipeline = mlContext.Transforms.Adef(classifier, "Pixels",
-///     new AdefTransformOptions { Attack = AdefOptions.Mnist, BatchSize = 128 });
-/// IDataView attacked = pipeline.Fit(data).Transform(data);
+/// var augment = mlContext.Transforms.Adef("model.onnx");                       // "Pixels" → adversarial "Pixels"
+/// var keep = mlContext.Transforms.DeepFool("Adversarial", "model.onnx", "Pixels"); // "Pixels" kept, "Adversarial" added
+/// var tuned = mlContext.Transforms.Pgd("model.onnx",
+///     new PgdTransformOptions { Attack = new PgdOptions { Epsilon = 0.1, BatchSize = 128 }, LabelColumnName = "Label" });
 /// </code>
 /// </example>
-public static class AttackTransformsCatalog
+public static partial class AttackTransformsCatalog
 {
-    /// <summary>Attacks each row's image with ADef against <paramref name="classifier"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="classifier">The classifier; the caller keeps ownership.</param>
-    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
-    /// <param name="options">Attack settings and output column names; null for the defaults.</param>
-    /// <exception cref="ArgumentException"><see cref="AttackTransformOptions.Device"/> is set and the classifier runs elsewhere.</exception>
-    public static AttackEstimator<AdefTransformOptions> Adef(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
-        string inputColumnName = "Pixels", AdefTransformOptions? options = null)
+    /// <summary>The default input and output column: the name <c>ExtractPixels</c> examples give their pixel vector.</summary>
+    private const string DefaultColumn = "Pixels";
+
+    /// <summary>The estimator over the ONNX model at <paramref name="onnxModelPath"/>, loaded now so that a bad path fails here.</summary>
+    private static AttackEstimator<TOptions> FromPath<TOptions>(TransformsCatalog catalog, string onnxModelPath, TOptions options,
+        string? outputColumnName = null)
+        where TOptions : AttackTransformOptions
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        TransformDevice.Check(classifier, options?.Device);
-        return new AttackEstimator<AdefTransformOptions>(classifier, inputColumnName, options, ownsClassifier: false);
+        ArgumentException.ThrowIfNullOrWhiteSpace(onnxModelPath);
+        ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            return AttackEstimator<TOptions>.FromOnnx(onnxModelPath, null, options);
+        }
+        catch (InvalidModelException e) when (!File.Exists(onnxModelPath) && outputColumnName is not null
+            && outputColumnName.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            // (model, column) is the easy slip with ML.NET's (outputColumnName, model, inputColumnName) order: say so.
+            throw new InvalidModelException(
+                $"{e.Message} The arguments are (outputColumnName, onnxModelPath, inputColumnName): '{outputColumnName}', given as the " +
+                "output column, looks like the model.", onnxModelPath, e);
+        }
     }
 
-    /// <summary>Attacks each row's image with ADef against the ONNX classifier in <paramref name="onnxModelPath"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="onnxModelPath">ONNX model returning logits (see <see cref="OnnxClassifier"/>); the fitted transformer owns and disposes the session.</param>
-    /// <param name="onnxOptions">How to load the model; null for the defaults.</param>
-    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the model's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
-    /// <param name="options">Attack settings and output column names; null for the defaults.</param>
-    public static AttackEstimator<AdefTransformOptions> Adef(this TransformsCatalog catalog, string onnxModelPath, OnnxClassifierOptions? onnxOptions,
-        string inputColumnName = "Pixels", AdefTransformOptions? options = null)
+    /// <summary>The estimator over a classifier the caller owns; <see cref="AttackTransformOptions.Onnx"/> has nothing to load.</summary>
+    private static AttackEstimator<TOptions> FromClassifier<TOptions>(TransformsCatalog catalog, IDifferentiableClassifier classifier, TOptions options)
+        where TOptions : AttackTransformOptions
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        onnxOptions = TransformDevice.Apply(onnxOptions, options?.Device);
-        return AttackEstimator<AdefTransformOptions>.FromOnnx(onnxModelPath, null, onnxOptions, inputColumnName, options);
+        ArgumentNullException.ThrowIfNull(classifier);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Onnx is not null)
+            throw new ArgumentException(
+                "AttackTransformOptions.Onnx says how to load an ONNX model file, but this overload was given a classifier that is " +
+                "loaded already. Pass the model's path instead, or leave Onnx unset.", nameof(options));
+        TransformDevice.Check(classifier, options.Device);
+        return new AttackEstimator<TOptions>(classifier, options, ownsClassifier: false);
     }
 
-    /// <summary>Attacks each row's image with DeepFool against <paramref name="classifier"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="classifier">The classifier; the caller keeps ownership.</param>
-    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the classifier's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
-    /// <param name="options">Attack settings and output column names; null for the defaults.</param>
-    /// <exception cref="ArgumentException"><see cref="AttackTransformOptions.Device"/> is set and the classifier runs elsewhere.</exception>
-    public static AttackEstimator<DeepFoolTransformOptions> DeepFool(this TransformsCatalog catalog, IDifferentiableClassifier classifier,
-        string inputColumnName = "Pixels", DeepFoolTransformOptions? options = null)
+    /// <summary>Options that attack <paramref name="inputColumnName"/> (by default <paramref name="outputColumnName"/>) and write the
+    /// adversarial pixels to <paramref name="outputColumnName"/>.</summary>
+    private static TOptions Columns<TOptions>(string outputColumnName, string? inputColumnName)
+        where TOptions : AttackTransformOptions, new()
     {
-        ArgumentNullException.ThrowIfNull(catalog);
-        TransformDevice.Check(classifier, options?.Device);
-        return new AttackEstimator<DeepFoolTransformOptions>(classifier, inputColumnName, options, ownsClassifier: false);
-    }
-
-    /// <summary>Attacks each row's image with DeepFool against the ONNX classifier in <paramref name="onnxModelPath"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="onnxModelPath">ONNX model returning logits (see <see cref="OnnxClassifier"/>); the fitted transformer owns and disposes the session.</param>
-    /// <param name="onnxOptions">How to load the model; null for the defaults.</param>
-    /// <param name="inputColumnName">Known-size vector of C·H·W <see cref="float"/> in the model's input space, or an image column of H×W pixels (scaled by <see cref="AttackTransformOptions.ImageScale"/>). Default "Pixels".</param>
-    /// <param name="options">Attack settings and output column names; null for the defaults.</param>
-    public static AttackEstimator<DeepFoolTransformOptions> DeepFool(this TransformsCatalog catalog, string onnxModelPath, OnnxClassifierOptions? onnxOptions,
-        string inputColumnName = "Pixels", DeepFoolTransformOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        onnxOptions = TransformDevice.Apply(onnxOptions, options?.Device);
-        return AttackEstimator<DeepFoolTransformOptions>.FromOnnx(onnxModelPath, null, onnxOptions, inputColumnName, options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputColumnName);
+        return new TOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName ?? outputColumnName };
     }
 }

@@ -9,7 +9,7 @@ namespace Adef.MLNet.Tests.Attacks;
 public class AdefAttackTests
 {
     private static readonly float[] Images = QuadrantBlobs.Generate(40, seed: 99).Pixels;
-    private static readonly AdefOptions Options = new() { Candidates = new[] { 1, 2, 3 }, MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2, BatchSize = 16 };
+    private static readonly AdefOptions Options = new() { CandidateRanks = new[] { 1, 2, 3 }, MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2, BatchSize = 16 };
 
     [Fact]
     public void TrainedTestModelIsAccurate()
@@ -53,7 +53,7 @@ public class AdefAttackTests
     [Fact]
     public void TargetedSuccessLandsInTheCandidateSet()
     {
-        var options = Options with { Candidates = new[] { 3 }, Targeted = true };
+        var options = Options with { CandidateRanks = new[] { 3 }, Targeted = true };
         AdefResult[] results = new AdefAttack(QuadrantBlobs.Classifier, options).Run(Images);
 
         Assert.Contains(results, r => r.Success);
@@ -165,7 +165,7 @@ public class AdefAttackTests
     [InlineData(new[] { 1, 1 }, typeof(ArgumentException))]
     public void InvalidCandidatesAreRejected(int[] candidates, Type exception)
     {
-        var error = Assert.ThrowsAny<ArgumentException>(() => new AdefAttack(QuadrantBlobs.Classifier, Options with { Candidates = candidates }));
+        var error = Assert.ThrowsAny<ArgumentException>(() => new AdefAttack(QuadrantBlobs.Classifier, Options with { CandidateRanks = candidates }));
         Assert.IsType(exception, error);
     }
 

@@ -47,7 +47,7 @@ public class AdefStepTests
         double[] first = AdefByHand.Step(classifier, image, 1, null), second = AdefByHand.Step(classifier, image, 2, null);
         Assert.True(L2(first) < L2(second) && TNorm(second, shape) < TNorm(first, shape), "the premise: rank 1 is smaller in ℓ2, rank 2 in ‖·‖_T");
 
-        AdefResult result = new AdefAttack(classifier, new AdefOptions { Candidates = new[] { 1, 2 }, MaxIterations = 1 }).Run(image)[0];
+        AdefResult result = new AdefAttack(classifier, new AdefOptions { CandidateRanks = new[] { 1, 2 }, MaxIterations = 1 }).Run(image)[0];
 
         AssertClose(second, result.VectorField, 1e-6);
         Assert.Equal(0.075, result.TNorm, 1e-7);

@@ -89,7 +89,7 @@ public class AdefStoppingTests
             new[] { 0.1f, 0.2f, 0.3f });
         float[] image = Enumerable.Repeat(0.37f, Shape.Size).ToArray();
 
-        AdefResult result = new AdefAttack(classifier, new AdefOptions { Candidates = new[] { 1, 2 }, Sigma = 0.5, OvershootFactor = 1.2 }).Run(image)[0];
+        AdefResult result = new AdefAttack(classifier, new AdefOptions { CandidateRanks = new[] { 1, 2 }, Sigma = 0.5, OvershootFactor = 1.2 }).Run(image)[0];
 
         Assert.Equal(AttackOutcome.Stalled, result.Outcome);
         Assert.Equal(0, result.Iterations);

@@ -40,7 +40,7 @@ public class AttackOptionsTests
         AdefOptions small = AdefOptions.Mnist with { BatchSize = 7 };
 
         Assert.Equal(7, small.BatchSize);
-        Assert.Equal(AdefOptions.Mnist.Candidates, small.Candidates);
+        Assert.Equal(AdefOptions.Mnist.CandidateRanks, small.CandidateRanks);
         Assert.NotEqual(AdefOptions.Mnist, small);
         Assert.Equal(AdefOptions.Mnist, small with { BatchSize = AdefOptions.Mnist.BatchSize });
         Assert.NotEqual(new PgdOptions(), new PgdOptions { Execution = AttackExecution.Host });

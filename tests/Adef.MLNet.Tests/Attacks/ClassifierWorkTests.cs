@@ -49,7 +49,7 @@ public class ClassifierWorkTests
         var twoCalls = new MarginsOnlyClassifier(onePass);
         foreach (int batchSize in new[] { 40, 7 })
         {
-            var adef = AdefOptions.Mnist with { Candidates = new[] { 1, 2, 3 }, BatchSize = batchSize };
+            var adef = AdefOptions.Mnist with { CandidateRanks = new[] { 1, 2, 3 }, BatchSize = batchSize };
             AssertSameResults(new AdefAttack(twoCalls, adef).Run(Images), new AdefAttack(onePass, adef).Run(Images));
             var deepFool = new DeepFoolOptions { BatchSize = batchSize };
             AssertSameResults(new DeepFoolAttack(twoCalls, deepFool).Run(Images), new DeepFoolAttack(onePass, deepFool).Run(Images));

@@ -48,7 +48,7 @@ public class DeepFoolAttackTests
     [Fact]
     public void OptionsAreValidated()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { Candidates = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { CandidateCount = 1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { OvershootFraction = -0.1 }));
         Assert.Throws<ArgumentException>(() => new DeepFoolAttack(QuadrantBlobs.Classifier, new DeepFoolOptions { ClipMin = 1, ClipMax = 0 }));
     }

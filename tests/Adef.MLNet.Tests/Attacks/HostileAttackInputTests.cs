@@ -118,12 +118,12 @@ public class HostileAttackInputTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { Sigma = 1e9 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { OvershootFactor = 0.5 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { MaxNorm = double.NaN }));
-        Assert.Throws<ArgumentException>(() => new AdefAttack(classifier, new AdefOptions { Candidates = Array.Empty<int>() }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { Candidates = new[] { classifier.ClassCount } }));
+        Assert.Throws<ArgumentException>(() => new AdefAttack(classifier, new AdefOptions { CandidateRanks = Array.Empty<int>() }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new AdefAttack(classifier, new AdefOptions { CandidateRanks = new[] { classifier.ClassCount } }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { ClipMin = float.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { ClipMax = float.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { OvershootFraction = double.PositiveInfinity }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { Candidates = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DeepFoolAttack(classifier, new DeepFoolOptions { CandidateCount = 1 }));
     }
 
     /// <summary>Shifts image <paramref name="index"/> by +1000 so the wrapper recognises it at every iteration (warps and small steps keep it above 500).</summary>

@@ -7,7 +7,7 @@ namespace Adef.MLNet.Tests.Attacks;
 public class StreamingAttackTests
 {
     private static readonly float[] Images = QuadrantBlobs.Generate(40, seed: 31).Pixels;
-    private static readonly AdefOptions AdefOptions = new() { Candidates = new[] { 1, 2, 3 }, MaxIterations = 50, Sigma = 0.5, BatchSize = 8 };
+    private static readonly AdefOptions AdefOptions = new() { CandidateRanks = new[] { 1, 2, 3 }, MaxIterations = 50, Sigma = 0.5, BatchSize = 8 };
     private static readonly DeepFoolOptions DeepFoolOptions = new() { BatchSize = 8 };
 
     [Fact]

@@ -100,6 +100,6 @@ public class CudnnBenchmarkTests
         using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
         using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 4, 4), 3);
         float[] images = Enumerable.Range(0, 5 * 16).Select(i => (float)Math.Cos(i * 0.29)).ToArray();
-        time(model, classifier, images, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } });
+        time(model, classifier, images, AdefOptions.Mnist with { CandidateRanks = new[] { 1, 2 } });
     }
 }

@@ -69,8 +69,8 @@ public class GpuCheckPiecesTests
         using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
         float[] images = Enumerable.Range(0, 6 * 16).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
 
-        var workload = new DeviceWorkload("tiny", model, new ImageShape(1, 4, 4), 3, images, null, AdefOptions.Mnist with { Candidates = new[] { 1, 2 } },
-            new DeepFoolOptions { Candidates = 3 }, BatchSize: 4, CpuImages: 4);
+        var workload = new DeviceWorkload("tiny", model, new ImageShape(1, 4, 4), 3, images, null, AdefOptions.Mnist with { CandidateRanks = new[] { 1, 2 } },
+            new DeepFoolOptions { CandidateCount = 3 }, BatchSize: 4, CpuImages: 4);
         ModelReport report = DeviceRun.Compare(workload, bestBatchSizes: new[] { 2 }, gpu: null);
 
         Assert.Equal(new[] { ("ADef", 4), ("DeepFool ℓ2", 4) }, report.Timings.Select(t => (t.Attack, t.Images)));
@@ -85,7 +85,7 @@ public class GpuCheckPiecesTests
         using var model = nn.Sequential(nn.Flatten(), nn.Linear(16, 3));
         using var classifier = new Adef.MLNet.Classifiers.TorchSharp.TorchSharpClassifier(model, new ImageShape(1, 4, 4), 3);
         float[] images = Enumerable.Range(0, 5 * 16).Select(i => (float)Math.Cos(i * 0.29)).ToArray();
-        var options = AdefOptions.Mnist with { Candidates = new[] { 1, 2 }, BatchSize = 2 };
+        var options = AdefOptions.Mnist with { CandidateRanks = new[] { 1, 2 }, BatchSize = 2 };
         var timed = new TimedClassifier(classifier);
 
         AdefResult[] direct = new AdefAttack(classifier, options).Run(images);
@@ -97,7 +97,7 @@ public class GpuCheckPiecesTests
         Assert.True(timed.Calls >= 3 + direct.Max(r => r.Iterations), $"{timed.Calls} calls");
         Assert.True(timed.InModel > TimeSpan.Zero);
 
-        var workload = new DeviceWorkload("tiny", model, new ImageShape(1, 4, 4), 3, images, null, options, new DeepFoolOptions { Candidates = 3 }, 2);
+        var workload = new DeviceWorkload("tiny", model, new ImageShape(1, 4, 4), 3, images, null, options, new DeepFoolOptions { CandidateCount = 3 }, 2);
         TimeSplit split = DeviceRun.Split(workload, CPU)[0];
         Assert.Equal(("ADef", 5), (split.Attack, split.Images));
         Assert.Equal((timed.ForwardImages, timed.BackwardImages), (split.ForwardImages, split.BackwardImages));

@@ -65,7 +65,7 @@ public class AttackCommandPiecesTests
     public void PresetCandidatesAreCutToTheModelsClasses()
     {
         AdefOptions options = AttackOptionsBuilder.BuildAdef(Settings() with { Preset = "mnist" }, 4);
-        Assert.Equal([1, 2, 3], options.Candidates);
+        Assert.Equal([1, 2, 3], options.CandidateRanks);
     }
 
     [Fact]

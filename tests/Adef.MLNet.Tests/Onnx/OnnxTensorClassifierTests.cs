@@ -99,7 +99,7 @@ public class OnnxTensorClassifierTests
         using OnnxClassifier onnx = MnistA(5);
         using var classifier = new OnnxTensorClassifier(onnx);
         float[] images = RandomNetworks.Images(8, Digit, seed: 6);
-        var options = new AdefOptions { Candidates = new[] { 1, 2 }, MaxIterations = 15, Sigma = 0.5, OvershootFactor = 1.2, BatchSize = 4 };
+        var options = new AdefOptions { CandidateRanks = new[] { 1, 2 }, MaxIterations = 15, Sigma = 0.5, OvershootFactor = 1.2, BatchSize = 4 };
         AdefResult[] host = new AdefAttack(classifier, options with { Execution = AttackExecution.Host }).Run(images);
         AdefResult[] bound = new AdefAttack(classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(images);
         Assert.True(host.Count(r => r.Success) >= 4, "the comparison needs successful attacks");

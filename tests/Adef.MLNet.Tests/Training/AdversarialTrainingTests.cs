@@ -162,7 +162,7 @@ public class AdversarialTrainingTests
             new TrainingOptions { AdversarialTraining = AdversarialTraining.Pgd, Pgd = new PgdOptions { Epsilon = -1 } }));
         Assert.Throws<ArgumentNullException>(() => ClassifierTrainer.Train(model, Data, new TrainingOptions { Pgd = null! }));
         Assert.Throws<ArgumentOutOfRangeException>(() => ClassifierTrainer.Train(model, Data,
-            new TrainingOptions { AdversarialTraining = AdversarialTraining.Adef, Adef = new AdefOptions { Candidates = new[] { 4 } } }));
+            new TrainingOptions { AdversarialTraining = AdversarialTraining.Adef, Adef = new AdefOptions { CandidateRanks = new[] { 4 } } }));
         Assert.Throws<ArgumentOutOfRangeException>(() => ClassifierTrainer.Train(model, Data, new TrainingOptions { AdversarialTraining = (AdversarialTraining)7 }));
         Assert.Empty(model.TrainingInputs);
     }
@@ -171,7 +171,7 @@ public class AdversarialTrainingTests
     public void TheAdversarialTrainingPresetIsThePapers()
     {
         AdefOptions preset = AdefOptions.AdversarialTraining;
-        Assert.Equal(new[] { 1 }, preset.Candidates);
+        Assert.Equal(new[] { 1 }, preset.CandidateRanks);
         Assert.Equal(40, preset.MaxIterations);
         Assert.Equal(3, preset.MaxNorm);
         Assert.Equal(1, preset.Sigma);

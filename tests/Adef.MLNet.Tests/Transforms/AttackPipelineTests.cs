@@ -1,6 +1,5 @@
 using Adef.Experiments;
 using Adef.MLNet.Attacks;
-using Adef.MLNet.Classifiers.Onnx;
 using Adef.MLNet.Classifiers.TorchSharp;
 using Adef.MLNet.Transforms;
 using Adef.MLNet.Tests.TestSupport;
@@ -52,23 +51,22 @@ public class AttackPipelineTests
         {
             Attack = new AdefOptions
             {
-                Candidates = [1, 2], MaxIterations = 20, MaxNorm = double.PositiveInfinity, Sigma = 0.5,
+                CandidateRanks = [1, 2], MaxIterations = 20, MaxNorm = double.PositiveInfinity, Sigma = 0.5,
                 BatchSize = 2, Execution = AttackExecution.Host,
             },
-            AdversarialPixelsColumnName = "input",
-            BatchSize = 3,
+            OutputColumnName = "input",
         };
         var deepFool = new DeepFoolTransformOptions
         {
-            Attack = new DeepFoolOptions { Candidates = 3, Norm = DeepFoolNorm.LInf, ClipMin = 0, ClipMax = 1 },
-            AdversarialPixelsColumnName = "DeepFoolPixels", OriginalLabelColumnName = "DeepFoolOriginal",
+            Attack = new DeepFoolOptions { CandidateCount = 3, Norm = DeepFoolNorm.LInf, ClipMin = 0, ClipMax = 1 },
+            OutputColumnName = "DeepFoolPixels", OriginalLabelColumnName = "DeepFoolOriginal",
             AdversarialLabelColumnName = "DeepFoolLabel", SuccessColumnName = "DeepFoolSuccess",
             IterationsColumnName = "DeepFoolIterations", PixelL2ColumnName = "DeepFoolL2", PixelLInfColumnName = "DeepFoolLInf",
             ClassNames = Enumerable.Range(0, 10).Select(d => $"digit {d}").ToArray(),
         };
         var pipeline = ml.Transforms.CopyColumns("Pixels", "Image")
-            .Append(ml.Transforms.Adef(onnx, null, options: adef))
-            .Append(ml.Transforms.DeepFool(onnx, null, options: deepFool))
+            .Append(ml.Transforms.Adef(onnx, adef))
+            .Append(ml.Transforms.DeepFool(onnx, deepFool))
             .Append(ml.Transforms.ApplyOnnxModel(outputColumnNames: ["logits"], inputColumnNames: ["input"], modelFile: onnx));
         var model = pipeline.Fit(data);
         string path = folder.File("pipeline.zip");
@@ -79,9 +77,8 @@ public class AttackPipelineTests
         Assert.Equal(data.Schema.Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
         Assert.Equal(model.Count(), loaded.Count());
         var adefLoaded = Assert.IsType<AttackTransformer<AdefTransformOptions>>(loaded.ElementAt(1));
-        Assert.Equal(adef.Attack.Candidates, adefLoaded.Options.Attack.Candidates);
+        Assert.Equal(adef.Attack.CandidateRanks, adefLoaded.Options.Attack.CandidateRanks);
         Assert.Equal(double.PositiveInfinity, adefLoaded.Options.Attack.MaxNorm);
-        Assert.Equal(3, adefLoaded.Options.BatchSize);
         Assert.Equal((2, AttackExecution.Host), // the options all attacks share (AttackOptions) travel too
             (adefLoaded.Options.Attack.BatchSize, adefLoaded.Options.Attack.Execution));
         Assert.Equal(DeepFoolNorm.LInf, Assert.IsType<AttackTransformer<DeepFoolTransformOptions>>(loaded.ElementAt(2)).Options.Attack.Norm);
@@ -124,23 +121,17 @@ public class AttackPipelineTests
     public void AFormatOneFileKeepsItsOnnxDeviceAndAnUnknownFormatIsRefusedWithThePath()
     {
         using var folder = new TempFolder();
-        string onnx = folder.File("mnist-a.onnx");
-        TorchSharp.torch.manual_seed(9);
-        MnistOnnxExporter.Save(new MnistA(), onnx);
         var ml = new MLContext(seed: 1);
-        IDataView data = ml.Data.LoadFromEnumerable(Rows(1));
-        var model = ml.Transforms.CopyColumns("Pixels", "Image").Append(ml.Transforms.Adef(onnx, new OnnxClassifierOptions())).Fit(data);
         string path = folder.File("pipeline.zip");
-        AttackPipeline.Save(ml, model, data.Schema, path);
-        foreach (IDisposable disposable in model.OfType<IDisposable>()) disposable.Dispose();
+        File.Copy(OldFormatTests.FormatTwoFile, path);
 
         // Format 1 named ONNX Runtime's provider and GPU number apart; a CUDA stage must not come back on the CPU's options.
         RewriteManifest(path, manifest => manifest
             .Replace("\"FormatVersion\": 2", "\"FormatVersion\": 1")
             .Replace("\"Device\": \"cpu\"", "\"ExecutionProvider\": \"Cuda\", \"GpuDeviceId\": 1"));
         var loaded = AttackPipeline.Load(ml, path, out _);
-        var adef = Assert.IsType<AttackTransformer<AdefTransformOptions>>(loaded.ElementAt(1));
-        Assert.Equal(Adef.MLNet.Classifiers.ComputeDevice.CudaAt(1), adef.OnnxSource!.Options!.Device);
+        var adef = Assert.IsType<AttackTransformer<AdefTransformOptions>>(loaded.ElementAt(0));
+        Assert.Equal(Adef.MLNet.Classifiers.ComputeDevice.CudaAt(1), adef.Options.Onnx!.Device);
         foreach (IDisposable disposable in loaded.OfType<IDisposable>()) disposable.Dispose();
 
         RewriteManifest(path, manifest => manifest.Replace("\"FormatVersion\": 1", "\"FormatVersion\": 7"));
@@ -149,7 +140,7 @@ public class AttackPipelineTests
         Assert.Contains("format version 7", error.Message);
     }
 
-    private static void RewriteManifest(string path, Func<string, string> rewrite)
+    internal static void RewriteManifest(string path, Func<string, string> rewrite)
     {
         using var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update);
         var entry = zip.GetEntry("manifest.json")!;
@@ -170,7 +161,7 @@ public class AttackPipelineTests
         TorchSharp.torch.manual_seed(9);
         MnistOnnxExporter.Save(new MnistA(), onnx);
         IDataView data = ml.Data.LoadFromEnumerable(Rows(1));
-        var model = ml.Transforms.CopyColumns("Pixels", "Image").Append(ml.Transforms.Adef(onnx, null)).Fit(data);
+        var model = ml.Transforms.CopyColumns("Pixels", "Image").Append(ml.Transforms.Adef(onnx)).Fit(data);
         AttackPipeline.Save(ml, model, data.Schema, saved);
         foreach (IDisposable disposable in model.OfType<IDisposable>()) disposable.Dispose();
         byte[] bytes = File.ReadAllBytes(saved);

@@ -13,7 +13,7 @@ namespace Adef.MLNet.Tests.Transforms;
 public class AttackTransformTests
 {
     private const int ImageSize = QuadrantBlobs.Size * QuadrantBlobs.Size;
-    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
+    private static readonly AdefOptions Attack = new() { CandidateRanks = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
 
     public sealed class PixelRow
     {
@@ -57,7 +57,7 @@ public class AttackTransformTests
     {
         var ml = new MLContext(seed: 1);
         IDataView data = ml.Data.LoadFromEnumerable(Rows(2));
-        var estimator = ml.Transforms.Adef(QuadrantBlobs.Classifier, "Image");
+        var estimator = ml.Transforms.Adef("Image", QuadrantBlobs.Classifier);
 
         var fit = Assert.Throws<ArgumentOutOfRangeException>(() => estimator.Fit(data));
         Assert.Contains("column 'Image' was not found", fit.Message);
@@ -125,7 +125,7 @@ public class AttackTransformTests
         // The cache splits a cursor set over disjoint rows once it has been filled.
         IDataView data = ml.Data.Cache(ml.Data.LoadFromEnumerable(rows));
         _ = ml.Data.CreateEnumerable<PixelRow>(data, reuseRowObject: false).Count();
-        IDataView attacked = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: new AdefTransformOptions { Attack = Attack, BatchSize = 1 })
+        IDataView attacked = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: new AdefTransformOptions { Attack = Attack with { BatchSize = 1 } })
             .Fit(data).Transform(data);
 
         DataViewRowCursor[] cursors = attacked.GetRowCursorSet(attacked.Schema, n: 3);
@@ -168,13 +168,16 @@ public class AttackTransformTests
         SchemaShape shape = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: options).GetOutputSchema(ShapeOf(data.Schema));
 
         var names = shape.Select(c => c.Name).ToList();
-        foreach (string name in new[] { "Pixels", "Id", "Name", "AdversarialPixels", "Tau", "OriginalLabel", "AdversarialLabel",
-                     "Success", "Iterations", "TNorm", "FieldL2", "PixelL2", "PixelLInf" })
+        foreach (string name in new[] { "Pixels", "Id", "Name", "Tau", "OriginalLabel", "AdversarialLabel",
+                     "Success", "Outcome", "Iterations", "TNorm", "FieldL2", "Overshot", "PixelL2", "PixelLInf" })
             Assert.Contains(name, names);
         SchemaShape.Column tau = shape.Single(c => c.Name == "Tau");
         Assert.Equal(SchemaShape.Column.VectorKind.Vector, tau.Kind);
         Assert.Equal(NumberDataViewType.Single, tau.ItemType);
         Assert.Equal(BooleanDataViewType.Instance, shape.Single(c => c.Name == "Success").ItemType);
+        Assert.Equal(TextDataViewType.Instance, shape.Single(c => c.Name == "Outcome").ItemType);
+        Assert.Equal(BooleanDataViewType.Instance, shape.Single(c => c.Name == "Overshot").ItemType);
+        Assert.DoesNotContain("AdversarialPixels", names); // the adversarial pixels replace "Pixels" by default
     }
 
     public sealed class AdefOutputRow
@@ -186,6 +189,8 @@ public class AttackTransformTests
         public int OriginalLabel { get; set; }
         public int AdversarialLabel { get; set; }
         public bool Success { get; set; }
+        public string Outcome { get; set; } = "";
+        public bool Overshot { get; set; }
         public int Iterations { get; set; }
         public double TNorm { get; set; }
         public double FieldL2 { get; set; }
@@ -199,7 +204,7 @@ public class AttackTransformTests
         var ml = new MLContext(seed: 1);
         PixelRow[] rows = Rows(20);
         IDataView data = ml.Data.LoadFromEnumerable(rows);
-        var options = new AdefTransformOptions { Attack = Attack, BatchSize = 7 };
+        var options = new AdefTransformOptions { Attack = Attack with { BatchSize = 7 }, OutputColumnName = "AdversarialPixels" };
 
         IDataView attacked = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: options).Fit(data).Transform(data);
         AdefOutputRow[] actual = ml.Data.CreateEnumerable<AdefOutputRow>(attacked, reuseRowObject: false).ToArray();
@@ -220,6 +225,8 @@ public class AttackTransformTests
             Assert.Equal(expected[i].OriginalLabel, actual[i].OriginalLabel);
             Assert.Equal(expected[i].AdversarialLabel, actual[i].AdversarialLabel);
             Assert.Equal(expected[i].Success, actual[i].Success);
+            Assert.Equal(expected[i].Outcome.ToString(), actual[i].Outcome);
+            Assert.Equal(expected[i].Overshot, actual[i].Overshot);
             Assert.Equal(expected[i].Iterations, actual[i].Iterations);
             Assert.Equal(expected[i].TNorm, actual[i].TNorm);
             Assert.Equal(expected[i].FieldL2, actual[i].FieldL2);
@@ -236,6 +243,7 @@ public class AttackTransformTests
         public int OriginalLabel { get; set; }
         public int AdversarialLabel { get; set; }
         public bool Success { get; set; }
+        public string Outcome { get; set; } = "";
         public int Iterations { get; set; }
         public double PixelL2 { get; set; }
         public double PixelLInf { get; set; }
@@ -248,8 +256,11 @@ public class AttackTransformTests
         PixelRow[] rows = Rows(12, seed: 3);
         rows[0].Label = (rows[0].Label + 1) % 4;
         IDataView data = ml.Data.LoadFromEnumerable(rows);
-        var attack = new DeepFoolOptions { Candidates = 4 };
-        var options = new DeepFoolTransformOptions { Attack = attack, BatchSize = 5, LabelColumnName = "Label", PerturbationColumnName = "Delta" };
+        var attack = new DeepFoolOptions { CandidateCount = 4 };
+        var options = new DeepFoolTransformOptions
+        {
+            Attack = attack with { BatchSize = 5 }, OutputColumnName = "AdversarialPixels", LabelColumnName = "Label", PerturbationColumnName = "Delta",
+        };
 
         IDataView attacked = ml.Transforms.DeepFool(QuadrantBlobs.Classifier, options: options).Fit(data).Transform(data);
         DeepFoolOutputRow[] actual = ml.Data.CreateEnumerable<DeepFoolOutputRow>(attacked, reuseRowObject: false).ToArray();
@@ -260,6 +271,7 @@ public class AttackTransformTests
 
         Assert.Equal(AttackOutcome.AlreadyMisclassified, expected[0].Outcome);
         Assert.False(actual[0].Success);
+        Assert.Equal("AlreadyMisclassified", actual[0].Outcome);
         for (int i = 0; i < rows.Length; i++)
         {
             Assert.Equal(rows[i].Pixels, actual[i].Pixels);
@@ -268,6 +280,7 @@ public class AttackTransformTests
             Assert.Equal(expected[i].OriginalLabel, actual[i].OriginalLabel);
             Assert.Equal(expected[i].AdversarialLabel, actual[i].AdversarialLabel);
             Assert.Equal(expected[i].Success, actual[i].Success);
+            Assert.Equal(expected[i].Outcome.ToString(), actual[i].Outcome);
             Assert.Equal(expected[i].Iterations, actual[i].Iterations);
             Assert.Equal(expected[i].PixelL2, actual[i].PixelL2);
             Assert.Equal(expected[i].PixelLInf, actual[i].PixelLInf);
@@ -302,7 +315,7 @@ public class AttackTransformTests
         var ml = new MLContext(seed: 1);
         var counting = new CountingClassifier(QuadrantBlobs.Classifier);
         IDataView data = ml.Data.LoadFromEnumerable(Rows(10));
-        var options = new AdefTransformOptions { Attack = new AdefOptions { MaxIterations = 0 }, BatchSize = 4 };
+        var options = new AdefTransformOptions { Attack = new AdefOptions { MaxIterations = 0, BatchSize = 4 } };
 
         IDataView attacked = ml.Transforms.Adef(counting, options: options).Fit(data).Transform(data);
         Assert.Empty(counting.LogitCalls);
@@ -320,7 +333,7 @@ public class AttackTransformTests
         var counting = new CountingClassifier(QuadrantBlobs.Classifier);
         IDataView data = ml.Data.LoadFromEnumerable(Rows(10));
 
-        IDataView attacked = ml.Transforms.Adef(counting, options: new AdefTransformOptions { BatchSize = 4 }).Fit(data).Transform(data);
+        IDataView attacked = ml.Transforms.Adef(counting, options: new AdefTransformOptions { Attack = new AdefOptions { BatchSize = 4 } }).Fit(data).Transform(data);
         int[] ids = attacked.GetColumn<int>("Id").ToArray();
         string[] names = attacked.GetColumn<string>("Name").ToArray();
 
@@ -351,7 +364,8 @@ public class AttackTransformTests
         var ml = new MLContext(seed: 1);
         PixelRow[] rows = Rows(3, seed: 21);
         IDataView data = ml.Data.LoadFromEnumerable(rows);
-        var model = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: new AdefTransformOptions { Attack = Attack }).Fit(data);
+        var model = ml.Transforms.Adef(QuadrantBlobs.Classifier, new AdefTransformOptions { Attack = Attack, OutputColumnName = "AdversarialPixels" })
+            .Fit(data);
 
         var engine = ml.Model.CreatePredictionEngine<PixelRow, AdefOutputRow>(model);
         foreach (PixelRow row in rows)
@@ -390,12 +404,11 @@ public class AttackTransformTests
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         var options = new AdefTransformOptions
         {
-            Attack = new AdefOptions { Candidates = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2 },
-            AdversarialPixelsColumnName = "input",
-            BatchSize = 4,
+            Attack = new AdefOptions { CandidateRanks = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2, BatchSize = 4 },
+            OutputColumnName = "input",
         };
 
-        var pipeline = ml.Transforms.Adef(path, onnxOptions: null, options: options)
+        var pipeline = ml.Transforms.Adef(path, options)
             .Append(ml.Transforms.ApplyOnnxModel(outputColumnNames: ["logits"], inputColumnNames: ["input"], modelFile: path));
         var model = pipeline.Fit(data);
         LogitsRow[] results = ml.Data.CreateEnumerable<LogitsRow>(model.Transform(data), reuseRowObject: false).ToArray();

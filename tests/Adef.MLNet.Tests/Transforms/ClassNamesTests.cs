@@ -12,7 +12,7 @@ public class ClassNamesTests
 {
     private const int ImageSize = QuadrantBlobs.Size * QuadrantBlobs.Size;
     private static readonly string[] Quadrants = ["top left", "top right", "bottom left", "bottom right"];
-    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
+    private static readonly AdefOptions Attack = new() { CandidateRanks = [1, 2, 3], MaxIterations = 50, Sigma = 0.5, OvershootFactor = 1.2 };
 
     public sealed class PixelRow
     {
@@ -49,8 +49,8 @@ public class ClassNamesTests
     {
         var ml = new MLContext(seed: 1);
         IDataView data = Data(ml, 9);
-        var named = new AdefTransformOptions { Attack = Attack, BatchSize = 9, ClassNames = Quadrants };
-        var plain = new AdefTransformOptions { Attack = Attack, BatchSize = 9 };
+        var named = new AdefTransformOptions { Attack = Attack with { BatchSize = 9 }, ClassNames = Quadrants };
+        var plain = new AdefTransformOptions { Attack = Attack with { BatchSize = 9 } };
 
         IDataView attacked = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: named).Fit(data).Transform(data);
         Assert.Equal(new KeyDataViewType(typeof(uint), 4), attacked.Schema["OriginalLabel"].Type);

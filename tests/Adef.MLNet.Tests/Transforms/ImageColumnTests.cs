@@ -16,7 +16,7 @@ namespace Adef.MLNet.Tests.Transforms;
 /// <summary>ML.NET's own image front end (LoadImages → ResizeImages → ExtractPixels) feeding the attack transforms.</summary>
 public class ImageColumnTests
 {
-    private static readonly AdefOptions Attack = new() { Candidates = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2 };
+    private static readonly AdefOptions Attack = new() { CandidateRanks = [1, 2, 3], MaxIterations = 30, OvershootFactor = 1.2 };
 
     public sealed class FileRow
     {
@@ -59,12 +59,16 @@ public class ImageColumnTests
         manual_seed(2);
         var module = nn.Sequential(("flatten", nn.Flatten()), ("fc", nn.Linear(channels * 12 * 12, 4)));
         using var classifier = new TorchSharpClassifier(module, new ImageShape(channels, 12, 12), 4);
-        var options = new AdefTransformOptions { Attack = new AdefOptions { MaxIterations = 0 }, ImageScale = scale, ImageOffset = offset };
+        var options = new AdefTransformOptions
+        {
+            Attack = new AdefOptions { MaxIterations = 0 }, ImageScale = scale, ImageOffset = offset,
+            InputColumnName = "Image", OutputColumnName = "AdversarialPixels",
+        };
         var preprocessing = new ImagePreprocessing(channels == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb, 255.0 * scale,
             Enumerable.Repeat((double)offset * scale, channels).ToArray());
 
         AttackedRow[] attacked = ml.Data.CreateEnumerable<AttackedRow>(
-            ml.Transforms.Adef(classifier, "Image", options).Fit(images).Transform(images), reuseRowObject: false).ToArray();
+            ml.Transforms.Adef(classifier, options).Fit(images).Transform(images), reuseRowObject: false).ToArray();
 
         for (int i = 0; i < rows.Length; i++)
         {
@@ -114,18 +118,18 @@ public class ImageColumnTests
             .Append(ml.Transforms.ResizeImages("Image", imageWidth: 20, imageHeight: 20))
             .Fit(files).Transform(files);
 
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Adef(QuadrantBlobs.Classifier, "Image").Fit(images));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ml.Transforms.Adef("AdversarialPixels", QuadrantBlobs.Classifier, "Image").Fit(images));
 
         Assert.Contains("column 'Image'", error.Message);
         Assert.Contains("Image<20×20>", error.Message);
         Assert.Contains("12×12", error.Message);
         Assert.Contains("ResizeImages", error.Message);
         var shapeError = Assert.Throws<ArgumentOutOfRangeException>(
-            () => ml.Transforms.Adef(QuadrantBlobs.Classifier, "Image").GetOutputSchema(SchemaShapes.Of(images.Schema)));
+            () => ml.Transforms.Adef("AdversarialPixels", QuadrantBlobs.Classifier, "Image").GetOutputSchema(SchemaShapes.Of(images.Schema)));
         Assert.Contains("Image<20×20>", shapeError.Message);
 
         IDataView sized = ml.Transforms.ResizeImages("Image", imageWidth: 12, imageHeight: 12).Fit(images).Transform(images);
-        SchemaShape output = ml.Transforms.Adef(QuadrantBlobs.Classifier, "Image").GetOutputSchema(SchemaShapes.Of(sized.Schema));
+        SchemaShape output = ml.Transforms.Adef("AdversarialPixels", QuadrantBlobs.Classifier, "Image").GetOutputSchema(SchemaShapes.Of(sized.Schema));
         Assert.Contains(output, c => c.Name == "AdversarialPixels");
     }
 
@@ -138,13 +142,13 @@ public class ImageColumnTests
         MnistOnnxExporter.Save(new MnistA(), onnx);
         var ml = new MLContext(seed: 1);
         IDataView files = ml.Data.LoadFromEnumerable(WritePngs(folder, 6, 28, 28, grey: true, seed: 3));
-        var options = new AdefTransformOptions { Attack = Attack, AdversarialPixelsColumnName = "input", BatchSize = 4 };
+        var options = new AdefTransformOptions { Attack = Attack with { BatchSize = 4 }, OutputColumnName = "input" };
 
         var pipeline = ml.Transforms.LoadImages("Image", folder.Path, "Path")
             .Append(ml.Transforms.ResizeImages("Image", imageWidth: 28, imageHeight: 28))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red,
                 interleavePixelColors: false, scaleImage: 1f / 255))
-            .Append(ml.Transforms.Adef(onnx, onnxOptions: null, options: options))
+            .Append(ml.Transforms.Adef(onnx, options))
             .Append(ml.Transforms.ApplyOnnxModel(outputColumnNames: ["logits"], inputColumnNames: ["input"], modelFile: onnx));
         var model = pipeline.Fit(files);
         LogitsRow[] rows = ml.Data.CreateEnumerable<LogitsRow>(model.Transform(files), reuseRowObject: false).ToArray();
@@ -172,7 +176,11 @@ public class ImageColumnTests
             ("conv", nn.Conv2d(channels, 16, 3, padding: 1)), ("relu", nn.ReLU()), ("flatten", nn.Flatten()),
             ("fc", nn.Linear(16 * 12 * 12, 4)));
         using var classifier = new TorchSharpClassifier(module, new ImageShape(channels, 12, 12), 4);
-        var options = new AdefTransformOptions { Attack = Attack, BatchSize = 5, ImageScale = 2f / 255, ImageOffset = 127.5f };
+        AdefTransformOptions Options(string input) => new()
+        {
+            Attack = Attack with { BatchSize = 5 }, ImageScale = 2f / 255, ImageOffset = 127.5f,
+            InputColumnName = input, OutputColumnName = "AdversarialPixels",
+        };
 
         // ExtractPixels needs a known-size image column, which ResizeImages gives (to the size the files already have).
         IDataView images = ml.Transforms.LoadImages("Image", folder.Path, "Path")
@@ -183,9 +191,9 @@ public class ImageColumnTests
                 interleavePixelColors: false, offsetImage: 127.5f, scaleImage: 2f / 255)
             .Fit(images).Transform(images);
         AttackedRow[] fromImages = ml.Data.CreateEnumerable<AttackedRow>(
-            ml.Transforms.Adef(classifier, "Image", options).Fit(images).Transform(images), reuseRowObject: false).ToArray();
+            ml.Transforms.Adef(classifier, Options("Image")).Fit(images).Transform(images), reuseRowObject: false).ToArray();
         AttackedRow[] fromPixels = ml.Data.CreateEnumerable<AttackedRow>(
-            ml.Transforms.Adef(classifier, "Pixels", options).Fit(pixels).Transform(pixels), reuseRowObject: false).ToArray();
+            ml.Transforms.Adef(classifier, Options("Pixels")).Fit(pixels).Transform(pixels), reuseRowObject: false).ToArray();
 
         Assert.Equal(5, fromImages.Length);
         Assert.True(fromImages[0].AdversarialPixels.Min() < -0.5f, "the offset and scale map pixels to about [-1, 1]");

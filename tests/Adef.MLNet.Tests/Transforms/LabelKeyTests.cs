@@ -1,3 +1,4 @@
+using Adef.MLNet.Attacks;
 using Adef.MLNet.Transforms;
 using Adef.MLNet.Tests.TestSupport;
 using Microsoft.ML;
@@ -49,7 +50,7 @@ public class LabelKeyTests
 
     private static Output[] Attack(MLContext ml, IDataView data, string labelColumn, IReadOnlyList<string>? classNames = null)
     {
-        var options = new AdefTransformOptions { BatchSize = 8, LabelColumnName = labelColumn, ClassNames = classNames };
+        var options = new AdefTransformOptions { Attack = new AdefOptions { BatchSize = 8 }, LabelColumnName = labelColumn, ClassNames = classNames };
         IDataView attacked = ml.Transforms.Adef(QuadrantBlobs.Classifier, options: options).Fit(data).Transform(data);
         return ml.Data.CreateEnumerable<Output>(attacked, reuseRowObject: false).ToArray();
     }

@@ -26,12 +26,12 @@ public class TransformDeviceTests
     {
         var mlContext = new MLContext(seed: 1);
         var options = new AdefTransformOptions { Device = ComputeDevice.Cuda };
-        var error = Assert.Throws<ArgumentException>(() => mlContext.Transforms.Adef(QuadrantBlobs.Classifier, "Pixels", options));
+        var error = Assert.Throws<ArgumentException>(() => mlContext.Transforms.Adef(QuadrantBlobs.Classifier, options));
         Assert.Contains("Device is cuda", error.Message);
         Assert.Contains("runs on cpu", error.Message);
 
-        Assert.Throws<ArgumentException>(() => mlContext.Transforms.DeepFool(QuadrantBlobs.Classifier, "Pixels",
+        Assert.Throws<ArgumentException>(() => mlContext.Transforms.DeepFool(QuadrantBlobs.Classifier,
             new DeepFoolTransformOptions { Device = ComputeDevice.CudaAt(0) }));
-        Assert.NotNull(mlContext.Transforms.Adef(QuadrantBlobs.Classifier, "Pixels", new AdefTransformOptions { Device = ComputeDevice.Cpu }));
+        Assert.NotNull(mlContext.Transforms.Adef(QuadrantBlobs.Classifier, new AdefTransformOptions { Device = ComputeDevice.Cpu }));
     }
 }

@@ -13,18 +13,17 @@ IDataView data = mlContext.Data.LoadFromEnumerable(
 var pipeline = mlContext.Transforms.LoadImages("Image", photos, "Path")
     .Append(mlContext.Transforms.ResizeImages("Image", 8, 8))
     .Append(mlContext.Transforms.ExtractPixels("Pixels", "Image", interleavePixelColors: false, scaleImage: 1f / 255))
-    .Append(mlContext.Transforms.Adef(Path.Combine(folder, "tiny.onnx"), onnxOptions: null, inputColumnName: "Pixels",
-        new AdefTransformOptions { Attack = new() { Candidates = [1, 2], MaxIterations = 50 } }));
+    .Append(mlContext.Transforms.Adef(Path.Combine(folder, "tiny.onnx")));   // the adversarial pixels replace "Pixels"
 ITransformer model = pipeline.Fit(data);
 Attacked[] rows = mlContext.Data.CreateEnumerable<Attacked>(model.Transform(data), reuseRowObject: false).ToArray();
 foreach (Attacked row in rows)
-    Console.WriteLine($"{row.Path}: {row.OriginalLabel} -> {row.AdversarialLabel}, success {row.Success}, {row.Iterations} steps, tau_T {row.TNorm:0.000} px");
+    Console.WriteLine($"{row.Path}: {row.OriginalLabel} -> {row.AdversarialLabel}, {row.Outcome}, {row.Iterations} steps, tau_T {row.TNorm:0.000} px");
 
 string saved = Path.Combine(folder, "attack.zip");
 AttackPipeline.Save(mlContext, model, data.Schema, saved);
 ITransformer loaded = AttackPipeline.Load(mlContext, saved, out _);
 Attacked[] again = mlContext.Data.CreateEnumerable<Attacked>(loaded.Transform(data), reuseRowObject: false).ToArray();
-bool same = rows.Zip(again).All(p => p.First.AdversarialPixels.SequenceEqual(p.Second.AdversarialPixels));
+bool same = rows.Zip(again).All(p => p.First.Pixels.SequenceEqual(p.Second.Pixels));
 Console.WriteLine($"{rows.Count(r => r.Success)} of {rows.Length} fooled; saved and loaded pipeline gives the same pixels: {same}");
 return rows.Any(r => r.Success) && same ? 0 : 1;
 
@@ -39,7 +38,8 @@ sealed class Attacked
     public int OriginalLabel { get; set; }
     public int AdversarialLabel { get; set; }
     public bool Success { get; set; }
+    public string Outcome { get; set; } = "";
     public int Iterations { get; set; }
     public double TNorm { get; set; }
-    [VectorType] public float[] AdversarialPixels { get; set; } = [];
+    [VectorType] public float[] Pixels { get; set; } = [];
 }

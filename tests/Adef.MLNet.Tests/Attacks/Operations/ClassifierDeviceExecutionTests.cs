@@ -31,7 +31,7 @@ public class ClassifierDeviceExecutionTests
     {
         var options = new AdefOptions
         {
-            Candidates = new[] { 1, 2, 3 }, MaxIterations = 30, Sigma = sigma, OvershootFactor = overshoot, MaxNorm = maxNorm, BatchSize = 16,
+            CandidateRanks = new[] { 1, 2, 3 }, MaxIterations = 30, Sigma = sigma, OvershootFactor = overshoot, MaxNorm = maxNorm, BatchSize = 16,
         };
         AdefResult[] host = new AdefAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.Host }).Run(Blobs);
         AdefResult[] torch = new AdefAttack(QuadrantBlobs.Classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(Blobs);
@@ -61,7 +61,7 @@ public class ClassifierDeviceExecutionTests
     {
         using var classifier = RandomNetworks.RgbClassifier(seed: 21);
         float[] images = RandomNetworks.Images(24, RandomNetworks.Rgb, seed: 22);
-        var options = new AdefOptions { Candidates = new[] { 1, 2 }, MaxIterations = 20, Sigma = 1, OvershootFactor = 1.1, BatchSize = 10 };
+        var options = new AdefOptions { CandidateRanks = new[] { 1, 2 }, MaxIterations = 20, Sigma = 1, OvershootFactor = 1.1, BatchSize = 10 };
         AdefResult[] host = new AdefAttack(classifier, options with { Execution = AttackExecution.Host }).Run(images);
         AdefResult[] torch = new AdefAttack(classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(images);
 
@@ -77,7 +77,7 @@ public class ClassifierDeviceExecutionTests
     {
         using var classifier = RandomNetworks.RgbClassifier(seed: 31);
         float[] images = RandomNetworks.Images(24, RandomNetworks.Rgb, seed: 32);
-        var options = new DeepFoolOptions { Norm = norm, Candidates = 4, BatchSize = 10, ClipMin = clipMin, ClipMax = clipMax };
+        var options = new DeepFoolOptions { Norm = norm, CandidateCount = 4, BatchSize = 10, ClipMin = clipMin, ClipMax = clipMax };
         PerturbationResult[] host = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.Host }).Run(images);
         PerturbationResult[] torch = new DeepFoolAttack(classifier, options with { Execution = AttackExecution.ClassifierDevice }).Run(images);
 

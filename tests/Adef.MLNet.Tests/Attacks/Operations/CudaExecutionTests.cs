@@ -24,7 +24,7 @@ public class CudaExecutionTests
         bool? tf32DuringRun = null;
         backends.cudnn.allow_tf32 = true;
 
-        var options = new AdefOptions { Candidates = new[] { 1, 2, 3 }, MaxIterations = 30, Sigma = 0.5, OvershootFactor = 1.2, BatchSize = 16 };
+        var options = new AdefOptions { CandidateRanks = new[] { 1, 2, 3 }, MaxIterations = 30, Sigma = 0.5, OvershootFactor = 1.2, BatchSize = 16 };
         AdefResult[] cpu = new AdefAttack(QuadrantBlobs.Classifier, options).Run(images);
         AdefResult[] cuda = new AdefAttack(gpu, options).Run(images,
             progress: new Recorder(() => tf32DuringRun = backends.cudnn.allow_tf32 || backends.cuda.matmul.allow_tf32));

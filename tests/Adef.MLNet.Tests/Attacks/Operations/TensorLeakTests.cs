@@ -23,7 +23,7 @@ public class TensorLeakTests
         // Batches of 4 with rolling refill: many iterations, admissions, compactions and overshoot re-checks.
         var options = new AdefOptions
         {
-            Candidates = new[] { 1, 2, 3 }, MaxIterations = 50, Sigma = 1, OvershootFactor = 1.2, BatchSize = 4,
+            CandidateRanks = new[] { 1, 2, 3 }, MaxIterations = 50, Sigma = 1, OvershootFactor = 1.2, BatchSize = 4,
             Execution = AttackExecution.ClassifierDevice,
         };
         new AdefAttack(classifier, options).Run(images.AsMemory(0, 144)); // warm-up (lazy native state)
@@ -44,7 +44,7 @@ public class TensorLeakTests
     public void DeepFoolLeavesNoTensorBehind()
     {
         float[] images = QuadrantBlobs.Generate(12, seed: 6).Pixels;
-        var options = new DeepFoolOptions { Candidates = 4, BatchSize = 5, Execution = AttackExecution.ClassifierDevice };
+        var options = new DeepFoolOptions { CandidateCount = 4, BatchSize = 5, Execution = AttackExecution.ClassifierDevice };
         new DeepFoolAttack(QuadrantBlobs.Classifier, options).Run(images);
 
         SettleFinalizers();
