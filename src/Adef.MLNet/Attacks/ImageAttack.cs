@@ -5,8 +5,8 @@ namespace Adef.MLNet.Attacks;
 /// <summary>
 /// What <see cref="AdefAttack"/>, <see cref="DeepFoolAttack"/> and <see cref="PgdAttack"/> share: a classifier and
 /// options fixed at construction, and two ways to run over N images — collecting every result, or handing each image's
-/// result over as soon as that image finishes. Images are attacked in batches of <see cref="AttackOptions.BatchSize"/>,
-/// each image stopping on its own.
+/// result over as soon as that image finishes —, each untargeted (any other label) or targeted (a label per image). Images
+/// are attacked in batches of <see cref="AttackOptions.BatchSize"/>, each image stopping on its own.
 /// </summary>
 /// <typeparam name="TOptions">The attack's options.</typeparam>
 /// <typeparam name="TResult">What the attack returns for one image.</typeparam>
@@ -34,8 +34,9 @@ public abstract class ImageAttack<TOptions, TResult>
     /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
     /// <param name="targets">Optional N labels, each in [0, L): image i must end classified as <c>targets[i]</c> (a targeted
     /// attack: success only when the final label equals the target; other labels passed on the way do not count). An image
-    /// whose clean label is its target already ends <see cref="AttackOutcome.Fooled"/> with 0 iterations, unchanged. Null
-    /// (the default): any label other than the clean one counts (for ADef, see also <see cref="AdefOptions.RankTargeted"/>).</param>
+    /// whose clean label is its target already ends <see cref="AttackOutcome.Fooled"/> with 0 iterations, unchanged. The steps
+    /// then aim at the target alone (ADef's candidate ranks and DeepFool's top labels are not used). Null (the default): any
+    /// label other than the clean one counts (for ADef, see also <see cref="AdefOptions.RankTargeted"/>).</param>
     /// <param name="progress">Receives a report after every iteration (PGD: every step).</param>
     /// <param name="cancellationToken">Checked once per iteration.</param>
     /// <returns>One result per image, in input order.</returns>
@@ -71,8 +72,9 @@ public abstract class ImageAttack<TOptions, TResult>
     /// <param name="trueLabels">Optional N labels; images the classifier already gets wrong are not attacked.</param>
     /// <param name="targets">Optional N labels, each in [0, L): image i must end classified as <c>targets[i]</c> (a targeted
     /// attack: success only when the final label equals the target; other labels passed on the way do not count). An image
-    /// whose clean label is its target already ends <see cref="AttackOutcome.Fooled"/> with 0 iterations, unchanged. Null
-    /// (the default): any label other than the clean one counts (for ADef, see also <see cref="AdefOptions.RankTargeted"/>).</param>
+    /// whose clean label is its target already ends <see cref="AttackOutcome.Fooled"/> with 0 iterations, unchanged. The steps
+    /// then aim at the target alone (ADef's candidate ranks and DeepFool's top labels are not used). Null (the default): any
+    /// label other than the clean one counts (for ADef, see also <see cref="AdefOptions.RankTargeted"/>).</param>
     /// <param name="progress">Receives a report after every iteration (PGD: every step).</param>
     /// <param name="cancellationToken">Checked once per iteration.</param>
     /// <exception cref="InvalidImageException">A pixel is NaN or infinite (the message names the image).</exception>
