@@ -136,12 +136,12 @@ internal static class AttackRun
             if (count > 0 && options is AdefOptions adefOptions)
             {
                 var attack = new AdefAttack(classifier, adefOptions);
-                seconds = AttackRunner.Stream("ADef", count, Sample, progress => attack.Run(pixels, OnResult, labels, progress, cancellation.Token));
+                seconds = AttackRunner.Stream("ADef", count, Sample, progress => attack.Run(pixels, OnResult, labels, targets, progress, cancellation.Token));
             }
             else if (count > 0 && options is DeepFoolOptions deepFoolOptions)
             {
                 var attack = new DeepFoolAttack(classifier, deepFoolOptions);
-                seconds = AttackRunner.Stream("DeepFool", count, Sample, progress => attack.Run(pixels, OnResult, labels, progress, cancellation.Token));
+                seconds = AttackRunner.Stream("DeepFool", count, Sample, progress => attack.Run(pixels, OnResult, labels, targets, progress, cancellation.Token));
             }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

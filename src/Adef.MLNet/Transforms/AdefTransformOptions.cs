@@ -37,6 +37,6 @@ public sealed class AdefTransformOptions : AttackTransformOptions
             new AttackOutputColumn(VectorFieldColumnName, new VectorDataViewType(NumberDataViewType.Single, classifier.InputShape.FieldSize), AttackOutput.VectorField),
             new AttackOutputColumn(TNormColumnName, NumberDataViewType.Double, AttackOutput.TNorm),
             new AttackOutputColumn(FieldL2ColumnName, NumberDataViewType.Double, AttackOutput.FieldL2),
-        ], (images, labels) => attack.Run(images, labels));
+        ], (images, labels, targets) => attack.Run(images, labels, targets));
     }
 }

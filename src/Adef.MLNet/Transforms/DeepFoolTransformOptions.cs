@@ -29,6 +29,6 @@ public sealed class DeepFoolTransformOptions : AttackTransformOptions
         [
             .. AttackMapping.CommonOutputs(this, classifier.InputShape),
             new AttackOutputColumn(PerturbationColumnName, new VectorDataViewType(NumberDataViewType.Single, classifier.InputShape.Size), AttackOutput.Perturbation),
-        ], (images, labels) => attack.Run(images, labels));
+        ], (images, labels, targets) => attack.Run(images, labels, targets));
     }
 }
