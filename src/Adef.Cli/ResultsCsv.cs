@@ -8,7 +8,8 @@ namespace Adef.Cli;
 /// <summary>
 /// The attack command's results.csv: one row per image, appended as batches finish, and read back for <c>--resume</c>,
 /// the summary and the report command. A run stopped mid-write leaves a torn last line without its line break, which
-/// reading drops.
+/// reading drops. A targeted run (<c>--targets</c>) adds a last column, <c>target</c>; a run without targets writes the
+/// columns it always wrote, so that its file stays byte for byte what earlier versions wrote.
 /// </summary>
 internal static class ResultsCsv
 {
@@ -18,19 +19,28 @@ internal static class ResultsCsv
         "pixel_linf", "true_label", "clean_correct", "png_label",
     ];
 
+    /// <summary>The columns of a targeted run: <see cref="Columns"/> and the label each image had to reach.</summary>
+    public static readonly string[] TargetedColumns = [.. Columns, "target"];
+
     private static readonly CsvWriterOptions WriterOptions = new() { Separator = ',', NewLine = "\n" };
 
     private static readonly CsvReaderOptions ReaderOptions = new() { Separator = ',' };
 
-    /// <summary>One row: its fields as written, and the numbers the summary needs.</summary>
+    /// <summary>One row: its fields as written, and the numbers the summary needs (<see cref="Target"/> in a targeted run).</summary>
     internal sealed record Row(string File, int Original, string Outcome, int Iterations, double TNorm, double PixelL2, double PixelLInf,
-        int? Truth, int PngLabel, string[] Fields);
+        int? Truth, int PngLabel, string[] Fields, int? Target = null)
+    {
+        /// <summary>Whether the adversarial PNG, rounded to bytes, still fools the model as the attack did: it has the
+        /// target's label in a targeted run, and any other label than the clean image's otherwise.</summary>
+        public bool FooledAfterRounding => Outcome == nameof(AttackOutcome.Fooled) && (Target is { } t ? PngLabel == t : PngLabel != Original);
+    }
 
-    /// <summary>Starts <paramref name="path"/> afresh with the header and <paramref name="rows"/>.</summary>
-    public static void Create(string path, IEnumerable<Row>? rows = null)
+    /// <summary>Starts <paramref name="path"/> afresh with the header (<see cref="TargetedColumns"/> when
+    /// <paramref name="targeted"/>) and <paramref name="rows"/>.</summary>
+    public static void Create(string path, IEnumerable<Row>? rows = null, bool targeted = false)
     {
         using CsvWriter csv = Append(path, append: false);
-        csv.WriteHeader(Columns);
+        csv.WriteHeader(targeted ? TargetedColumns : Columns);
         foreach (Row row in rows ?? []) WriteFields(csv, row.Fields);
     }
 
@@ -38,7 +48,7 @@ internal static class ResultsCsv
     public static CsvWriter Append(string path, bool append = true) =>
         CsvWriter.Create(new StreamWriter(path, append), WriterOptions);
 
-    /// <summary>Writes the row of one finished image.</summary>
+    /// <summary>Writes the row of one finished image; a result with a <see cref="AttackResult.Target"/> gets the target column.</summary>
     /// <param name="csv">The writer.</param>
     /// <param name="file">The image's name in the input.</param>
     /// <param name="result">The attack's result.</param>
@@ -62,32 +72,48 @@ internal static class ResultsCsv
             truth is { } t ? Integer(t) : "",
             truth is null ? "" : Boolean(truth == result.OriginalLabel),
             Integer(pngLabel),
+            .. result.Target is { } target ? [Integer(target)] : Array.Empty<string>(),
         ]);
     }
 
-    /// <summary>Reads the rows, skipping the header, a torn last line and any malformed row.</summary>
+    /// <summary>
+    /// Reads the rows, skipping the header, a torn last line and any malformed row, of either form: with the
+    /// <c>target</c> column when the header has it (a row of a targeted file without a valid target is malformed).
+    /// </summary>
     public static List<Row> Read(string path)
     {
         string text = File.ReadAllText(path);
+        int width = IsTargeted(path) ? TargetedColumns.Length : Columns.Length;
         var rows = new List<Row>();
         using CsvReader reader = CsvReader.Create(new StringReader(text[..(text.LastIndexOf('\n') + 1)]), ReaderOptions);
         while (reader.Read())
         {
-            if (reader.FieldCount != Columns.Length) continue;
+            if (reader.FieldCount != width) continue;
             string[] f = Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetString(i) ?? "").ToArray();
             if (!TryInteger(f[1], out int original) || !TryInteger(f[5], out int iterations) || !TryInteger(f[12], out int png))
                 continue;
+            int? target = null;
+            if (width == TargetedColumns.Length)
+            {
+                if (!TryInteger(f[13], out int t)) continue;
+                target = t;
+            }
             rows.Add(new Row(f[0], original, f[4], iterations, NumberOrNaN(f[6]), NumberOrNaN(f[8]), NumberOrNaN(f[9]),
-                TryInteger(f[10], out int truth) ? truth : null, png, f));
+                TryInteger(f[10], out int truth) ? truth : null, png, f, target));
         }
         return rows;
     }
 
-    /// <summary>Whether <paramref name="path"/> starts with the header <see cref="Create"/> writes.</summary>
-    public static bool HasHeader(string path)
+    /// <summary>Whether <paramref name="path"/> starts with a header <see cref="Create"/> writes, of either form.</summary>
+    public static bool HasHeader(string path) => FirstLine(path) is { } line && (line == string.Join(',', Columns) || line == string.Join(',', TargetedColumns));
+
+    /// <summary>Whether <paramref name="path"/> is the results.csv of a targeted run (its header has the <c>target</c> column).</summary>
+    public static bool IsTargeted(string path) => FirstLine(path) == string.Join(',', TargetedColumns);
+
+    private static string? FirstLine(string path)
     {
         using var reader = new StreamReader(path);
-        return reader.ReadLine() == string.Join(',', Columns);
+        return reader.ReadLine();
     }
 
     /// <summary>Whether the rows are ADef's: ADef writes ‖τ‖_T on every row, DeepFool on none.</summary>

@@ -37,16 +37,19 @@ internal static class AttackRun
         ImageSource source = format.Open(s.Images!, s.Labels, s.Limit);
         int[]? trueLabels = CheckLabels(source, s.Images!, classifier.ClassCount);
         classifier.PrepareGradients();
-        Directory.CreateDirectory(s.Out!);
         string csvPath = Path.Combine(s.Out!, "results.csv");
-        HashSet<string> done = StartResults(csvPath, s.Resume);
+        List<ResultsCsv.Row> previous = PreviousResults(csvPath, s.Resume, targeted: s.Targets is not null);
+        var done = previous.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
         int[] todo = Enumerable.Range(0, source.Count).Where(i => !done.Contains(source.Names[i])).ToArray();
+        int[]? targets = AttackTargets.For(s.Targets, source, todo, previous, classifier.ClassCount);
         float[] pixels = format.Read(source, todo);
         int[]? todoLabels = trueLabels is null ? null : todo.Select(i => trueLabels[i]).ToArray();
+        Directory.CreateDirectory(s.Out!);
+        ResultsCsv.Create(csvPath, previous, targeted: targets is not null); // with --resume, drops a torn last line, if any
 
         Streamed run;
         using (var csv = ResultsCsv.Append(csvPath))
-            run = Stream(classifier, options, pixels, todoLabels, s.BatchSize, cancel,
+            run = Stream(classifier, options, pixels, todoLabels, targets, s.BatchSize, cancel,
                 batch => AttackOutput.WriteBatch(csv, classifier, format, source, todo, batch, s.Out!));
         if (run.Interrupted) AnsiConsole.MarkupLine("[yellow]Interrupted: results.csv holds the finished images; rerun with --resume to attack the rest.[/]");
 
@@ -81,18 +84,17 @@ internal static class AttackRun
         return labelled == source.Count ? source.TrueLabels.Select(l => l!.Value).ToArray() : null;
     }
 
-    /// <summary>Starts results.csv, or with <paramref name="resume"/> keeps its complete rows; returns the images already done.</summary>
-    private static HashSet<string> StartResults(string csvPath, bool resume)
+    /// <summary>With <paramref name="resume"/>, the complete rows of an existing results.csv (the images already done); otherwise none.</summary>
+    /// <exception cref="UsageException">The file was written with --targets and this run has none, or the other way round.</exception>
+    private static List<ResultsCsv.Row> PreviousResults(string csvPath, bool resume, bool targeted)
     {
-        if (!resume || !File.Exists(csvPath))
-        {
-            ResultsCsv.Create(csvPath);
-            return [];
-        }
+        if (!resume || !File.Exists(csvPath)) return [];
+        if (ResultsCsv.IsTargeted(csvPath) != targeted)
+            throw new UsageException($"'{csvPath}' was written {(targeted ? "without" : "with")} --targets; resume it " +
+                                     $"{(targeted ? "without" : "with")} them too, or write to another --out.");
         List<ResultsCsv.Row> previous = ResultsCsv.Read(csvPath);
-        ResultsCsv.Create(csvPath, previous); // drops a torn last line, if any
         AnsiConsole.MarkupLine($"Resuming: {previous.Count} image(s) already in results.csv.");
-        return previous.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
+        return previous;
     }
 
     /// <summary>The outcome of the streamed attack.</summary>
@@ -102,8 +104,8 @@ internal static class AttackRun
     /// Attacks the images with results handed to <paramref name="writeBatch"/> every <paramref name="batchSize"/> images;
     /// Ctrl+C or <paramref name="cancel"/> stops the attack cleanly, after the finished results have been written.
     /// </summary>
-    private static Streamed Stream(OnnxClassifier classifier, AttackOptions options, float[] pixels, int[]? labels, int batchSize,
-        CancellationToken cancel, Action<IReadOnlyList<AttackResult>> writeBatch)
+    private static Streamed Stream(OnnxClassifier classifier, AttackOptions options, float[] pixels, int[]? labels, int[]? targets,
+        int batchSize, CancellationToken cancel, Action<IReadOnlyList<AttackResult>> writeBatch)
     {
         int count = labels?.Length ?? pixels.Length / classifier.InputShape.Size;
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancel);

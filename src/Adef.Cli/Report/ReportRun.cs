@@ -36,11 +36,12 @@ internal static class ReportRun
         string folder = Path.GetDirectoryName(Path.GetFullPath(csv))!;
         RunFacts facts = RunFacts.Read(Path.Combine(folder, "summary.json"));
         string attack = adef ? "ADef" : "DeepFool";
+        string how = ResultsCsv.IsTargeted(csv) ? $"{attack} towards a target per image (success = ending on it)" : attack;
         var options = new RobustnessReportOptions
         {
             Epsilon = adef ? epsilon ?? RobustnessReportOptions.Default.Epsilon : RobustnessReportOptions.Default.Epsilon,
             DeepFoolEpsilon = adef ? null : epsilon,
-            DatasetDescription = $"{rows.Count} image(s){(facts.Images is null ? "" : $" from {facts.Images}")}, attacked with {attack} by adef attack ({Path.GetFullPath(csv)}).",
+            DatasetDescription = $"{rows.Count} image(s){(facts.Images is null ? "" : $" from {facts.Images}")}, attacked with {how} by adef attack ({Path.GetFullPath(csv)}).",
         };
         string model = name ?? facts.ModelName ?? Path.GetFileName(folder);
         string reportFolder = output ?? Path.Combine(folder, "report");
