@@ -78,4 +78,37 @@ public class ResultsCsvTests
 
         Assert.Equal(Header + rows, File.ReadAllText(path));
     }
+
+    [Fact]
+    public void ATargetedRunAddsTheTargetColumnAndReadsBackWithIt()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("results.csv");
+        var reached = new PerturbationResult
+        {
+            Index = 0, OriginalLabel = 7, AdversarialLabel = 2, Target = 2, Outcome = AttackOutcome.Fooled, Iterations = 3,
+            AdversarialImage = [], PixelL2 = 0.5, PixelLInf = 0.25, Perturbation = [],
+        };
+        var passed = new PerturbationResult
+        {
+            Index = 1, OriginalLabel = 7, AdversarialLabel = 4, Target = 2, Outcome = AttackOutcome.MaxIterationsReached, Iterations = 50,
+            AdversarialImage = [], PixelL2 = 1, PixelLInf = 0.5, Perturbation = [],
+        };
+
+        ResultsCsv.Create(path, targeted: true);
+        using (var csv = ResultsCsv.Append(path))
+        {
+            ResultsCsv.Write(csv, "a.png", reached, 7, 2);
+            ResultsCsv.Write(csv, "b.png", passed, null, 4);
+        }
+
+        Assert.Equal(Header.TrimEnd('\n') + ",target\n" +
+            "a.png,7,2,true,Fooled,3,,,0.5,0.25,7,true,2,2\n" +
+            "b.png,7,4,false,MaxIterationsReached,50,,,1,0.5,,,4,2\n", File.ReadAllText(path));
+        Assert.True(ResultsCsv.HasHeader(path) && ResultsCsv.IsTargeted(path));
+        List<ResultsCsv.Row> rows = ResultsCsv.Read(path);
+        Assert.Equal(new int?[] { 2, 2 }, rows.Select(r => r.Target));
+        // After rounding to PNG bytes a targeted success must still have the target's label, not merely another one.
+        Assert.Equal(new[] { true, false }, rows.Select(r => r.FooledAfterRounding));
+    }
 }
