@@ -1,11 +1,9 @@
 using Adef.Cli;
-using Adef.Experiments;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Data;
 using Adef.MLNet.Evaluation;
 using Adef.MLNet.Tests.TestSupport;
 using static Adef.MLNet.Tests.Cli.CliRunner;
-using static TorchSharp.torch;
 
 namespace Adef.MLNet.Tests.Cli;
 
@@ -17,29 +15,16 @@ namespace Adef.MLNet.Tests.Cli;
 public sealed class TargetsOptionTests : IDisposable
 {
     private const int Images = 4;
-    private readonly TempFolder _temp = new();
-    private readonly string _model;
-    private readonly string _images;
+    private readonly CliInputs _inputs = new(Images);
 
-    public TargetsOptionTests()
-    {
-        _model = _temp.File("mnist-a.onnx");
-        manual_seed(11);
-        MnistOnnxExporter.Save(new MnistA(), _model);
-        var pixels = new byte[Images * 28 * 28];
-        new Random(4).NextBytes(pixels);
-        _images = _temp.File("digits-images-idx3-ubyte");
-        File.WriteAllBytes(_images, IdxBytes.Of([Images, 28, 28], pixels));
-    }
-
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => _inputs.Dispose();
 
     private (int Exit, string Output, string Error) Attack(string output, string targets, params string[] extra) => Run(
-        ["attack", "--model", _model, "--images", _images, "--out", output, "--batch-size", "3", "--targets", targets, .. extra]);
+        ["attack", "--model", _inputs.Model, "--images", _inputs.Images, "--out", output, "--batch-size", "3", "--targets", targets, .. extra]);
 
     private string Targets(string text)
     {
-        string path = _temp.File($"targets-{Guid.NewGuid():N}.csv");
+        string path = _inputs.Temp.File($"targets-{Guid.NewGuid():N}.csv");
         File.WriteAllText(path, text);
         return path;
     }
@@ -47,8 +32,8 @@ public sealed class TargetsOptionTests : IDisposable
     /// <summary>A target per image that differs from the model's label of it (the untrained MNIST-A labels them all alike).</summary>
     private string TargetsAwayFromTheCleanLabels(int count = Images)
     {
-        string plain = _temp.File("plain");
-        Assert.Equal(0, Run(["attack", "--model", _model, "--images", _images, "--out", plain, "--max-iterations", "0"]).Exit);
+        string plain = _inputs.Temp.File("plain");
+        Assert.Equal(0, Run(["attack", "--model", _inputs.Model, "--images", _inputs.Images, "--out", plain, "--max-iterations", "0"]).Exit);
         List<ResultsCsv.Row> clean = ResultsCsv.Read(Path.Combine(plain, "results.csv"));
         return Targets("file,target\n" + string.Concat(clean.Take(count).Select((r, i) => $"{r.File},{(r.Original + 1 + i) % 10}\n")));
     }
@@ -58,7 +43,7 @@ public sealed class TargetsOptionTests : IDisposable
     [InlineData("deepfool")]
     public void ResultsCsvGainsATargetColumnAndSuccessMeansEndingOnTheTarget(string attack)
     {
-        string targets = TargetsAwayFromTheCleanLabels(), output = _temp.File($"targeted-{attack}");
+        string targets = TargetsAwayFromTheCleanLabels(), output = _inputs.Temp.File($"targeted-{attack}");
 
         string[] options = attack == "adef" ? ["--max-iterations", "50", "--overshoot-factor", "1.2"] : ["--attack", "deepfool"];
         var (exit, _, error) = Attack(output, targets, options);
@@ -78,7 +63,7 @@ public sealed class TargetsOptionTests : IDisposable
     [Fact]
     public void AResumedTargetedRunAndItsReportReadTheTargetedForm()
     {
-        string targets = TargetsAwayFromTheCleanLabels(), output = _temp.File("resumed");
+        string targets = TargetsAwayFromTheCleanLabels(), output = _inputs.Temp.File("resumed");
         Assert.Equal(0, Attack(output, targets, "--limit", "2", "--max-iterations", "2").Exit);
 
         Assert.Equal(0, Attack(output, targets, "--resume", "--max-iterations", "2").Exit);
@@ -95,7 +80,7 @@ public sealed class TargetsOptionTests : IDisposable
     [Fact]
     public void AnImageWithoutATargetIsOneLineOfErrorNamingItBeforeAnythingIsWritten()
     {
-        string output = _temp.File("missing");
+        string output = _inputs.Temp.File("missing");
         var (exit, _, error) = Attack(output, Targets("file,target\n00000,3\n00002,4\n00003,5\n"));
 
         Assert.Equal(1, exit);
@@ -110,7 +95,7 @@ public sealed class TargetsOptionTests : IDisposable
     [InlineData("file,target\n00000,x\n", "line 2")]
     public void AMalformedTargetsFileIsOneLineOfError(string text, string message)
     {
-        var (exit, _, error) = Attack(_temp.File("malformed"), Targets(text));
+        var (exit, _, error) = Attack(_inputs.Temp.File("malformed"), Targets(text));
 
         Assert.Equal(1, exit);
         Assert.Contains(message, Assert.Single(Lines(error)));
@@ -119,8 +104,8 @@ public sealed class TargetsOptionTests : IDisposable
     [Fact]
     public void ResumingAcrossTheTwoFormsIsRefused()
     {
-        string targets = TargetsAwayFromTheCleanLabels(), output = _temp.File("mixed");
-        Assert.Equal(0, Run(["attack", "--model", _model, "--images", _images, "--out", output, "--max-iterations", "1", "--limit", "1"]).Exit);
+        string targets = TargetsAwayFromTheCleanLabels(), output = _inputs.Temp.File("mixed");
+        Assert.Equal(0, Run(["attack", "--model", _inputs.Model, "--images", _inputs.Images, "--out", output, "--max-iterations", "1", "--limit", "1"]).Exit);
 
         var (exit, _, error) = Attack(output, targets, "--resume");
 
@@ -131,7 +116,7 @@ public sealed class TargetsOptionTests : IDisposable
     [Fact]
     public void TargetsAndRankTargetedExcludeEachOther()
     {
-        var (exit, _, error) = Attack(_temp.File("both"), TargetsAwayFromTheCleanLabels(), "--rank-targeted");
+        var (exit, _, error) = Attack(_inputs.Temp.File("both"), TargetsAwayFromTheCleanLabels(), "--rank-targeted");
 
         Assert.Equal(1, exit);
         Assert.Contains("--rank-targeted", error);
