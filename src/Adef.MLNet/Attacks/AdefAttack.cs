@@ -6,9 +6,9 @@ namespace Adef.MLNet.Attacks;
 
 /// <summary>
 /// ADef (Alaifari, Alberti, Gauksson, ICLR 2019): finds a small vector field τ such that the
-/// classifier mislabels the deformed image x(p + τ(p)) or, given a target per image, labels it as that target (the paper's
-/// targeted ADef: the one candidate t, run until the label is t). Batched, with per-image early stop;
-/// docs/algorithms.md gives the exact iteration.
+/// classifier mislabels the deformed image x(p + τ(p)) or, given a target per image, labels it as that target (targeted
+/// ADef: the one candidate t, run until the label is t). Batched, with per-image early stop; docs/algorithms.md gives the
+/// exact iteration (§3.3, targeted §3.8).
 /// </summary>
 /// <example>
 /// <code>

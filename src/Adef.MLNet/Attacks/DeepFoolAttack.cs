@@ -40,10 +40,10 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
 
         private static EngineSettings SettingsFor(IDifferentiableClassifier classifier, DeepFoolOptions options, bool targeted)
         {
-            int candidates = targeted ? 2 : Math.Min(options.Candidates, classifier.ClassCount);
-            return new EngineSettings(MaxIterations: options.MaxIterations, TargetsPerImage: candidates - 1,
+            int targets = targeted ? 1 : Math.Min(options.Candidates, classifier.ClassCount) - 1;
+            return new EngineSettings(MaxIterations: options.MaxIterations, TargetsPerImage: targets,
                 AuxPlanes: classifier.InputShape.Channels, StepsAtAdmission: true,
-                TargetRanks: targeted ? null : Enumerable.Range(1, candidates - 1).ToArray(), OriginalLabelLogits: !targeted);
+                TargetRanks: targeted ? null : Enumerable.Range(1, targets).ToArray(), OriginalLabelLogits: !targeted);
         }
 
         protected override AttackImageState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits, int? target)
@@ -70,7 +70,7 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
             {
                 AttackImageState state = batch.States[j];
                 int row = batch.EvaluationRows[j];
-                // f_k = F_k − F_l untargeted (the label l is still current while the attack runs), F_t − F_c with a target.
+                // f = F_k − F_l untargeted (§4.2); F_t − F_c with a target (§4.3), since c may be a third label on the way to t.
                 float reference = Settings.OriginalLabelLogits ? evaluation.ReferenceLogits[row] : evaluation.LabelLogits[row];
                 int best = -1;
                 double bestDistance = double.PositiveInfinity, bestMargin = 0, bestNorm = 0;
