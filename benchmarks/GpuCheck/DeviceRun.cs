@@ -167,11 +167,11 @@ internal static class DeviceRun
 
     /// <summary>ADef with <paramref name="adef"/> in batches of <paramref name="batchSize"/> over the images, as <see cref="Time{T}"/> runs it.</summary>
     private static Func<IDifferentiableClassifier, IProgress<AttackProgress>, AdefResult[]> RunAdef(AdefOptions adef, int batchSize, float[] images,
-        int[]? labels) => (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress);
+        int[]? labels) => (c, progress) => new AdefAttack(c, adef with { BatchSize = batchSize }).Run(images, labels, progress: progress);
 
     /// <summary>DeepFool with <paramref name="deepFool"/> in batches of <paramref name="batchSize"/> over the images, as <see cref="Time{T}"/> runs it.</summary>
     private static Func<IDifferentiableClassifier, IProgress<AttackProgress>, PerturbationResult[]> RunDeepFool(DeepFoolOptions deepFool, int batchSize,
-        float[] images, int[]? labels) => (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress);
+        float[] images, int[]? labels) => (c, progress) => new DeepFoolAttack(c, deepFool with { BatchSize = batchSize }).Run(images, labels, progress: progress);
 
     private static T[] Time<T>(string title, string attack, string device, IDifferentiableClassifier classifier, float[] images, int[]? labels,
         int batchSize, List<Timing> timings, Func<IDifferentiableClassifier, IProgress<AttackProgress>, T[]> run) where T : AttackResult

@@ -8,8 +8,9 @@ namespace Adef.Cli;
 /// <summary>
 /// The attack command's results.csv: one row per image, appended as batches finish, and read back for <c>--resume</c>,
 /// the summary and the report command. A run stopped mid-write leaves a torn last line without its line break, which
-/// reading drops. With <c>--class-names</c> each row ends with the names of its three labels (<see cref="NameColumns"/>);
-/// without it the file is exactly as before those columns existed.
+/// reading drops. Optional columns follow <see cref="Columns"/> in a fixed order (<see cref="Layout"/>): <c>target</c> in a
+/// targeted run (<c>--targets</c>), then the names of the three labels with <c>--class-names</c> (<see cref="NameColumns"/>).
+/// A run with neither writes exactly the columns earlier versions wrote.
 /// </summary>
 internal static class ResultsCsv
 {
@@ -23,20 +24,36 @@ internal static class ResultsCsv
     /// adversarial_label and true_label (empty without a true label).</summary>
     public static readonly string[] NameColumns = ["original_name", "adversarial_name", "true_name"];
 
+    /// <summary>The column of a targeted run's target labels, after <see cref="Columns"/>.</summary>
+    public const string TargetColumn = "target";
+
+    /// <summary>Which optional columns a results.csv has; its header is <see cref="Header"/>.</summary>
+    /// <param name="Targeted">Whether it has <see cref="TargetColumn"/>.</param>
+    /// <param name="Names">Whether it ends with <see cref="NameColumns"/>.</param>
+    internal readonly record struct Layout(bool Targeted, bool Names)
+    {
+        /// <summary>The header: <see cref="Columns"/>, then <see cref="TargetColumn"/> and <see cref="NameColumns"/> as present.</summary>
+        public string[] Header => [.. Columns, .. Targeted ? [TargetColumn] : Array.Empty<string>(), .. Names ? NameColumns : []];
+    }
+
     private static readonly CsvWriterOptions WriterOptions = new() { Separator = ',', NewLine = "\n" };
 
     private static readonly CsvReaderOptions ReaderOptions = new() { Separator = ',' };
 
-    /// <summary>One row: its fields as written, and the numbers the summary needs.</summary>
+    /// <summary>One row: its fields as written, and the numbers the summary needs (<see cref="Target"/> in a targeted run).</summary>
     internal sealed record Row(string File, int Original, string Outcome, int Iterations, double TNorm, double PixelL2, double PixelLInf,
-        int? Truth, int PngLabel, string[] Fields);
+        int? Truth, int PngLabel, string[] Fields, int? Target = null)
+    {
+        /// <summary>Whether the adversarial PNG, rounded to bytes, still fools the model as the attack did: it has the
+        /// target's label in a targeted run, and any other label than the clean image's otherwise.</summary>
+        public bool FooledAfterRounding => Outcome == nameof(AttackOutcome.Fooled) && (Target is { } t ? PngLabel == t : PngLabel != Original);
+    }
 
-    /// <summary>Starts <paramref name="path"/> afresh with the header (with <see cref="NameColumns"/> when
-    /// <paramref name="withNames"/>) and <paramref name="rows"/>.</summary>
-    public static void Create(string path, IEnumerable<Row>? rows = null, bool withNames = false)
+    /// <summary>Starts <paramref name="path"/> afresh with the header of <paramref name="layout"/> and <paramref name="rows"/>.</summary>
+    public static void Create(string path, Layout layout, IEnumerable<Row>? rows = null)
     {
         using CsvWriter csv = Append(path, append: false);
-        csv.WriteHeader(withNames ? [.. Columns, .. NameColumns] : Columns);
+        csv.WriteHeader(layout.Header);
         foreach (Row row in rows ?? []) WriteFields(csv, row.Fields);
     }
 
@@ -44,7 +61,7 @@ internal static class ResultsCsv
     public static CsvWriter Append(string path, bool append = true) =>
         CsvWriter.Create(new StreamWriter(path, append), WriterOptions);
 
-    /// <summary>Writes the row of one finished image.</summary>
+    /// <summary>Writes the row of one finished image; a result with a <see cref="AttackResult.Target"/> gets the target column.</summary>
     /// <param name="csv">The writer.</param>
     /// <param name="file">The image's name in the input.</param>
     /// <param name="result">The attack's result.</param>
@@ -69,38 +86,53 @@ internal static class ResultsCsv
             truth is { } t ? Integer(t) : "",
             truth is null ? "" : Boolean(truth == result.OriginalLabel),
             Integer(pngLabel),
+            .. result.Target is { } target ? [Integer(target)] : Array.Empty<string>(),
         ];
         WriteFields(csv, names is null ? fields
             : [.. fields, names[result.OriginalLabel], names[result.AdversarialLabel], truth is { } label ? names[label] : ""]);
     }
 
-    /// <summary>Reads the rows, skipping the header, a torn last line and any malformed row.</summary>
+    /// <summary>
+    /// Reads the rows, skipping the header, a torn last line and any malformed row, in the layout the header names
+    /// (a row of a targeted file without a valid target is malformed).
+    /// </summary>
     public static List<Row> Read(string path)
     {
         string text = File.ReadAllText(path);
+        Layout layout = LayoutOf(path) ?? default;
+        int width = layout.Header.Length;
         var rows = new List<Row>();
         using CsvReader reader = CsvReader.Create(new StringReader(text[..(text.LastIndexOf('\n') + 1)]), ReaderOptions);
         while (reader.Read())
         {
-            if (reader.FieldCount != Columns.Length && reader.FieldCount != Columns.Length + NameColumns.Length) continue;
+            if (reader.FieldCount != width) continue;
             string[] f = Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetString(i) ?? "").ToArray();
             if (!TryInteger(f[1], out int original) || !TryInteger(f[5], out int iterations) || !TryInteger(f[12], out int png))
                 continue;
+            int? target = null;
+            if (layout.Targeted)
+            {
+                if (!TryInteger(f[Columns.Length], out int t)) continue;
+                target = t;
+            }
             rows.Add(new Row(f[0], original, f[4], iterations, NumberOrNaN(f[6]), NumberOrNaN(f[8]), NumberOrNaN(f[9]),
-                TryInteger(f[10], out int truth) ? truth : null, png, f));
+                TryInteger(f[10], out int truth) ? truth : null, png, f, target));
         }
         return rows;
     }
 
-    /// <summary>Whether <paramref name="path"/> starts with a header <see cref="Create"/> writes, with or without names.</summary>
-    public static bool HasHeader(string path) => HasNames(path) is not null;
+    /// <summary>Whether <paramref name="path"/> starts with a header <see cref="Create"/> writes, of any layout.</summary>
+    public static bool HasHeader(string path) => LayoutOf(path) is not null;
 
-    /// <summary>Whether the header of <paramref name="path"/> has <see cref="NameColumns"/>; null when it is no results.csv header.</summary>
-    public static bool? HasNames(string path)
+    /// <summary>The layout whose header <paramref name="path"/> starts with; null when it starts with no results.csv header.</summary>
+    public static Layout? LayoutOf(string path)
     {
         using var reader = new StreamReader(path);
         string? header = reader.ReadLine();
-        return header == string.Join(',', Columns) ? false : header == string.Join(',', [.. Columns, .. NameColumns]) ? true : null;
+        foreach (bool targeted in (bool[])[false, true])
+        foreach (bool names in (bool[])[false, true])
+            if (header == string.Join(',', new Layout(targeted, names).Header)) return new Layout(targeted, names);
+        return null;
     }
 
     /// <summary>Whether the rows are ADef's: ADef writes ‖τ‖_T on every row, DeepFool on none.</summary>

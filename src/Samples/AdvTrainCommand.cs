@@ -265,9 +265,9 @@ internal static partial class AdvTrainCommand
             using var classifier = new TorchSharpClassifier(model, new ImageShape(1, 28, 28), 10, TorchSharpDevices.ToComputeDevice(device));
             double accuracy = ClassifierAccuracy.Accuracy(classifier, test);
             var (pgd, pgdSeconds) = ConsoleProgress.AttackRunner.Run($"{title}: PGD", test.Count,
-                progress => new PgdAttack(classifier, new PgdOptions()).Run(test.Pixels, test.Labels, progress));
+                progress => new PgdAttack(classifier, new PgdOptions()).Run(test.Pixels, test.Labels, progress: progress));
             var (adef, adefSeconds) = ConsoleProgress.AttackRunner.Run($"{title}: ADef", test.Count,
-                progress => new AdefAttack(classifier, AdefOptions.AdversarialTraining).Run(test.Pixels, test.Labels, progress));
+                progress => new AdefAttack(classifier, AdefOptions.AdversarialTraining).Run(test.Pixels, test.Labels, progress: progress));
             var pgdSummary = AttackSummary.From(pgd);
             var adefSummary = AttackSummary.From(adef);
             (double Accuracy, double Pgd, double Adef)? paper = Paper.TryGetValue((architecture, method), out var s) ? s : null;

@@ -151,7 +151,7 @@ internal static class ImageNetCommand
                                $"{classifier.InputShape}, logits '{Markup.Escape(classifier.LogitsName)}'.");
         var attack = new AdefAttack(classifier, AdefOptions.ImageNet with { BatchSize = batchSize });
         var (results, seconds) = AttackRunner.Run($"ADef {spec.Name}", source.Count,
-            progress => attack.Run(pixels, trueLabels, progress));
+            progress => attack.Run(pixels, trueLabels, progress: progress));
         double accuracy = (double)results.Count(r => r.Outcome != AttackOutcome.AlreadyMisclassified) / results.Length;
         WriteReport(spec, pixels, results, trueLabels, ClassNames(photos), outputFolder);
         return new ModelRow(spec.Name, modelPath, results.Length, accuracy, AttackSummary.From(results), seconds);

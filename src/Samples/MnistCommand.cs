@@ -84,10 +84,10 @@ internal static class MnistCommand
         LabeledImages test = fullTest.Take(imageCount);
         var adefOptions = AdefOptions.Mnist with { BatchSize = batchSize };
         var (adef, adefSeconds) = AttackRunner.Run("ADef", test.Count,
-            progress => new AdefAttack(classifier, adefOptions).Run(test.Pixels, test.Labels, progress));
+            progress => new AdefAttack(classifier, adefOptions).Run(test.Pixels, test.Labels, progress: progress));
         var deepFoolOptions = new DeepFoolOptions { BatchSize = batchSize };
         var (deepFool, deepFoolSeconds) = AttackRunner.Run("DeepFool", test.Count,
-            progress => new DeepFoolAttack(classifier, deepFoolOptions).Run(test.Pixels, test.Labels, progress));
+            progress => new DeepFoolAttack(classifier, deepFoolOptions).Run(test.Pixels, test.Labels, progress: progress));
 
         BatchingComparison? batching = unbatchedCount > 0
             ? CompareBatching(classifier, fullTest.Take(Math.Min(unbatchedCount, imageCount)), adefOptions)
@@ -180,16 +180,16 @@ internal static class MnistCommand
         MnistOnnxExporter.Save(model, modelPath);
         using var classifier = new OnnxClassifier(modelPath);
         var (results, seconds) = AttackRunner.Run("ADef (ONNX Runtime)", digits.Count,
-            progress => new AdefAttack(classifier, options).Run(digits.Pixels, digits.Labels, progress));
+            progress => new AdefAttack(classifier, options).Run(digits.Pixels, digits.Labels, progress: progress));
         return new BackendComparison(modelPath, AttackSummary.From(results), seconds, digits.Count / seconds);
     }
 
     private static BatchingComparison CompareBatching(IDifferentiableClassifier classifier, LabeledImages digits, AdefOptions options)
     {
         var (_, batchedSeconds) = AttackRunner.Run($"ADef batch {options.BatchSize}", digits.Count,
-            progress => new AdefAttack(classifier, options).Run(digits.Pixels, digits.Labels, progress));
+            progress => new AdefAttack(classifier, options).Run(digits.Pixels, digits.Labels, progress: progress));
         var (_, unbatchedSeconds) = AttackRunner.Run("ADef one at a time", digits.Count,
-            progress => new AdefAttack(classifier, options with { BatchSize = 1 }).Run(digits.Pixels, digits.Labels, progress));
+            progress => new AdefAttack(classifier, options with { BatchSize = 1 }).Run(digits.Pixels, digits.Labels, progress: progress));
         return new BatchingComparison(digits.Count, options.BatchSize, digits.Count / batchedSeconds, digits.Count / unbatchedSeconds);
     }
 

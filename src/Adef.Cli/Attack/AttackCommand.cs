@@ -24,7 +24,8 @@ internal static class AttackCommand
         var sigma = new Option<double?>("--sigma") { Description = "ADef: Gaussian smoothing of each step, in pixels." };
         var overshootFactor = new Option<double?>("--overshoot-factor") { Description = "ADef: factor ≥ 1 applied once to fields that failed or succeeded on a tie." };
         var overshootFraction = new Option<double?>("--overshoot-fraction") { Description = "DeepFool: extra fraction ≥ 0 of the accumulated perturbation." };
-        var targeted = new Option<bool>("--targeted") { Description = "ADef: success means landing in the candidate set." };
+        var rankTargeted = new Option<bool>("--rank-targeted") { Description = "ADef: success means landing in the candidate set (the labels at the --candidates ranks)." };
+        var targets = new Option<string>("--targets") { Description = "Targeted attack: CSV with a header and columns file (names relative to --images, as in results.csv) and target (class index); every attacked image needs one, and success means ending on it." };
         var batchSize = new Option<int>("--batch-size") { Description = "Images sent to the model at once.", DefaultValueFactory = _ => 32 };
         var norm = new Option<string>("--norm") { Description = "DeepFool: l2 or linf.", DefaultValueFactory = _ => "l2" };
         var size = new Option<string>("--size") { Description = "W,H to resize to (default and only choice: the model's fixed size)." };
@@ -45,16 +46,16 @@ internal static class AttackCommand
             "summary.json and (ADef) examples.png in --out. Ctrl+C keeps the finished images; --resume continues. " +
             "--fail-if-success-above / --fail-if-accuracy-below make it a validation gate (exit 2).\n" + ExitCodes.Help);
         foreach (Option option in (Option[])[model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
-                     overshootFactor, overshootFraction, targeted, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device,
+                     overshootFactor, overshootFraction, rankTargeted, targets, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device,
                      classNames, .. gate.All])
             command.Options.Add(option);
         command.SetAction(parse => AttackRun.Execute(new AttackSettings(
             parse.GetValue(model), parse.GetValue(images), parse.GetValue(output), parse.GetValue(labels), parse.GetValue(attack)!,
             parse.GetValue(preset), parse.GetValue(candidates), parse.GetValue(maxIterations), parse.GetValue(maxNorm),
-            parse.GetValue(sigma), parse.GetValue(overshootFactor), parse.GetValue(overshootFraction), parse.GetValue(targeted),
+            parse.GetValue(sigma), parse.GetValue(overshootFactor), parse.GetValue(overshootFraction), parse.GetValue(rankTargeted),
             parse.GetValue(batchSize), parse.GetValue(norm)!, parse.GetValue(size), parse.GetValue(scale), parse.GetValue(mean),
             parse.GetValue(std), parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip),
-            parse.GetValue(resume), parse.GetValue(device)!, parse.GetValue(classNames), gate.Read(parse)), cancel));
+            parse.GetValue(resume), parse.GetValue(device)!, parse.GetValue(classNames), gate.Read(parse), parse.GetValue(targets)), cancel));
         return command;
     }
 }

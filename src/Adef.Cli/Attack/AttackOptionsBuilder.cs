@@ -47,7 +47,7 @@ internal static class AttackOptionsBuilder
         if (s.MaxNorm is { } mn) options = options with { MaxNorm = mn };
         if (s.Sigma is { } sg) options = options with { Sigma = sg };
         if (s.OvershootFactor is { } os) options = options with { OvershootFactor = os };
-        if (s.Targeted) options = options with { Targeted = true };
+        if (s.RankTargeted) options = options with { RankTargeted = true };
         options = options with { BatchSize = s.BatchSize };
         if (s.OvershootFraction is not null)
             AnsiConsole.MarkupLine("[yellow]--overshoot-fraction applies to DeepFool only; ignored for ADef.[/]");
@@ -81,8 +81,8 @@ internal static class AttackOptionsBuilder
         }
         if (s.MaxIterations is { } it) options = options with { MaxIterations = it };
         if (s.OvershootFraction is { } os) options = options with { OvershootFraction = os };
-        if (s.MaxNorm is not null || s.Sigma is not null || s.OvershootFactor is not null || s.Targeted)
-            AnsiConsole.MarkupLine("[yellow]--max-norm, --sigma, --overshoot-factor and --targeted apply to ADef only; ignored for DeepFool.[/]");
+        if (s.MaxNorm is not null || s.Sigma is not null || s.OvershootFactor is not null || s.RankTargeted)
+            AnsiConsole.MarkupLine("[yellow]--max-norm, --sigma, --overshoot-factor and --rank-targeted apply to ADef only; ignored for DeepFool.[/]");
         Check("DeepFool", options.Validate);
         return options;
     }

@@ -68,7 +68,7 @@ internal static class AttackOutput
             AttackSummary summary = ResultsCsv.Summarise(rows);
             int labelled = rows.Count(r => r.Truth is not null);
             int correct = rows.Count(r => r.Truth is { } t && t == r.Original);
-            int fooledAfterRounding = rows.Count(r => r.Outcome == nameof(AttackOutcome.Fooled) && r.PngLabel != r.Original);
+            int fooledAfterRounding = rows.Count(r => r.FooledAfterRounding);
             return new Totals(rows.Count, labelled, labelled == 0 ? double.NaN : (double)correct / labelled, summary,
                 summary.Attacked == 0 ? double.NaN : (double)fooledAfterRounding / summary.Attacked, attacked / seconds);
         }
@@ -90,6 +90,7 @@ internal static class AttackOutput
             images = Path.GetFullPath(s.Images!),
             labels = run.Source.LabelsPath,
             classNames = s.ClassNames is null ? null : Path.GetFullPath(s.ClassNames),
+            targets = s.Targets is null ? null : Path.GetFullPath(s.Targets),
             preprocessing = new
             {
                 width = run.Format.Width, height = run.Format.Height, scale = p.Scale,

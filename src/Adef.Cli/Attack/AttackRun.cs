@@ -41,16 +41,20 @@ internal static class AttackRun
         gate.RequireLabels(source.TrueLabels.Count(l => l is not null));
         ClassLabels names = ClassLabels.Load(s.ClassNames, source, classifier.ClassCount);
         classifier.PrepareGradients();
-        Directory.CreateDirectory(s.Out!);
         string csvPath = Path.Combine(s.Out!, "results.csv");
-        HashSet<string> done = StartResults(csvPath, s.Resume, names.FromClassNamesFile);
+        var layout = new ResultsCsv.Layout(Targeted: s.Targets is not null, Names: names.FromClassNamesFile);
+        List<ResultsCsv.Row> previous = PreviousResults(csvPath, s.Resume, layout);
+        var done = previous.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
         int[] todo = Enumerable.Range(0, source.Count).Where(i => !done.Contains(source.Names[i])).ToArray();
+        int[]? targets = AttackTargets.For(s.Targets, source, todo, previous, classifier.ClassCount);
         float[] pixels = format.Read(source, todo);
         int[]? todoLabels = trueLabels is null ? null : todo.Select(i => trueLabels[i]).ToArray();
+        Directory.CreateDirectory(s.Out!);
+        ResultsCsv.Create(csvPath, layout, previous); // with --resume, drops a torn last line, if any
 
         Streamed run;
         using (var csv = ResultsCsv.Append(csvPath))
-            run = Stream(classifier, options, pixels, todoLabels, s.BatchSize, cancel,
+            run = Stream(classifier, options, pixels, todoLabels, targets, s.BatchSize, cancel,
                 batch => AttackOutput.WriteBatch(csv, classifier, format, source, todo, batch, s.Out!, names.FromClassNamesFile ? names : null));
         if (run.Interrupted) AnsiConsole.MarkupLine("[yellow]Interrupted: results.csv holds the finished images; rerun with --resume to attack the rest.[/]");
 
@@ -87,21 +91,20 @@ internal static class AttackRun
         return labelled == source.Count ? source.TrueLabels.Select(l => l!.Value).ToArray() : null;
     }
 
-    /// <summary>Starts results.csv, or with <paramref name="resume"/> keeps its complete rows; returns the images already done.</summary>
-    /// <exception cref="UsageException">Resuming a results.csv written with the other choice of <paramref name="withNames"/>.</exception>
-    private static HashSet<string> StartResults(string csvPath, bool resume, bool withNames)
+    /// <summary>With <paramref name="resume"/>, the complete rows of an existing results.csv (the images already done); otherwise none.</summary>
+    /// <exception cref="UsageException">The file was written with the other choice of --targets or --class-names.</exception>
+    private static List<ResultsCsv.Row> PreviousResults(string csvPath, bool resume, ResultsCsv.Layout layout)
     {
-        if (!resume || !File.Exists(csvPath))
+        if (!resume || !File.Exists(csvPath)) return [];
+        if (ResultsCsv.LayoutOf(csvPath) is { } had && had != layout)
         {
-            ResultsCsv.Create(csvPath, withNames: withNames);
-            return [];
+            (string option, bool with) = had.Targeted != layout.Targeted ? ("--targets", had.Targeted) : ("--class-names", had.Names);
+            throw new UsageException($"'{csvPath}' was written {(with ? "with" : "without")} {option}; resume it " +
+                                     $"{(with ? "with" : "without")} {option} too, so that every row has the same columns, or write to another --out.");
         }
-        if (ResultsCsv.HasNames(csvPath) is bool hadNames && hadNames != withNames)
-            throw new UsageException($"{csvPath} was written {(hadNames ? "with" : "without")} --class-names; resume {(hadNames ? "with" : "without")} it too, so that every row has the same columns.");
         List<ResultsCsv.Row> previous = ResultsCsv.Read(csvPath);
-        ResultsCsv.Create(csvPath, previous, withNames); // drops a torn last line, if any
         AnsiConsole.MarkupLine($"Resuming: {previous.Count} image(s) already in results.csv.");
-        return previous.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
+        return previous;
     }
 
     /// <summary>The outcome of the streamed attack.</summary>
@@ -111,8 +114,8 @@ internal static class AttackRun
     /// Attacks the images with results handed to <paramref name="writeBatch"/> every <paramref name="batchSize"/> images;
     /// Ctrl+C or <paramref name="cancel"/> stops the attack cleanly, after the finished results have been written.
     /// </summary>
-    private static Streamed Stream(OnnxClassifier classifier, AttackOptions options, float[] pixels, int[]? labels, int batchSize,
-        CancellationToken cancel, Action<IReadOnlyList<AttackResult>> writeBatch)
+    private static Streamed Stream(OnnxClassifier classifier, AttackOptions options, float[] pixels, int[]? labels, int[]? targets,
+        int batchSize, CancellationToken cancel, Action<IReadOnlyList<AttackResult>> writeBatch)
     {
         int count = labels?.Length ?? pixels.Length / classifier.InputShape.Size;
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -145,12 +148,12 @@ internal static class AttackRun
             if (count > 0 && options is AdefOptions adefOptions)
             {
                 var attack = new AdefAttack(classifier, adefOptions);
-                seconds = AttackRunner.Stream("ADef", count, Sample, progress => attack.Run(pixels, OnResult, labels, progress, cancellation.Token));
+                seconds = AttackRunner.Stream("ADef", count, Sample, progress => attack.Run(pixels, OnResult, labels, targets, progress, cancellation.Token));
             }
             else if (count > 0 && options is DeepFoolOptions deepFoolOptions)
             {
                 var attack = new DeepFoolAttack(classifier, deepFoolOptions);
-                seconds = AttackRunner.Stream("DeepFool", count, Sample, progress => attack.Run(pixels, OnResult, labels, progress, cancellation.Token));
+                seconds = AttackRunner.Stream("DeepFool", count, Sample, progress => attack.Run(pixels, OnResult, labels, targets, progress, cancellation.Token));
             }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)

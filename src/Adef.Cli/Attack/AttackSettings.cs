@@ -13,7 +13,7 @@ namespace Adef.Cli;
 /// <param name="Sigma">ADef: the Gaussian smoothing of each step, in pixels.</param>
 /// <param name="OvershootFactor">ADef: the overshoot factor ≥ 1.</param>
 /// <param name="OvershootFraction">DeepFool: the overshoot fraction ≥ 0.</param>
-/// <param name="Targeted">ADef: success means landing in the candidate set.</param>
+/// <param name="RankTargeted">ADef: success means landing in the candidate set.</param>
 /// <param name="BatchSize">Images sent to the model at once.</param>
 /// <param name="Norm">DeepFool: l2 or linf.</param>
 /// <param name="Size">W,H, which must be the model's size.</param>
@@ -28,11 +28,13 @@ namespace Adef.Cli;
 /// <param name="Device">cpu, cuda or cuda:N.</param>
 /// <param name="ClassNames">A file of class names, one per line (an ImageNet synset file works), or null.</param>
 /// <param name="Gate">The <c>--fail-if-…</c> thresholds, checked on the whole results.csv after everything is written.</param>
+/// <param name="Targets">A targets CSV (columns file and target): the label each image is to be given.</param>
 internal sealed record AttackSettings(
     string? Model, string? Images, string? Out, string? Labels, string Attack, string? Preset,
     string? Candidates, int? MaxIterations, double? MaxNorm, double? Sigma, double? OvershootFactor, double? OvershootFraction,
-    bool Targeted, int BatchSize, string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels,
-    string? Logits, int Limit, bool Clip, bool Resume, string Device = "cpu", string? ClassNames = null, RobustnessGate? Gate = null)
+    bool RankTargeted, int BatchSize, string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels,
+    string? Logits, int Limit, bool Clip, bool Resume, string Device = "cpu", string? ClassNames = null, RobustnessGate? Gate = null,
+    string? Targets = null)
 {
     /// <summary>The attack's name in lower case: adef or deepfool.</summary>
     public string AttackName => Attack.Trim().ToLowerInvariant();
@@ -49,6 +51,9 @@ internal sealed record AttackSettings(
         if (BatchSize < 1) throw new UsageException("--batch-size must be ≥ 1.");
         if (Limit < 0) throw new UsageException("--limit must be ≥ 0.");
         if (AttackName is not ("adef" or "deepfool")) throw new UsageException($"--attack must be adef or deepfool, not '{Attack}'.");
+        if (Targets is not null && !File.Exists(Targets)) throw new UsageException($"--targets '{Targets}' does not exist.");
+        if (Targets is not null && RankTargeted)
+            throw new UsageException("--targets and --rank-targeted exclude each other: with targets, success is each image's target.");
         if (Clip && AttackName != "deepfool")
             throw new UsageException("--clip applies to DeepFool only (ADef's interpolation stays within the input's range).");
         if (ClassNames is not null && !File.Exists(ClassNames)) throw new UsageException($"--class-names '{ClassNames}' does not exist.");

@@ -28,7 +28,7 @@ internal static class ReportRun
         if (epsilon is { } e && !(e > 0 && double.IsFinite(e)))
             throw new UsageException($"--epsilon must be a positive number, not {e.ToString(CultureInfo.InvariantCulture)}.");
         if (!ResultsCsv.HasHeader(csv))
-            throw new UsageException($"'{csv}' is not a results.csv of adef attack: its first line must be {string.Join(',', ResultsCsv.Columns)} (and, with class names, ,{string.Join(',', ResultsCsv.NameColumns)}).");
+            throw new UsageException($"'{csv}' is not a results.csv of adef attack: its first line must be {string.Join(',', ResultsCsv.Columns)} (then ,{ResultsCsv.TargetColumn} after a targeted run and ,{string.Join(',', ResultsCsv.NameColumns)} with class names).");
         List<ResultsCsv.Row> rows = ResultsCsv.Read(csv);
         if (rows.Count == 0) throw new UsageException($"'{csv}' lists no image.");
         RobustnessReport report = ResultsCsv.Report(rows);
@@ -40,11 +40,12 @@ internal static class ReportRun
         string folder = Path.GetDirectoryName(Path.GetFullPath(csv))!;
         RunFacts facts = RunFacts.Read(Path.Combine(folder, "summary.json"));
         string attack = adef ? "ADef" : "DeepFool";
+        string how = ResultsCsv.LayoutOf(csv) is { Targeted: true } ? $"{attack} towards a target per image (success = ending on it)" : attack;
         var options = new RobustnessReportOptions
         {
             Epsilon = adef ? epsilon ?? RobustnessReportOptions.Default.Epsilon : RobustnessReportOptions.Default.Epsilon,
             DeepFoolEpsilon = adef ? null : epsilon,
-            DatasetDescription = $"{rows.Count} image(s){(facts.Images is null ? "" : $" from {facts.Images}")}, attacked with {attack} by adef attack ({Path.GetFullPath(csv)}).",
+            DatasetDescription = $"{rows.Count} image(s){(facts.Images is null ? "" : $" from {facts.Images}")}, attacked with {how} by adef attack ({Path.GetFullPath(csv)}).",
         };
         string model = name ?? facts.ModelName ?? Path.GetFileName(folder);
         string reportFolder = output ?? Path.Combine(folder, "report");

@@ -7,10 +7,11 @@ namespace Adef.MLNet.Attacks.Operations;
 /// <summary>The classifier calls of <see cref="TorchOperations"/>: logits and gradients on the device, per-image values to the host in one copy.</summary>
 internal sealed partial class TorchOperations
 {
-    internal override ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references, bool lossGradients)
+    internal override ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references, bool lossGradients,
+        bool allLogits)
     {
         int n = images.Count, k = targets is null ? 0 : targetsPerImage;
-        var evaluation = new ClassifierEvaluation(n, k);
+        var evaluation = new ClassifierEvaluation(n, k) { Logits = allLogits ? new float[n * _classifier.ClassCount] : Array.Empty<float>() };
         if (references is not null) evaluation.ReferenceLogits = new float[n];
         if (n == 0) return evaluation;
         using var scope = NewDisposeScope();
@@ -35,7 +36,7 @@ internal sealed partial class TorchOperations
             finite = logits.isfinite().all(1).logical_and(gradients.view(n, -1).isfinite().all(1));
             evaluation.Gradients = Rows(gradients.view(n, k * _channels, _height, _width));
         }
-        Summarise(evaluation, logits, finite, references is null ? null : Indices(references).view(n, 1), targetIndices, withTargets: false);
+        Summarise(evaluation, logits, finite, references is null ? null : Indices(references).view(n, 1), targetIndices);
         return evaluation;
     }
 
@@ -48,19 +49,19 @@ internal sealed partial class TorchOperations
         var (logits, targets, gradients) = _classifier.LogitsAndRankedMarginGradients(T(images), ranks);
         Tensor finite = logits.isfinite().all(1).logical_and(gradients.view(n, -1).isfinite().all(1));
         evaluation.Gradients = Rows(gradients.view(n, k * _channels, _height, _width));
-        Summarise(evaluation, logits, finite, null, targets, withTargets: true);
+        Summarise(evaluation, logits, finite, null, targets);
         return evaluation;
     }
 
     /// <summary>
     /// Fills the per-image values of <paramref name="evaluation"/> with one copy to the host: label, top-two gap,
-    /// finiteness, the logits at the label, at the references and at the targets, and, <paramref name="withTargets"/>,
-    /// the targets themselves and all logits.
+    /// finiteness, the logits at the label, at the references and at the targets, and, where <paramref name="evaluation"/> has
+    /// room for them, the targets themselves (chosen by rank) and all logits.
     /// </summary>
-    private void Summarise(ClassifierEvaluation evaluation, Tensor logits, Tensor finite, Tensor? referenceIndices, Tensor? targetIndices,
-        bool withTargets)
+    private void Summarise(ClassifierEvaluation evaluation, Tensor logits, Tensor finite, Tensor? referenceIndices, Tensor? targetIndices)
     {
         int n = evaluation.Count, k = evaluation.TargetsPerImage, classes = _classifier.ClassCount;
+        bool chosenTargets = evaluation.Targets.Length > 0, allLogits = evaluation.Logits.Length > 0;
         Tensor labels = logits.argmax(1, keepdim: true);
         Tensor topTwo = logits.topk(2, dim: 1).values;
         var columns = new List<Tensor>
@@ -69,9 +70,10 @@ internal sealed partial class TorchOperations
         };
         if (referenceIndices is not null) columns.Add(logits.gather(1, referenceIndices));
         if (targetIndices is not null) columns.Add(logits.gather(1, targetIndices));
-        if (withTargets) columns.AddRange(new[] { targetIndices!.to(float32), logits }); // labels below 2^24 are exact in float32
+        if (chosenTargets) columns.Add(targetIndices!.to(float32)); // labels below 2^24 are exact in float32
+        if (allLogits) columns.Add(logits);
         float[] packed = ToHost<float>(cat(columns.ToArray(), 1));
-        int width = 4 + (referenceIndices is null ? 0 : 1) + (targetIndices is null ? 0 : k) + (withTargets ? k + classes : 0);
+        int width = 4 + (referenceIndices is null ? 0 : 1) + (targetIndices is null ? 0 : k) + (chosenTargets ? k : 0) + (allLogits ? classes : 0);
         for (int i = 0; i < n; i++)
         {
             int row = i * width, column = 4;
@@ -81,10 +83,13 @@ internal sealed partial class TorchOperations
             evaluation.LabelLogits[i] = packed[row + 3];
             if (referenceIndices is not null) evaluation.ReferenceLogits[i] = packed[row + column++];
             for (int j = 0; j < k; j++) evaluation.TargetLogits[i * k + j] = packed[row + column + j];
-            if (!withTargets) continue;
             column += k;
-            for (int j = 0; j < k; j++) evaluation.Targets[i * k + j] = (int)packed[row + column + j];
-            packed.AsSpan(row + column + k, classes).CopyTo(evaluation.Logits.AsSpan(i * classes, classes));
+            if (chosenTargets)
+            {
+                for (int j = 0; j < k; j++) evaluation.Targets[i * k + j] = (int)packed[row + column + j];
+                column += k;
+            }
+            if (allLogits) packed.AsSpan(row + column, classes).CopyTo(evaluation.Logits.AsSpan(i * classes, classes));
         }
     }
 }

@@ -6,13 +6,15 @@ namespace Adef.MLNet.Attacks;
 
 /// <summary>
 /// ADef (Alaifari, Alberti, Gauksson, ICLR 2019): finds a small vector field τ such that the
-/// classifier mislabels the deformed image x(p + τ(p)). Batched, with per-image early stop;
-/// docs/algorithms.md gives the exact iteration.
+/// classifier mislabels the deformed image x(p + τ(p)) or, given a target per image, labels it as that target (targeted
+/// ADef: the one candidate t, run until the label is t). Batched, with per-image early stop; docs/algorithms.md gives the
+/// exact iteration (§3.3, targeted §3.8).
 /// </summary>
 /// <example>
 /// <code>
 /// var attack = new AdefAttack(classifier, AdefOptions.Mnist);
 /// AdefResult[] results = attack.Run(images);
+/// AdefResult[] targeted = attack.Run(images, targets: wanted); // success = image i labelled wanted[i]
 /// </code>
 /// </example>
 public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
@@ -27,35 +29,43 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
     }
 
     private protected override void RunEngine(ReadOnlyMemory<float> images, Action<AdefResult> onResult, IReadOnlyList<int>? trueLabels,
-        IProgress<AttackProgress>? progress, CancellationToken cancellationToken) =>
-        new Engine(Classifier, Options).Run(images, onResult, trueLabels, progress, cancellationToken);
+        IReadOnlyList<int>? targets, IProgress<AttackProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (targets is not null && Options.RankTargeted)
+            throw new ArgumentException(
+                "Targets and AdefOptions.RankTargeted exclude each other: with targets, success is the target label itself.", nameof(targets));
+        new Engine(Classifier, Options, targeted: targets is not null).Run(images, onResult, trueLabels, targets, progress, cancellationToken);
+    }
 
-    private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel)
-        : AttackImageState(index, original, originalLabel)
+    private sealed class State(int index, ReadOnlyMemory<float> original, int originalLabel, int? target)
+        : AttackImageState(index, original, originalLabel, target)
     {
         public double TNorm { get; set; }
         public bool Overshot { get; set; }
     }
 
-    /// <summary>ADef over <see cref="AttackOperations"/>: the field τ is each image's aux row (2 planes).</summary>
-    private sealed class Engine(IDifferentiableClassifier classifier, AdefOptions options)
+    /// <summary>
+    /// ADef over <see cref="AttackOperations"/>: the field τ is each image's aux row (2 planes). A targeted run has the one
+    /// candidate t per image in place of the ranked candidates; the step is the same with K = 1.
+    /// </summary>
+    private sealed class Engine(IDifferentiableClassifier classifier, AdefOptions options, bool targeted)
         : BatchedAttack<State, AdefResult>(classifier, options, new EngineSettings(
-            MaxIterations: options.MaxIterations, TargetsPerImage: options.CandidateRanks.Count, AuxPlanes: 2,
-            FirstTargetRanks: options.CandidateRanks.ToArray()))
+            MaxIterations: options.MaxIterations, TargetsPerImage: targeted ? 1 : options.CandidateRanks.Count, AuxPlanes: 2,
+            StepsAtAdmission: true, TargetRanks: targeted ? null : options.CandidateRanks.ToArray()))
     {
         private readonly float[]? _kernel = options.Sigma > 0 ? GaussianSmoothing.Kernel(options.Sigma) : null;
 
-        protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
+        protected override State Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits, int? target)
         {
             int[] ranked = Logits.RankDescending(logits);
-            return new State(index, image, ranked[0])
+            return new State(index, image, ranked[0], target)
             {
-                Targets = options.CandidateRanks.Select(rank => ranked[rank]).ToArray(),
+                Targets = target is { } t ? [t] : options.CandidateRanks.Select(rank => ranked[rank]).ToArray(),
             };
         }
 
         protected override bool IsFooled(State state, int label) =>
-            options.Targeted ? Array.IndexOf(state.Targets, label) >= 0 : label != state.OriginalLabel;
+            options.RankTargeted ? Array.IndexOf(state.Targets, label) >= 0 : state.Reached(label);
 
         protected override void Step(StepBatch batch)
         {
@@ -219,6 +229,7 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
             {
                 Index = state.Index,
                 OriginalLabel = state.OriginalLabel,
+                Target = state.Target,
                 AdversarialLabel = state.Label,
                 Outcome = state.Outcome!.Value,
                 Iterations = state.ReportedIterations,

@@ -29,8 +29,13 @@ public sealed record AdefOptions : AttackOptions
     /// <summary>Standard deviation of the Gaussian that smooths each step, in pixels; 0 = no smoothing, at most <see cref="MaxSigma"/>. Default 0.</summary>
     public double Sigma { get; init; }
 
-    /// <summary>When set, success means the label lands in the candidate set, not merely changes. Default false.</summary>
-    public bool Targeted { get; init; }
+    /// <summary>
+    /// When set, success means the label lands in the candidate set (the labels at the candidate ranks of the clean logits),
+    /// not merely changes. Default false. To make each image reach a label of your choice, pass targets to
+    /// <see cref="ImageAttack{TOptions, TResult}.Run(ReadOnlyMemory{float}, IReadOnlyList{int}?, IReadOnlyList{int}?, IProgress{AttackProgress}?, CancellationToken)"/>
+    /// instead (the two exclude each other).
+    /// </summary>
+    public bool RankTargeted { get; init; }
 
     /// <summary>The paper's MNIST preset: candidates 1…9, 100 iterations, σ 0.5, overshoot 1.2.</summary>
     public static AdefOptions Mnist { get; } = new()

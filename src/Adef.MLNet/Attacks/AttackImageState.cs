@@ -3,11 +3,12 @@ namespace Adef.MLNet.Attacks;
 /// <summary>Per-image state of an iterative attack: images finish independently. ADef adds its field's norm.</summary>
 internal class AttackImageState
 {
-    public AttackImageState(int index, ReadOnlyMemory<float> original, int originalLabel)
+    public AttackImageState(int index, ReadOnlyMemory<float> original, int originalLabel, int? target)
     {
         Index = index;
         Original = original;
         OriginalLabel = originalLabel;
+        Target = target;
         Label = originalLabel;
     }
 
@@ -19,6 +20,15 @@ internal class AttackImageState
 
     /// <summary>The label of the clean image.</summary>
     public int OriginalLabel { get; }
+
+    /// <summary>The label the caller asked this image to reach, or <see langword="null"/> in an untargeted run.</summary>
+    public int? Target { get; }
+
+    /// <summary>
+    /// The success rule of the three attacks: the final label equals the target when one was given (labels passed on the
+    /// way do not count), and differs from the clean label otherwise. ADef's rank-targeted mode has a rule of its own.
+    /// </summary>
+    public bool Reached(int label) => Target is { } target ? label == target : label != OriginalLabel;
 
     /// <summary>Labels whose margin gradients each step needs (K of them).</summary>
     public int[] Targets { get; init; } = Array.Empty<int>();

@@ -48,9 +48,11 @@ public abstract class AttackOperations : IDisposable
     /// ∇(F_t − F_c) with c the current label, as rows of K·C planes; per-image label, top-two gap, finiteness and
     /// the logits at the targets, at the label and at <paramref name="references"/> (n labels, when given) come back to the host.
     /// With <paramref name="lossGradients"/>, <paramref name="targets"/> holds one label y per image and the gradients are
-    /// ∇ₓ CE(F(x), y) instead, rows of C planes (PGD).
+    /// ∇ₓ CE(F(x), y) instead, rows of C planes (PGD). With <paramref name="allLogits"/> all n·L logits come back to the host
+    /// too (the admission of a targeted run, whose first step comes from the same call).
     /// </summary>
-    internal abstract ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null, bool lossGradients = false);
+    internal abstract ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references = null,
+        bool lossGradients = false, bool allLogits = false);
 
     /// <summary>
     /// <see cref="Evaluate"/> with margin gradients for targets chosen by rank among each image's own logits (the

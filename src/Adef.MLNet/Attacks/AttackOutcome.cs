@@ -3,7 +3,11 @@ namespace Adef.MLNet.Attacks;
 /// <summary>How the attack on one image ended.</summary>
 public enum AttackOutcome
 {
-    /// <summary>The classifier's label changed (untargeted) or landed in the candidate set (targeted).</summary>
+    /// <summary>
+    /// The attack succeeded: with a target, the final label equals it (also when the clean image already had it: 0 iterations,
+    /// unchanged); without one, the label changed; with ADef's <see cref="AdefOptions.RankTargeted"/>, it landed in the
+    /// candidate set. A targeted image that ends on another label reports one of the failures below, whatever labels it passed.
+    /// </summary>
     Fooled,
 
     /// <summary>The iteration limit was reached without fooling the classifier.</summary>

@@ -12,6 +12,13 @@ public abstract class AttackResult
     /// <summary>The classifier's label of <see cref="AdversarialImage"/>.</summary>
     public required int AdversarialLabel { get; init; }
 
+    /// <summary>
+    /// The label the attack had to reach (the image's entry in the targets of a targeted run): success means
+    /// <see cref="AdversarialLabel"/> equals it. <see langword="null"/> in an untargeted run, where any other label than
+    /// <see cref="OriginalLabel"/> counts.
+    /// </summary>
+    public int? Target { get; init; }
+
     /// <summary>Whether the attack fooled the classifier (see <see cref="AttackOutcome.Fooled"/>).</summary>
     public bool Success => Outcome == AttackOutcome.Fooled;
 
@@ -66,6 +73,7 @@ public sealed class PerturbationResult : AttackResult
         {
             Index = state.Index,
             OriginalLabel = state.OriginalLabel,
+            Target = state.Target,
             AdversarialLabel = state.Label,
             Outcome = state.Outcome!.Value,
             Iterations = state.ReportedIterations,

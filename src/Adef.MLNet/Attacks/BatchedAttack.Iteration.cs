@@ -11,24 +11,25 @@ internal abstract partial class BatchedAttack<TState, TResult>
     /// <summary>The share of moved images that the latest check found fooled: the estimate for the next one.</summary>
     private double _fooledShare = InitialFooledShare;
 
-    private void Admit(ReadOnlyMemory<float> images, int start, int admitted, IReadOnlyList<int>? trueLabels,
+    private void Admit(ReadOnlyMemory<float> images, int start, int admitted, IReadOnlyList<int>? trueLabels, IReadOnlyList<int>? targets,
         List<TState> resident, List<TState> finished)
     {
         int imageSize = Shape.Size, classes = Classifier.ClassCount;
         using IRows originals = Ops.Upload(images.Span.Slice(start * imageSize, admitted * imageSize), admitted, Shape.Channels);
-        int[]? ranks = Settings.MaxIterations > 0 ? Settings.FirstTargetRanks : null;
-        using ClassifierEvaluation? firstEvaluation = ranks is null ? null : Ops.EvaluateRanked(originals, ranks);
+        using ClassifierEvaluation? firstEvaluation = FirstEvaluation(originals, start, admitted, targets);
         float[] logits = firstEvaluation?.Logits ?? Ops.Logits(originals);
         for (int i = 0; i < admitted; i++)
         {
             int index = start + i;
             ReadOnlySpan<float> imageLogits = logits.AsSpan(i * classes, classes);
-            TState state = Begin(index, images.Slice(index * imageSize, imageSize), imageLogits);
+            TState state = Begin(index, images.Slice(index * imageSize, imageSize), imageLogits, targets?[index]);
             state.TopTwoGap = Logits.TopTwoGap(imageLogits);
             if (!AttackInputs.AllFinite(imageLogits))
                 state.Finish(AttackOutcome.NumericalFailure, 0);
             else if (trueLabels is not null && trueLabels[index] != state.OriginalLabel)
                 state.Finish(AttackOutcome.AlreadyMisclassified, 0);
+            else if (state.Target == state.OriginalLabel)
+                state.Finish(AttackOutcome.Fooled, 0); // the clean image already has the label asked for: nothing to move
             else if (Settings.MaxIterations == 0)
                 state.Finish(AttackOutcome.MaxIterationsReached, 0);
             resident.Add(state);
@@ -42,19 +43,33 @@ internal abstract partial class BatchedAttack<TState, TResult>
     }
 
     /// <summary>
-    /// The first step of freshly admitted images, from the evaluation that admitted them (their targets were chosen by
-    /// rank in that call). An image whose targets came out differently from <see cref="Begin"/>'s (only possible with
-    /// NaN logits) is left for the usual evaluation.
+    /// The admission's classifier call when it also serves the first step (<see cref="EngineSettings.StepsAtAdmission"/>):
+    /// all logits with the margin gradients of the targets, chosen by <see cref="EngineSettings.TargetRanks"/> among each
+    /// image's own logits or, in a targeted run, the caller's; null when the admission needs the logits only.
+    /// </summary>
+    private ClassifierEvaluation? FirstEvaluation(IRows originals, int start, int admitted, IReadOnlyList<int>? targets)
+    {
+        if (!Settings.StepsAtAdmission || Settings.MaxIterations == 0) return null;
+        if (targets is null) return Ops.EvaluateRanked(originals, Settings.TargetRanks!);
+        int[] given = Enumerable.Range(start, admitted).Select(i => targets[i]).ToArray();
+        return Ops.Evaluate(originals, given, Settings.TargetsPerImage, allLogits: true);
+    }
+
+    /// <summary>
+    /// The first step of freshly admitted images, from the evaluation that admitted them. An image whose targets came out
+    /// differently from <see cref="Begin"/>'s (possible only when the call chose them by rank, with NaN logits) is left
+    /// for the usual evaluation.
     /// </summary>
     private void StepAdmitted(List<TState> resident, int first, int[] positions, ClassifierEvaluation evaluation)
     {
         int k = Settings.TargetsPerImage, classes = Classifier.ClassCount;
+        bool ranked = evaluation.Targets.Length > 0;
         var stepping = new List<int>(positions.Length);
         foreach (int position in positions)
         {
             int row = position - first;
             TState state = resident[position];
-            if (!state.Targets.AsSpan().SequenceEqual(evaluation.Targets.AsSpan(row * k, k))) continue;
+            if (ranked && !state.Targets.AsSpan().SequenceEqual(evaluation.Targets.AsSpan(row * k, k))) continue;
             if (evaluation.Finite[row]) stepping.Add(position);
             else state.Finish(AttackOutcome.NumericalFailure, 0);
         }

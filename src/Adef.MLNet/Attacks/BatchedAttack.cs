@@ -9,12 +9,12 @@ namespace Adef.MLNet.Attacks;
 /// stay where the operations compute (host arrays, or the classifier's device). Each iteration sends only the still-active
 /// images to the classifier: one call that returns their logits and all margin gradients the step needs, preceded by a label
 /// check of its own when enough images are being fooled (see <see cref="ChecksBeforeGradients"/>); an image's admission also
-/// yields its first gradients when its targets are ranks of its clean logits. Only per-image labels, flags and norms come back
+/// yields its first gradients when its targets are ranks of its clean logits or were given by the caller. Only per-image labels, flags and norms come back
 /// to the host. An image that finishes is replaced by the next waiting one.
 /// </summary>
 /// <remarks>
 /// An attack declares its shape in <see cref="EngineSettings"/> and its algorithm in six hooks: <see cref="Begin"/> (an
-/// image's targets from its clean logits), <see cref="Start"/> (moving images before their first step), <see cref="IsFooled"/>,
+/// image's targets from its clean logits, or the caller's target), <see cref="Start"/> (moving images before their first step), <see cref="IsFooled"/>,
 /// <see cref="Step"/>, <see cref="Conclude"/> (last changes to finished images) and <see cref="CreateResult"/>.
 /// The driver's parts: this file (the run), <c>BatchedAttack.Iteration.cs</c> (admission, evaluation, judging) and
 /// <c>BatchedAttack.Results.cs</c> (completion).
@@ -49,8 +49,11 @@ internal abstract partial class BatchedAttack<TState, TResult>
     /// <summary>The rows of the resident images of the run in progress.</summary>
     protected ResidentRows Rows { get; private set; } = null!;
 
-    /// <summary>Creates the state of a fresh image from its clean logits (sets the targets).</summary>
-    protected abstract TState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits);
+    /// <summary>
+    /// Creates the state of a fresh image from its clean logits and, in a targeted run, the label the caller asked for
+    /// (sets the targets whose gradients its steps need).
+    /// </summary>
+    protected abstract TState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits, int? target);
 
     /// <summary>
     /// Called once for the admitted images that will be attacked (not those finished at admission), at their resident
@@ -82,13 +85,14 @@ internal abstract partial class BatchedAttack<TState, TResult>
 
     /// <summary>
     /// Runs the attack, handing each image's result to <paramref name="onResult"/> as soon as it finishes
-    /// (finishing order) and keeping no reference to it. Cancellation throws <see cref="OperationCanceledException"/>.
+    /// (finishing order) and keeping no reference to it. <paramref name="targets"/> (checked, one per image) requires an
+    /// engine whose settings were made for a targeted run. Cancellation throws <see cref="OperationCanceledException"/>.
     /// </summary>
-    public void Run(ReadOnlyMemory<float> images, Action<TResult> onResult, IReadOnlyList<int>? trueLabels,
+    public void Run(ReadOnlyMemory<float> images, Action<TResult> onResult, IReadOnlyList<int>? trueLabels, IReadOnlyList<int>? targets,
         IProgress<AttackProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onResult);
-        int count = AttackInputs.Count(images, Shape, trueLabels);
+        int count = AttackInputs.Count(images, Shape, Classifier.ClassCount, trueLabels, targets);
         if (count == 0) return;
         AttackInputs.CheckFinite(images.Span, Shape.Size);
 
@@ -109,7 +113,7 @@ internal abstract partial class BatchedAttack<TState, TResult>
                 if (next < count && resident.Count < _batchSize)
                 {
                     int admitted = Math.Min(_batchSize - resident.Count, count - next);
-                    Admit(images, next, admitted, trueLabels, resident, finished);
+                    Admit(images, next, admitted, trueLabels, targets, resident, finished);
                     next += admitted;
                 }
 

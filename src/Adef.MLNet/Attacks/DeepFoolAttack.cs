@@ -6,7 +6,8 @@ namespace Adef.MLNet.Attacks;
 
 /// <summary>
 /// DeepFool (Moosavi-Dezfooli, Fawzi, Frossard, CVPR 2016): the smallest additive perturbation, in
-/// ℓ2 or ℓ∞, found by linearising the classifier around the current image. Batched, with per-image
+/// ℓ2 or ℓ∞, found by linearising the classifier around the current image; given a target per image, the smallest one that
+/// reaches it (the boundary towards the target, from whatever label the image has on the way). Batched, with per-image
 /// early stop; docs/algorithms.md gives the exact iteration.
 /// </summary>
 public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationResult>
@@ -23,32 +24,35 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
     }
 
     private protected override void RunEngine(ReadOnlyMemory<float> images, Action<PerturbationResult> onResult, IReadOnlyList<int>? trueLabels,
-        IProgress<AttackProgress>? progress, CancellationToken cancellationToken) =>
-        new Engine(Classifier, Options).Run(images, onResult, trueLabels, progress, cancellationToken);
+        IReadOnlyList<int>? targets, IProgress<AttackProgress>? progress, CancellationToken cancellationToken) =>
+        new Engine(Classifier, Options, targeted: targets is not null).Run(images, onResult, trueLabels, targets, progress, cancellationToken);
 
-    /// <summary>DeepFool over <see cref="AttackOperations"/>: the accumulated perturbation r is each image's aux row (C planes).</summary>
-    /// <summary>DeepFool's engine: its candidates are the k top labels of the clean logits (k = min(CandidateCount, L)), so each
-    /// image has the k − 1 labels after its own as targets, measured against its original label's logit.</summary>
-    private sealed class Engine(IDifferentiableClassifier classifier, DeepFoolOptions options)
-        : BatchedAttack<AttackImageState, PerturbationResult>(classifier, options, SettingsFor(classifier, options))
+    /// <summary>
+    /// DeepFool over <see cref="AttackOperations"/>: the accumulated perturbation r is each image's aux row (C planes). Its
+    /// candidates are the k top labels of the clean logits (k = min(CandidateCount, L)), so each image has the k − 1 labels
+    /// after its own as targets, measured against its original label's logit; in a targeted run the one target t, measured
+    /// against the current label's logit, since the image may pass other labels on its way to t.
+    /// </summary>
+    private sealed class Engine(IDifferentiableClassifier classifier, DeepFoolOptions options, bool targeted)
+        : BatchedAttack<AttackImageState, PerturbationResult>(classifier, options, SettingsFor(classifier, options, targeted))
     {
         private int Candidates => Settings.TargetsPerImage + 1;
 
-        private static EngineSettings SettingsFor(IDifferentiableClassifier classifier, DeepFoolOptions options)
+        private static EngineSettings SettingsFor(IDifferentiableClassifier classifier, DeepFoolOptions options, bool targeted)
         {
-            int candidates = Math.Min(options.CandidateCount, classifier.ClassCount);
-            return new EngineSettings(MaxIterations: options.MaxIterations, TargetsPerImage: candidates - 1,
-                AuxPlanes: classifier.InputShape.Channels, FirstTargetRanks: Enumerable.Range(1, candidates - 1).ToArray(),
-                OriginalLabelLogits: true);
+            int targets = targeted ? 1 : Math.Min(options.CandidateCount, classifier.ClassCount) - 1;
+            return new EngineSettings(MaxIterations: options.MaxIterations, TargetsPerImage: targets,
+                AuxPlanes: classifier.InputShape.Channels, StepsAtAdmission: true,
+                TargetRanks: targeted ? null : Enumerable.Range(1, targets).ToArray(), OriginalLabelLogits: !targeted);
         }
 
-        protected override AttackImageState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
+        protected override AttackImageState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits, int? target)
         {
             int[] ranked = Logits.RankDescending(logits);
-            return new AttackImageState(index, image, ranked[0]) { Targets = ranked[1..Candidates] };
+            return new AttackImageState(index, image, ranked[0], target) { Targets = target is { } t ? [t] : ranked[1..Candidates] };
         }
 
-        protected override bool IsFooled(AttackImageState state, int label) => label != state.OriginalLabel;
+        protected override bool IsFooled(AttackImageState state, int label) => state.Reached(label);
 
         protected override void Step(StepBatch batch)
         {
@@ -66,7 +70,8 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
             {
                 AttackImageState state = batch.States[j];
                 int row = batch.EvaluationRows[j];
-                float reference = evaluation.ReferenceLogits[row];
+                // f = F_k − F_l untargeted (§4.2); F_t − F_c with a target (§4.3), since c may be a third label on the way to t.
+                float reference = Settings.OriginalLabelLogits ? evaluation.ReferenceLogits[row] : evaluation.LabelLogits[row];
                 int best = -1;
                 double bestDistance = double.PositiveInfinity, bestMargin = 0, bestNorm = 0;
                 for (int t = 0; t < k; t++)

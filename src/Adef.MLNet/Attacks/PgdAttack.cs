@@ -8,8 +8,9 @@ namespace Adef.MLNet.Attacks;
 /// Projected gradient descent in ℓ∞ (Madry, Makelov, Schmidt, Tsipras, Vladu, ICLR 2018): from a random point of the
 /// ε ball around x, <see cref="PgdOptions.Steps"/> steps <c>x ← clip(Π_ε(x + α·sign ∇ₓ CE(F(x), l)))</c>, where
 /// <c>l</c> is the label attacked (the classifier's label of the clean image), Π_ε projects onto the ball and clip onto
-/// the valid range. Every step is taken; success is decided at the end by re-running the classifier on the result, and
-/// <see cref="AttackResult.Iterations"/> is the number of steps taken.
+/// the valid range. Given a target t per image, the steps descend the loss of t instead:
+/// <c>x ← clip(Π_ε(x − α·sign ∇ₓ CE(F(x), t)))</c>, and success is the final label t. Every step is taken; success is decided
+/// at the end by re-running the classifier on the result, and <see cref="AttackResult.Iterations"/> is the number of steps taken.
 /// Batched through <see cref="IDifferentiableClassifier.ComputeLogitsAndLossGradients"/>.
 /// </summary>
 /// <example>
@@ -29,8 +30,8 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
     }
 
     private protected override void RunEngine(ReadOnlyMemory<float> images, Action<PerturbationResult> onResult, IReadOnlyList<int>? trueLabels,
-        IProgress<AttackProgress>? progress, CancellationToken cancellationToken) =>
-        new Engine(Classifier, Options).Run(images, onResult, trueLabels, progress, cancellationToken);
+        IReadOnlyList<int>? targets, IProgress<AttackProgress>? progress, CancellationToken cancellationToken) =>
+        new Engine(Classifier, Options).Run(images, onResult, trueLabels, targets, progress, cancellationToken);
 
     /// <summary>PGD over <see cref="AttackOperations"/>: the current image is the only per-image row it changes.</summary>
     private sealed class Engine(IDifferentiableClassifier classifier, PgdOptions options)
@@ -42,10 +43,11 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
         private readonly float _min = options.ClipMin ?? float.NegativeInfinity;
         private readonly float _max = options.ClipMax ?? float.PositiveInfinity;
 
-        protected override AttackImageState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits)
+        /// <summary>The loss is taken at the label attacked: the clean label, whose loss the steps raise, or the target, whose loss they lower.</summary>
+        protected override AttackImageState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits, int? target)
         {
             int label = Logits.ArgMax(logits);
-            return new AttackImageState(index, image, label) { Targets = new[] { label } };
+            return new AttackImageState(index, image, label, target) { Targets = [target ?? label] };
         }
 
         /// <summary>The random start (images not attacked keep their clean pixels): noise drawn on the host per image, seeded by its index.</summary>
@@ -67,14 +69,15 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
         }
 
         /// <summary>Only the final image counts: every step is taken.</summary>
-        protected override bool IsFooled(AttackImageState state, int label) => state.Iteration >= options.Steps && label != state.OriginalLabel;
+        protected override bool IsFooled(AttackImageState state, int label) => state.Iteration >= options.Steps && state.Reached(label);
 
-        /// <summary>x ← clip(Π_ε(x + α·sign ∇ₓ CE)).</summary>
+        /// <summary>x ← clip(Π_ε(x + α·sign ∇ₓ CE(F(x), l))), or clip(Π_ε(x − α·sign ∇ₓ CE(F(x), t))) towards a target t.</summary>
         protected override void Step(StepBatch batch)
         {
             using RowsLease gradients = batch.Gradients(Ops);
             using IRows current = Ops.Gather(Rows.Current, batch.Positions);
-            Ops.AddScaledInPlace(current, gradients.Rows, Enumerable.Repeat(_step, batch.Count).ToArray(), signOnly: true);
+            float[] steps = batch.States.Select(state => state.Target is null ? _step : -_step).ToArray();
+            Ops.AddScaledInPlace(current, gradients.Rows, steps, signOnly: true);
             using IRows originals = Ops.Gather(Rows.Originals, batch.Positions);
             using IRows projected = Ops.ProjectOntoBall(current, originals, _epsilon, _min, _max);
             Ops.Scatter(Rows.Current, batch.Positions, projected);

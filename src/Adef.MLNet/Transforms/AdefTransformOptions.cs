@@ -44,6 +44,6 @@ public sealed class AdefTransformOptions : AttackTransformOptions
             new AttackOutputColumn(TNormColumnName, NumberDataViewType.Double, AttackOutput.TNorm),
             new AttackOutputColumn(FieldL2ColumnName, NumberDataViewType.Double, AttackOutput.FieldL2),
             new AttackOutputColumn(OvershotColumnName, BooleanDataViewType.Instance, AttackOutput.Overshot),
-        ], (images, labels) => attack.Run(images, labels));
+        ], (images, labels, targets) => attack.Run(images, labels, targets));
     }
 }

@@ -57,7 +57,7 @@ internal sealed class AttackDataView : IDataView
         if (attack)
         {
             sourceColumns.Add(_source.Schema[_mapping.InputColumnName].Index);
-            if (_mapping.LabelColumnName is not null) sourceColumns.Add(_source.Schema[_mapping.LabelColumnName].Index);
+            foreach (string name in _mapping.LabelColumnNames) sourceColumns.Add(_source.Schema[name].Index);
         }
         return (active, attack, sourceColumns.Order().Select(i => _source.Schema[i]).ToArray());
     }
@@ -77,8 +77,10 @@ internal sealed class AttackDataView : IDataView
         private readonly ValueGetter<DataViewRowId> _idGetter;
         private readonly Action<Span<float>>? _readPixels;
         private readonly Func<int>? _labelReader;
+        private readonly Func<int>? _targetReader;
         private readonly float[] _images = [];
         private readonly int[]? _labels;
+        private readonly int[]? _targets;
         private AttackResult[] _results = [];
         private int _filled;
         private int _slot = -1;
@@ -105,11 +107,9 @@ internal sealed class AttackDataView : IDataView
             {
                 _images = new float[_batchSize * _imageSize];
                 _readPixels = PixelColumnReader.Create(source, source.Schema[mapping.InputColumnName], mapping);
-                if (mapping.LabelColumnName is not null)
-                {
-                    _labels = new int[_batchSize];
-                    _labelReader = mapping.LabelReader(source, source.Schema[mapping.LabelColumnName]);
-                }
+                (_labelReader, _targetReader) = mapping.LabelReaders(source);
+                if (_labelReader is not null) _labels = new int[_batchSize];
+                if (_targetReader is not null) _targets = new int[_batchSize];
             }
         }
 
@@ -157,13 +157,15 @@ internal sealed class AttackDataView : IDataView
                 {
                     _readPixels!(_images.AsSpan(slot * _imageSize, _imageSize));
                     if (_labels is not null) _labels[slot] = _labelReader!();
+                    if (_targets is not null) _targets[slot] = _targetReader!();
                 }
                 _filled++;
             }
             if (_attack && _filled > 0)
-                _results = _view._mapping.Run(_images.AsMemory(0, _filled * _imageSize),
-                    _labels is null ? null : (IReadOnlyList<int>)new ArraySegment<int>(_labels, 0, _filled));
+                _results = _view._mapping.Run(_images.AsMemory(0, _filled * _imageSize), Filled(_labels), Filled(_targets));
         }
+
+        private IReadOnlyList<int>? Filled(int[]? values) => values is null ? null : (IReadOnlyList<int>)new ArraySegment<int>(values, 0, _filled);
 
         private int CurrentSlot => _slot >= 0 && _slot < _filled
             ? _slot

@@ -12,15 +12,16 @@ namespace Adef.MLNet.Transforms;
 /// </summary>
 internal sealed class AttackMapping
 {
-    private readonly Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> _run;
+    private readonly Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, IReadOnlyList<int>?, AttackResult[]> _run;
 
     public AttackMapping(IDifferentiableClassifier classifier, AttackTransformOptions options, IReadOnlyList<AttackOutputColumn> outputs,
-        Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, AttackResult[]> run)
+        Func<ReadOnlyMemory<float>, IReadOnlyList<int>?, IReadOnlyList<int>?, AttackResult[]> run)
     {
         AttackName = options.AttackName;
         Classifier = classifier;
         InputColumnName = options.InputColumnName;
         LabelColumnName = options.LabelColumnName;
+        TargetLabelColumnName = options.TargetLabelColumnName;
         ClassNames = options.ClassNames?.ToArray();
         BatchSize = options.AttackSettings.BatchSize;
         ImageScale = options.ImageScale;
@@ -33,6 +34,10 @@ internal sealed class AttackMapping
     public IDifferentiableClassifier Classifier { get; }
     public string InputColumnName { get; }
     public string? LabelColumnName { get; }
+    public string? TargetLabelColumnName { get; }
+
+    /// <summary>The label columns read with the pixels: the true labels and the targets, where named.</summary>
+    public IEnumerable<string> LabelColumnNames => new[] { LabelColumnName, TargetLabelColumnName }.OfType<string>();
     public IReadOnlyList<string>? ClassNames { get; }
     /// <summary>Rows read ahead and attacked in one call: the attack's own batch size, so that one number sets both.</summary>
     public int BatchSize { get; }
@@ -61,7 +66,8 @@ internal sealed class AttackMapping
         ];
     }
 
-    public AttackResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels) => _run(images, trueLabels);
+    public AttackResult[] Run(ReadOnlyMemory<float> images, IReadOnlyList<int>? trueLabels, IReadOnlyList<int>? targets) =>
+        _run(images, trueLabels, targets);
 
     private string ExpectedDescription =>
         $"{ExpectedInputType} (the classifier's {Shape} input, C×H×W channel-planar) or an image column of {Shape.Height}×{Shape.Width} pixels";
@@ -91,12 +97,12 @@ internal sealed class AttackMapping
             throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type} of variable size");
         else if (vector.Size != Shape.Size)
             throw Mismatch(InputColumnName, ExpectedDescription, $"{column.Type} ({vector.Size} values)");
-        if (LabelColumnName is not null)
+        foreach (string name in LabelColumnNames)
         {
-            DataViewSchema.Column label = inputSchema.GetColumnOrNull(LabelColumnName)
-                ?? throw MissingColumn(LabelColumnName, LabelDescription, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name));
+            DataViewSchema.Column label = inputSchema.GetColumnOrNull(name)
+                ?? throw MissingColumn(name, LabelDescription, inputSchema.Where(c => !c.IsHidden).Select(c => c.Name));
             if (!LabelColumnReader.IsSupported(label.Type))
-                throw Mismatch(LabelColumnName, LabelDescription, $"{label.Type}");
+                throw Mismatch(name, LabelDescription, $"{label.Type}");
             LabelKeyClasses.Map(label, Classifier.ClassCount, ClassNames); // a key value that names no class fails here, before any row is read
         }
     }
@@ -121,14 +127,14 @@ internal sealed class AttackMapping
             };
             throw Mismatch(InputColumnName, ExpectedDescription, column.IsKey ? $"{actual} (key)" : actual);
         }
-        if (LabelColumnName is not null)
+        foreach (string name in LabelColumnNames)
         {
-            if (!TryFindColumn(inputSchema, LabelColumnName, out SchemaShape.Column label))
-                throw MissingColumn(LabelColumnName, LabelDescription, inputSchema.Select(c => c.Name));
+            if (!TryFindColumn(inputSchema, name, out SchemaShape.Column label))
+                throw MissingColumn(name, LabelDescription, inputSchema.Select(c => c.Name));
             bool supported = label.Kind == SchemaShape.Column.VectorKind.Scalar
                 && (label.IsKey || LabelColumnReader.IsSupported(label.ItemType));
             if (!supported)
-                throw Mismatch(LabelColumnName, LabelDescription, label.Kind == SchemaShape.Column.VectorKind.Scalar
+                throw Mismatch(name, LabelDescription, label.Kind == SchemaShape.Column.VectorKind.Scalar
                     ? $"{label.ItemType}" : $"Vector<{label.ItemType}>");
         }
     }
@@ -228,7 +234,26 @@ internal sealed class AttackMapping
     private ArgumentOutOfRangeException Mismatch(string name, string expected, string actual) =>
         new("inputSchema", $"{AttackName}: column '{name}' has type {actual}; it must be {expected}.");
 
-    /// <summary>Reads the true-label column as class indices, a key column by its key values (see <see cref="LabelKeyClasses"/>).</summary>
+    /// <summary>Reads a true-label or target column as class indices, a key column by its key values (see <see cref="LabelKeyClasses"/>).</summary>
     public Func<int> LabelReader(DataViewRow row, DataViewSchema.Column column) =>
         LabelColumnReader.Create(row, column, Classifier.ClassCount, LabelKeyClasses.Map(column, Classifier.ClassCount, ClassNames));
+
+    /// <summary>
+    /// The readers of the row's true label and target (null where the column is not named); the target reader refuses a
+    /// target equal to the row's true label, naming the row (the attack would refuse it too, but by its place in the batch).
+    /// </summary>
+    public (Func<int>? Label, Func<int>? Target) LabelReaders(DataViewRow row)
+    {
+        Func<int>? label = LabelColumnName is null ? null : LabelReader(row, row.Schema[LabelColumnName]);
+        if (TargetLabelColumnName is null) return (label, null);
+        Func<int> read = LabelReader(row, row.Schema[TargetLabelColumnName]);
+        return (label, () =>
+        {
+            int target = read();
+            if (label is not null && label() == target)
+                throw new InvalidOperationException($"Target column '{TargetLabelColumnName}' holds {target} at row {row.Position}, which is the " +
+                                                    $"row's true label in '{LabelColumnName}'; a target must be another class.");
+            return target;
+        });
+    }
 }

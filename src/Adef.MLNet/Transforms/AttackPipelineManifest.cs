@@ -44,6 +44,7 @@ internal sealed class AttackPipelineManifest
                 throw new DataFileException($"'{path}' has format version {version}; this library reads versions 1 to {CurrentFormat}.", path);
             if (version == 1) FromFormat1(root);
             if (version <= 2) FromFormat2(root);
+            RankTargetedRenamed(root);
             return root.Deserialize<AttackPipelineManifest>(Json) ?? throw new DataFileException($"'{path}': {EntryName} is empty.", path);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
@@ -87,6 +88,18 @@ internal sealed class AttackPipelineManifest
             options.Remove("AdversarialPixelsColumnName");
             options.Remove("BatchSize");
         }
+    }
+
+    /// <summary>ADef's rank-targeted switch was saved as <c>Targeted</c> before it became <c>RankTargeted</c> (targets per
+    /// row came in as a column); read under the old name it would be dropped without a word, making the attack untargeted.</summary>
+    private static void RankTargetedRenamed(JsonNode root)
+    {
+        foreach (JsonNode? stage in root["Stages"]?.AsArray() ?? [])
+            if (stage?["AdefOptions"]?["Attack"] is JsonObject attack && attack["Targeted"] is { } targeted)
+            {
+                attack["RankTargeted"] = targeted.DeepClone();
+                attack.Remove("Targeted");
+            }
     }
 
     public enum StageKind

@@ -26,7 +26,7 @@ internal sealed class AttackRowMapper(AttackMapping mapping, DataViewSchema inpu
             else
             {
                 needed.Add(InputSchema[_mapping.InputColumnName].Index);
-                if (_mapping.LabelColumnName is not null) needed.Add(InputSchema[_mapping.LabelColumnName].Index);
+                foreach (string name in _mapping.LabelColumnNames) needed.Add(InputSchema[name].Index);
             }
         }
         return needed.Order().Select(i => InputSchema[i]);
@@ -43,7 +43,7 @@ internal sealed class AttackRowMapper(AttackMapping mapping, DataViewSchema inpu
     private sealed class Row(AttackRowMapper mapper, DataViewRow input, bool[] active) : DataViewRow
     {
         private Action<Span<float>>? _readPixels;
-        private Func<int>? _labelReader;
+        private (Func<int>? Label, Func<int>? Target)? _labelReaders;
         private AttackResult? _result;
         private long _resultPosition = -1;
 
@@ -73,11 +73,10 @@ internal sealed class AttackRowMapper(AttackMapping mapping, DataViewSchema inpu
             if (_result is not null && _resultPosition == input.Position) return _result;
             AttackMapping mapping = mapper._mapping;
             _readPixels ??= PixelColumnReader.Create(input, input.Schema[mapping.InputColumnName], mapping);
-            if (mapping.LabelColumnName is not null)
-                _labelReader ??= mapping.LabelReader(input, input.Schema[mapping.LabelColumnName]);
+            var (label, target) = _labelReaders ??= mapping.LabelReaders(input);
             var image = new float[mapping.Shape.Size];
             _readPixels(image);
-            _result = mapping.Run(image, _labelReader is null ? null : [_labelReader()])[0];
+            _result = mapping.Run(image, label is null ? null : [label()], target is null ? null : [target()])[0];
             _resultPosition = input.Position;
             return _result;
         }

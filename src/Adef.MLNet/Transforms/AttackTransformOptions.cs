@@ -89,6 +89,15 @@ public abstract class AttackTransformOptions
     public string? LabelColumnName { get; set; }
 
     /// <summary>
+    /// Optional scalar column of target labels, one per row, read as <see cref="LabelColumnName"/> is (the same types, key
+    /// values looked up the same way): the attack is then targeted, and <see cref="SuccessColumnName"/> is true only for a
+    /// row whose adversarial label equals its target (labels passed on the way do not count). A row whose clean label is its
+    /// target succeeds unchanged; a target equal to the row's true label is an error naming the row. Default null: untargeted,
+    /// any label other than the clean one counts.
+    /// </summary>
+    public string? TargetLabelColumnName { get; set; }
+
+    /// <summary>
     /// Where the classifier runs: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (<see cref="ComputeDevice.Parse"/>). With the
     /// ONNX-model overloads of <c>Transforms.Adef</c>/<c>DeepFool</c>/<c>Pgd</c> it chooses ONNX Runtime's execution provider
     /// (overriding <see cref="Onnx"/>'s <see cref="OnnxClassifierOptions.Device"/>, and saved with the pipeline); with a classifier instance it is checked against

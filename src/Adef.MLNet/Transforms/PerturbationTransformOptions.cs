@@ -44,6 +44,6 @@ public abstract class PerturbationTransformOptions<TAttack> : AttackTransformOpt
         [
             .. AttackMapping.CommonOutputs(this, classifier.InputShape),
             new AttackOutputColumn(PerturbationColumnName, new VectorDataViewType(NumberDataViewType.Single, classifier.InputShape.Size), AttackOutput.Perturbation),
-        ], (images, labels) => attack.Run(images, labels));
+        ], (images, labels, targets) => attack.Run(images, labels, targets));
     }
 }

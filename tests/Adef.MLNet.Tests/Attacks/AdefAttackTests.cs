@@ -51,9 +51,9 @@ public class AdefAttackTests
     }
 
     [Fact]
-    public void TargetedSuccessLandsInTheCandidateSet()
+    public void RankTargetedSuccessLandsInTheCandidateSet()
     {
-        var options = Options with { CandidateRanks = new[] { 3 }, Targeted = true };
+        var options = Options with { CandidateRanks = new[] { 3 }, RankTargeted = true };
         AdefResult[] results = new AdefAttack(QuadrantBlobs.Classifier, options).Run(Images);
 
         Assert.Contains(results, r => r.Success);

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using Adef.Cli;
-using Adef.Experiments;
 using Adef.MLNet.Evaluation;
 using Adef.MLNet.Tests.TestSupport;
 using static Adef.MLNet.Tests.Cli.CliRunner;
-using static TorchSharp.torch;
 
 namespace Adef.MLNet.Tests.Cli;
 
@@ -13,24 +11,19 @@ namespace Adef.MLNet.Tests.Cli;
 public sealed class AttackCommandTests : IDisposable
 {
     private const int Images = 4;
-    private readonly TempFolder _temp = new();
+    private readonly CliInputs _inputs = new(Images);
+    private readonly TempFolder _temp;
     private readonly string _model;
     private readonly string _images;
     private readonly byte[] _pixels;
 
     public AttackCommandTests()
     {
-        _model = _temp.File("mnist-a.onnx");
-        manual_seed(11);
-        MnistOnnxExporter.Save(new MnistA(), _model);
-        var random = new Random(4);
-        _pixels = new byte[Images * 28 * 28];
-        random.NextBytes(_pixels);
-        _images = WriteIdx("digits-images-idx3-ubyte", [Images, 28, 28], _pixels);
+        (_temp, _model, _images, _pixels) = (_inputs.Temp, _inputs.Model, _inputs.Images, _inputs.Pixels);
         WriteIdx("digits-labels-idx1-ubyte", [Images], [1, 2, 3, 4]);
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose() => _inputs.Dispose();
 
     private (int Exit, string Output, string Error) Attack(string output, string[] extra, CancellationToken cancel = default) => Run(
         ["attack", "--model", _model, "--images", _images, "--out", output, "--max-iterations", "3", "--batch-size", "2", .. extra], cancel);
@@ -208,10 +201,5 @@ public sealed class AttackCommandTests : IDisposable
         Assert.Contains("lists 9 names; the model has 10 classes", Assert.Single(Lines(error)));
     }
 
-    private string WriteIdx(string name, int[] dimensions, byte[] data)
-    {
-        string path = _temp.File(name);
-        File.WriteAllBytes(path, IdxBytes.Of(dimensions, data));
-        return path;
-    }
+    private string WriteIdx(string name, int[] dimensions, byte[] data) => _inputs.WriteIdx(name, dimensions, data);
 }

@@ -26,7 +26,7 @@ public class ResultsCsvTests
             AdversarialImage = [], PixelL2 = 0, PixelLInf = 6.96182251E-05, Perturbation = [],
         };
 
-        ResultsCsv.Create(path);
+        ResultsCsv.Create(path, default);
         using (var csv = ResultsCsv.Append(path))
         {
             ResultsCsv.Write(csv, "00000", adef, 7, 2);
@@ -74,7 +74,7 @@ public class ResultsCsvTests
                             "00002,3,5,true,Fooled,5,2.5,7,900,210,,,3\n";
         File.WriteAllText(path, Header + rows + "00003,4,9,tr");
 
-        ResultsCsv.Create(path, ResultsCsv.Read(path));
+        ResultsCsv.Create(path, default, ResultsCsv.Read(path));
 
         Assert.Equal(Header + rows, File.ReadAllText(path));
     }
@@ -91,7 +91,7 @@ public class ResultsCsvTests
         };
         ClassLabels names = ClassLabels.FromNames(["tench, Tinca tinca", "goldfish"]);
 
-        ResultsCsv.Create(path, withNames: true);
+        ResultsCsv.Create(path, new ResultsCsv.Layout(Targeted: false, Names: true));
         using (var csv = ResultsCsv.Append(path))
         {
             ResultsCsv.Write(csv, "a.jpg", result, 0, 1, names);
@@ -101,11 +101,52 @@ public class ResultsCsvTests
         Assert.Equal(Header.TrimEnd('\n') + ",original_name,adversarial_name,true_name\n" +
             "a.jpg,0,1,true,Fooled,2,,,0.5,0.25,0,true,1,\"tench, Tinca tinca\",goldfish,\"tench, Tinca tinca\"\n" +
             "b.jpg,0,1,true,Fooled,2,,,0.5,0.25,,,1,\"tench, Tinca tinca\",goldfish,\n", File.ReadAllText(path));
-        Assert.True(ResultsCsv.HasNames(path));
+        Assert.Equal(new ResultsCsv.Layout(Targeted: false, Names: true), ResultsCsv.LayoutOf(path));
         List<ResultsCsv.Row> rows = ResultsCsv.Read(path);
         Assert.Equal(["a.jpg", "b.jpg"], rows.Select(r => r.File));
         Assert.Equal("tench, Tinca tinca", rows[0].Fields[13]);
-        ResultsCsv.Create(path, rows, withNames: true);
+        ResultsCsv.Create(path, new ResultsCsv.Layout(Targeted: false, Names: true), rows);
         Assert.Equal(rows.Select(r => r.Fields), ResultsCsv.Read(path).Select(r => r.Fields));
+    }
+
+    [Fact]
+    public void ATargetedRunAddsTheTargetColumnAndReadsBackWithIt()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("results.csv");
+        var reached = new PerturbationResult
+        {
+            Index = 0, OriginalLabel = 7, AdversarialLabel = 2, Target = 2, Outcome = AttackOutcome.Fooled, Iterations = 3,
+            AdversarialImage = [], PixelL2 = 0.5, PixelLInf = 0.25, Perturbation = [],
+        };
+        var passed = new PerturbationResult
+        {
+            Index = 1, OriginalLabel = 7, AdversarialLabel = 4, Target = 2, Outcome = AttackOutcome.MaxIterationsReached, Iterations = 50,
+            AdversarialImage = [], PixelL2 = 1, PixelLInf = 0.5, Perturbation = [],
+        };
+        var rounded = new PerturbationResult
+        {
+            Index = 2, OriginalLabel = 7, AdversarialLabel = 2, Target = 2, Outcome = AttackOutcome.Fooled, Iterations = 4,
+            AdversarialImage = [], PixelL2 = 1, PixelLInf = 0.5, Perturbation = [],
+        };
+
+        ResultsCsv.Create(path, new ResultsCsv.Layout(Targeted: true, Names: false));
+        using (var csv = ResultsCsv.Append(path))
+        {
+            ResultsCsv.Write(csv, "a.png", reached, 7, 2);
+            ResultsCsv.Write(csv, "b.png", passed, null, 4);
+            ResultsCsv.Write(csv, "c.png", rounded, null, 4);
+        }
+
+        Assert.Equal(Header.TrimEnd('\n') + ",target\n" +
+            "a.png,7,2,true,Fooled,3,,,0.5,0.25,7,true,2,2\n" +
+            "b.png,7,4,false,MaxIterationsReached,50,,,1,0.5,,,4,2\n" +
+            "c.png,7,2,true,Fooled,4,,,1,0.5,,,4,2\n", File.ReadAllText(path));
+        Assert.Equal(new ResultsCsv.Layout(Targeted: true, Names: false), ResultsCsv.LayoutOf(path));
+        List<ResultsCsv.Row> rows = ResultsCsv.Read(path);
+        Assert.Equal(new int?[] { 2, 2, 2 }, rows.Select(r => r.Target));
+        // After rounding to PNG bytes a targeted success must still have the target's label, not merely another one (c.png).
+        // Fails if FooledAfterRounding counts any label other than the clean one.
+        Assert.Equal(new[] { true, false, false }, rows.Select(r => r.FooledAfterRounding));
     }
 }

@@ -77,4 +77,18 @@ public sealed class LabelsCsvTests : IDisposable
         var error = Assert.Throws<DataFileException>(() => LabelsCsv.Read(_temp.File("nowhere.csv")));
         Assert.Contains("nowhere.csv", error.Message);
     }
+
+    [Fact]
+    public void ATargetsFileNamesItsColumnsFileAndTarget()
+    {
+        IReadOnlyDictionary<string, int> targets = LabelsCsv.ReadTargets(Write("target,file,note\n3,\"sub\\a, b.png\",x\n0,00001\n"));
+
+        Assert.Equal(3, targets["sub/a, b.png"]);
+        Assert.Equal(0, targets["00001"]);
+        var labelsFile = Assert.Throws<DataFileException>(() => LabelsCsv.ReadTargets(Write("path,label\na.png,1\n")));
+        Assert.Contains("Targets file", labelsFile.Message);
+        Assert.Contains("'file' and a 'target' column", labelsFile.Message);
+        var negative = Assert.Throws<DataFileException>(() => LabelsCsv.ReadTargets(Write("file,target\na.png,-2\n")));
+        Assert.Contains("line 2: expected a file and a non-negative integer target", negative.Message);
+    }
 }

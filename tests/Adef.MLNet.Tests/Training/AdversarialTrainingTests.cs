@@ -176,7 +176,7 @@ public class AdversarialTrainingTests
         Assert.Equal(3, preset.MaxNorm);
         Assert.Equal(1, preset.Sigma);
         Assert.Equal(1, preset.OvershootFactor);
-        Assert.False(preset.Targeted);
+        Assert.False(preset.RankTargeted);
         Assert.Same(preset, new TrainingOptions().Adef);
         var pgd = new TrainingOptions().Pgd;
         Assert.Equal((0.3, 0.01, 40, true, 0f, 1f), (pgd.Epsilon, pgd.StepSize, pgd.Steps, pgd.RandomStart, pgd.ClipMin, pgd.ClipMax));

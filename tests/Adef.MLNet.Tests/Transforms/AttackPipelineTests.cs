@@ -14,6 +14,7 @@ public class AttackPipelineTests
     {
         [VectorType(784)] public float[] Image { get; set; } = [];
         public int Id { get; set; }
+        public int Target { get; set; }
     }
 
     public sealed class OutputRow
@@ -35,6 +36,7 @@ public class AttackPipelineTests
         {
             Image = Enumerable.Range(0, 784).Select(_ => (float)random.NextDouble()).ToArray(),
             Id = i,
+            Target = (3 * i + 1) % 10,
         }).ToArray();
     }
 
@@ -63,6 +65,7 @@ public class AttackPipelineTests
             AdversarialLabelColumnName = "DeepFoolLabel", SuccessColumnName = "DeepFoolSuccess",
             IterationsColumnName = "DeepFoolIterations", PixelL2ColumnName = "DeepFoolL2", PixelLInfColumnName = "DeepFoolLInf",
             ClassNames = Enumerable.Range(0, 10).Select(d => $"digit {d}").ToArray(),
+            TargetLabelColumnName = "Target",
         };
         var pipeline = ml.Transforms.CopyColumns("Pixels", "Image")
             .Append(ml.Transforms.Adef(onnx, adef))
@@ -83,6 +86,7 @@ public class AttackPipelineTests
             (adefLoaded.Options.Attack.BatchSize, adefLoaded.Options.Attack.Execution));
         Assert.Equal(DeepFoolNorm.LInf, Assert.IsType<AttackTransformer<DeepFoolTransformOptions>>(loaded.ElementAt(2)).Options.Attack.Norm);
         Assert.Equal(deepFool.ClassNames, Assert.IsType<AttackTransformer<DeepFoolTransformOptions>>(loaded.ElementAt(2)).Options.ClassNames);
+        Assert.Equal("Target", Assert.IsType<AttackTransformer<DeepFoolTransformOptions>>(loaded.ElementAt(2)).Options.TargetLabelColumnName);
         Assert.Equal(new KeyDataViewType(typeof(uint), 10), loaded.GetOutputSchema(inputSchema)["DeepFoolLabel"].Type);
         OutputRow[] expected = ml.Data.CreateEnumerable<OutputRow>(model.Transform(data), reuseRowObject: false).ToArray();
         OutputRow[] actual = ml.Data.CreateEnumerable<OutputRow>(loaded.Transform(data), reuseRowObject: false).ToArray();

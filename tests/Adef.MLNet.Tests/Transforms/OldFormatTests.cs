@@ -86,4 +86,34 @@ public class OldFormatTests
         Assert.Equal(actual.Select(r => r.AdvCopy), reloaded.Select(r => r.AdvCopy));
         foreach (IDisposable disposable in today.Concat(loaded).Concat(again).OfType<IDisposable>()) disposable.Dispose();
     }
+
+    // Fails if a file that saved ADef's rank-targeted switch under its old name "Targeted" loads as an untargeted attack.
+    [Fact]
+    public void ASwitchSavedAsTargetedLoadsAsRankTargeted()
+    {
+        using var folder = new TempFolder();
+        var ml = new MLContext(seed: 1);
+        IDataView data = Data(ml);
+        var model = ml.Transforms.Adef(CatalogTests.WriteModel(folder), new AdefTransformOptions
+        {
+            Attack = new AdefOptions { CandidateRanks = [1, 2], RankTargeted = true },
+        }).Fit(data);
+        string path = folder.File("old-name.zip");
+        AttackPipeline.Save(ml, model, data.Schema, path);
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry("manifest.json")!;
+            string manifest;
+            using (var reader = new StreamReader(entry.Open())) manifest = reader.ReadToEnd();
+            Assert.Contains("\"RankTargeted\": true", manifest);
+            entry.Delete();
+            using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
+            writer.Write(manifest.Replace("\"RankTargeted\"", "\"Targeted\""));
+        }
+
+        var loaded = AttackPipeline.Load(ml, path, out _);
+
+        Assert.True(Assert.IsType<AttackTransformer<AdefTransformOptions>>(Assert.Single(loaded)).Options.Attack.RankTargeted);
+        foreach (IDisposable disposable in loaded.Append(model).OfType<IDisposable>()) disposable.Dispose();
+    }
 }

@@ -30,7 +30,8 @@ internal sealed class ClassifierEvaluation(int count, int targetsPerImage) : IDi
     /// <summary>The logits at the targets, n·K.</summary>
     public float[] TargetLogits { get; } = new float[count * targetsPerImage];
 
-    /// <summary>All logits, n·L, when the call chose the targets by rank (the admission of fresh images); otherwise empty.</summary>
+    /// <summary>All logits, n·L, when the call chose the targets by rank or was asked for them (the admission of fresh images);
+    /// otherwise empty.</summary>
     public float[] Logits { get; init; } = Array.Empty<float>();
 
     /// <summary>The targets, n·K, when the call chose them by rank; otherwise empty (the caller named them).</summary>

@@ -7,11 +7,12 @@ namespace Adef.MLNet.Attacks.Operations;
 /// <summary>The classifier calls of <see cref="HostOperations"/>, through the classifier's span seam.</summary>
 internal sealed partial class HostOperations
 {
-    internal override ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references, bool lossGradients)
+    internal override ClassifierEvaluation Evaluate(IRows images, int[]? targets, int targetsPerImage, int[]? references, bool lossGradients,
+        bool allLogits)
     {
         var x = Host(images);
         int n = x.Count, classes = classifier.ClassCount, k = targets is null ? 0 : targetsPerImage;
-        var evaluation = new ClassifierEvaluation(n, k);
+        var evaluation = new ClassifierEvaluation(n, k) { Logits = allLogits ? new float[n * classes] : Array.Empty<float>() };
         if (references is not null) evaluation.ReferenceLogits = new float[n];
         float[] logits = ArrayPool<float>.Shared.Rent(Math.Max(1, n * classes));
         try
@@ -35,6 +36,7 @@ internal sealed partial class HostOperations
                     logits.AsSpan(0, n * classes), gradients.Span);
             }
             Summarise(evaluation, logits, targets, references, gradients);
+            logits.AsSpan(0, evaluation.Logits.Length).CopyTo(evaluation.Logits);
         }
         catch
         {
