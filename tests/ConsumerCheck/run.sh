@@ -8,6 +8,8 @@
 #   (c) the adef tool, installed from the feed with `dotnet tool install`, on the same photos;
 #   (d) app (b) with Microsoft.ML.TorchSharp (ML.NET's TorchSharp trainers) beside it.
 # Every step must succeed. The packages get a unique prerelease version, so no cached copy of an earlier pack is used.
+# Each step deletes its build outputs before the next starts (a TorchSharp app's bin holds libtorch, about 1.5 GB), and
+# the unique versions leave NuGet's package folder at exit, so the check needs little disk and leaves nothing behind.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -18,7 +20,17 @@ skia=$(version_of SkiaSharp "$root/src/Adef.MLNet/Adef.MLNet.csproj")
 mlnet_torchsharp=0.24.0
 suffix="consumer.$(date +%Y%m%d%H%M%S)"
 work=$(mktemp -d /tmp/adef-consumer.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: *//')
+version=""
+cleanup() {
+  rm -rf "$work"
+  if [[ -n "$version" ]]; then
+    for id in adef adef.mlnet adef.mlnet.torchsharp adef.mlnet.reporting; do rm -rf "${packages:?}/$id/$version"; done
+  fi
+}
+trap cleanup EXIT
+peak=0
+note_size() { local size; size=$(du -sb "$work" | cut -f1); if (( size > peak )); then peak=$size; fi; }
 feed="$work/feed"
 
 echo "== packing (ML.NET $mlnet, ONNX Runtime $ort, SkiaSharp $skia) into $feed"
@@ -50,16 +62,24 @@ dotnet publish OnnxApp -c Release -r linux-x64 --self-contained false -o "$work/
 dotnet publish OnnxAppBaseline -c Release -r linux-x64 --self-contained false -o "$work/publish-without" "${props[@]}" -p:WithoutAdef=true -v q -nologo
 with=$(du -sb "$work/publish-with" | cut -f1); without=$(du -sb "$work/publish-without" | cut -f1)
 echo "publish size (linux-x64): $((with / 1024)) KiB with Adef.MLNet, $((without / 1024)) KiB without; ours: $(((with - without) / 1024)) KiB"
+note_size
+rm -rf "$work/publish-with" "$work/publish-without" OnnxApp/bin OnnxApp/obj OnnxAppBaseline ModelMaker/bin ModelMaker/obj
 
 echo "== (b) TorchSharp app"
 dotnet run --project TorchSharpApp -c Release "${props[@]}"
+note_size
+rm -rf TorchSharpApp/bin TorchSharpApp/obj
 
 echo "== (c) the adef tool"
 dotnet tool install --tool-path "$work/tool" --add-source "$feed" --version "$version" adef
 "$work/tool/adef" --version
 "$work/tool/adef" attack --model "$work/data/tiny.onnx" --images "$work/data/photos" --out "$work/tool-out" --size 8,8 --scale 1
 test -s "$work/tool-out/results.csv" && head -3 "$work/tool-out/results.csv"
+note_size
+rm -rf "$work/tool" "$work/tool-out"
 
 echo "== (d) TorchSharp app beside Microsoft.ML.TorchSharp $mlnet_torchsharp"
 dotnet run --project TorchSharpAppMLNet -c Release "${props[@]}" -p:MLNetTorchSharpVersion="$mlnet_torchsharp"
+note_size
+echo "peak disk use of the check's folder: $((peak / 1024 / 1024)) MiB"
 echo "== consumer check passed"
