@@ -53,6 +53,9 @@ public sealed class OnnxTensorClassifier : ITensorClassifier, IDisposable
     /// <inheritdoc />
     public int ClassCount => _onnx.ClassCount;
 
+    /// <summary>How 8-bit pixels become the model's input (<see cref="OnnxClassifier.InputPreprocessing"/>), or <see langword="null"/>.</summary>
+    public Data.ImagePreprocessing? InputPreprocessing => _onnx.InputPreprocessing;
+
     /// <summary>Where ONNX Runtime runs the model (<see cref="OnnxClassifier.Device"/>).</summary>
     public ComputeDevice Device => _onnx.Device;
 

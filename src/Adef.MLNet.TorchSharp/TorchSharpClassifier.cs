@@ -96,6 +96,26 @@ public sealed partial class TorchSharpClassifier : ITensorClassifier, IDisposabl
     /// <inheritdoc />
     public int ClassCount { get; }
 
+    /// <summary>
+    /// How 8-bit pixels become the module's input (channel order, scale, per-channel mean and std), or <see langword="null"/>
+    /// (the default) when not stated. Set it with an object initializer; its channel count must match <see cref="InputShape"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The preprocessing fills another number of channels than the module takes.</exception>
+    public Data.ImagePreprocessing? InputPreprocessing
+    {
+        get => _inputPreprocessing;
+        init
+        {
+            if (value is { } preprocessing && preprocessing.Channels != InputShape.Channels)
+                throw new ArgumentException(
+                    $"The input preprocessing ({preprocessing}) fills {preprocessing.Channels} channel(s), but the module takes {InputShape.Channels}.",
+                    nameof(InputPreprocessing));
+            _inputPreprocessing = value;
+        }
+    }
+
+    private readonly Data.ImagePreprocessing? _inputPreprocessing;
+
     /// <inheritdoc />
     public ComputeDevice Device { get; }
 

@@ -23,6 +23,14 @@ public interface IDifferentiableClassifier
     /// </summary>
     ComputeDevice Device => ComputeDevice.Cpu;
 
+    /// <summary>
+    /// How 8-bit pixels become this classifier's input (channel order, scale, per-channel mean and std), when the classifier
+    /// knows it; <see langword="null"/> (the default) when it does not. The ML.NET transforms convert image columns with it,
+    /// DeepFool and PGD clip to the input values of bytes 0 and 255 (<see cref="Data.ImagePreprocessing.ChannelBounds"/>),
+    /// and attack results report their perturbations also in pixel units through it.
+    /// </summary>
+    Data.ImagePreprocessing? InputPreprocessing => null;
+
     /// <summary>Computes the logits of <paramref name="count"/> images.</summary>
     /// <param name="images"><paramref name="count"/>·C·H·W values.</param>
     /// <param name="count">Number of images N.</param>

@@ -154,6 +154,31 @@ public sealed record ImagePreprocessing
     }
 
     /// <summary>
+    /// The valid input values of channel <paramref name="channel"/>: the values of bytes 0 and 255, ordered. Every image
+    /// made of 8-bit pixels lies within these bounds, channel by channel; DeepFool and PGD clip to them by default.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channel"/> is not in [0, <see cref="Channels"/>).</exception>
+    public (float Min, float Max) ChannelBounds(int channel)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(channel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(channel, Channels);
+        float zero = (float)((0 - _mean[channel]) / _std[channel]), full = (float)((Scale - _mean[channel]) / _std[channel]);
+        return zero <= full ? (zero, full) : (full, zero);
+    }
+
+    /// <summary>
+    /// How many 8-bit levels one unit of channel <paramref name="channel"/>'s input value spans: 255·Std[c]/|Scale|. A
+    /// perturbation of the model's input times this factor is in pixel units (0–255), comparable across models.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="channel"/> is not in [0, <see cref="Channels"/>).</exception>
+    public double LevelsPerUnit(int channel)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(channel);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(channel, Channels);
+        return 255.0 * _std[channel] / Math.Abs(Scale);
+    }
+
+    /// <summary>
     /// The values of bytes 0 and 255, ordered, when every channel has the same mean and std (so that one range holds
     /// every valid input, as clipping in DeepFool and PGD needs); false when the channels differ.
     /// </summary>

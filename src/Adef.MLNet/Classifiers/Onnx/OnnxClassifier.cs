@@ -85,6 +85,11 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
         _runOptions = new RunOptions();
         _warnings = _prepared.Warnings.ToList();
         InputShape = _prepared.InputShape;
+        InputPreprocessing = options.InputPreprocessing;
+        if (InputPreprocessing is { } preprocessing && preprocessing.Channels != InputShape.Channels)
+            throw new ArgumentException(
+                $"The input preprocessing ({preprocessing}) fills {preprocessing.Channels} channel(s), but {Describe()} takes {InputShape.Channels}.",
+                nameof(options));
         _forwardInputs = new[] { _prepared.InputName };
         _forwardOutputs = new[] { _prepared.LogitsName };
 
@@ -125,6 +130,9 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
 
     /// <inheritdoc />
     public int ClassCount { get; }
+
+    /// <summary>How 8-bit pixels become the model's input (<see cref="OnnxClassifierOptions.InputPreprocessing"/>), or <see langword="null"/>.</summary>
+    public Data.ImagePreprocessing? InputPreprocessing { get; }
 
     /// <summary>The name of the image input of the model.</summary>
     public string InputName => _prepared.InputName;

@@ -58,6 +58,14 @@ public sealed class OnnxClassifierOptions
     /// </summary>
     public bool AllowTf32 { get; set; }
 
+    /// <summary>
+    /// How 8-bit pixels become the model's input: channel order, scale, per-channel mean and std (for example Caffe's BGR
+    /// with mean (104, 117, 123) at scale 255, or torchvision's RGB with the ImageNet mean and std at scale 1). Default
+    /// <see langword="null"/>: unknown. The classifier reports it as <see cref="OnnxClassifier.InputPreprocessing"/>; its
+    /// channel count must match the model's input.
+    /// </summary>
+    public Data.ImagePreprocessing? InputPreprocessing { get; set; }
+
     /// <summary>A copy of these options.</summary>
     internal OnnxClassifierOptions Clone() => (OnnxClassifierOptions)MemberwiseClone();
 }
