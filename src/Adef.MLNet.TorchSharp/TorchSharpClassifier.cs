@@ -98,13 +98,13 @@ public sealed partial class TorchSharpClassifier : ITensorClassifier, IDisposabl
 
     /// <summary>
     /// How 8-bit pixels become the module's input (channel order, scale, per-channel mean and std), or <see langword="null"/>
-    /// (the default) when not stated. Set it with an object initializer; its channel count must match <see cref="InputShape"/>.
+    /// (the default) when not stated. Its channel count must match <see cref="InputShape"/>.
     /// </summary>
     /// <exception cref="ArgumentException">The preprocessing fills another number of channels than the module takes.</exception>
     public Data.ImagePreprocessing? InputPreprocessing
     {
         get => _inputPreprocessing;
-        init
+        set
         {
             if (value is { } preprocessing && preprocessing.Channels != InputShape.Channels)
                 throw new ArgumentException(
@@ -114,7 +114,7 @@ public sealed partial class TorchSharpClassifier : ITensorClassifier, IDisposabl
         }
     }
 
-    private readonly Data.ImagePreprocessing? _inputPreprocessing;
+    private Data.ImagePreprocessing? _inputPreprocessing;
 
     /// <inheritdoc />
     public ComputeDevice Device { get; }

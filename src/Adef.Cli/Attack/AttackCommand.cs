@@ -34,7 +34,7 @@ internal static class AttackCommand
         var std = new Option<string>("--std") { Description = "Per-channel standard deviation, in model channel order (default 1)." };
         var channels = new Option<string>("--channels") { Description = "rgb, bgr or gray (default: rgb or gray by the model's channels; gray is the BT.601 luma)." };
         var logits = new Option<string>("--logits") { Description = "Name of the logits tensor of the model." };
-        var clip = new Option<bool>("--clip") { Description = "DeepFool: clip to the valid input range (the images of bytes 0 and 255); needs the same mean and std for every channel." };
+        var clip = new Option<bool>("--no-clip") { Description = "DeepFool: do not clip to the valid input values (by default each channel stays within the values of bytes 0 and 255)." };
         var resume = new Option<bool>("--resume") { Description = "If --out holds a results.csv, skip the images listed there and append the rest (summary.json covers them all)." };
         var limit = new Option<int>("--limit") { Description = "Attack only the first N images (0 = all).", DefaultValueFactory = _ => 0 };
         var classNames = new Option<string>("--class-names") { Description = "Class names, one per line in class-index order (an ImageNet synset_words.txt works): shown in examples.png and added to results.csv as original_name, adversarial_name, true_name." };

@@ -22,7 +22,7 @@ internal static class AttackOptionsBuilder
     /// <summary>ADef's or DeepFool's options, as <see cref="AttackSettings.AttackName"/> says.</summary>
     /// <exception cref="UsageException">An option is malformed or out of range.</exception>
     public static AttackOptions Build(AttackSettings s, int classCount, InputFormat format) =>
-        s.AttackName == "adef" ? BuildAdef(s, classCount) : BuildDeepFool(s, format.Preprocessing);
+        s.AttackName == "adef" ? BuildAdef(s, classCount) : BuildDeepFool(s);
 
     public static AdefOptions BuildAdef(AttackSettings s, int classCount)
     {
@@ -55,15 +55,10 @@ internal static class AttackOptionsBuilder
         return options;
     }
 
-    public static DeepFoolOptions BuildDeepFool(AttackSettings s, ImagePreprocessing preprocessing)
+    public static DeepFoolOptions BuildDeepFool(AttackSettings s)
     {
         var options = new DeepFoolOptions { BatchSize = s.BatchSize };
-        if (s.Clip)
-        {
-            if (!preprocessing.TryGetValueRange(out float min, out float max))
-                throw new UsageException("--clip needs the same mean and std for every channel (DeepFool clips to one range).");
-            options = options with { ClipMin = min, ClipMax = max };
-        }
+        if (s.NoClip) options = options with { ClipMin = float.NegativeInfinity, ClipMax = float.PositiveInfinity };
         options = options with
         {
             Norm = s.Norm.Trim().ToLowerInvariant() switch

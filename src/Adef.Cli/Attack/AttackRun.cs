@@ -33,6 +33,7 @@ internal static class AttackRun
                                $"logits '{Markup.Escape(classifier.LogitsName)}' ({classifier.ClassCount} classes).");
         foreach (string warning in classifier.Warnings) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
         InputFormat format = InputFormat.Parse(s.Size, s.Scale, s.Mean, s.Std, s.Channels, classifier.InputShape);
+        classifier.InputPreprocessing = format.Preprocessing; // DeepFool's bounds and the pixel-unit norms follow from it
         AttackOptions options = AttackOptionsBuilder.Build(s, classifier.ClassCount, format);
 
         ImageSource source = format.Open(s.Images!, s.Labels, s.Limit);

@@ -23,7 +23,7 @@ namespace Adef.Cli;
 /// <param name="Channels">rgb, bgr or gray.</param>
 /// <param name="Logits">The name of the model's logits output.</param>
 /// <param name="Limit">Attack only the first N images (0 = all).</param>
-/// <param name="Clip">DeepFool: clip to the valid input range.</param>
+/// <param name="NoClip">DeepFool: do not clip to the valid input values (the images of bytes 0 and 255).</param>
 /// <param name="Resume">Skip the images already in results.csv and append the rest.</param>
 /// <param name="Device">cpu, cuda or cuda:N.</param>
 /// <param name="ClassNames">A file of class names, one per line (an ImageNet synset file works), or null.</param>
@@ -33,7 +33,7 @@ internal sealed record AttackSettings(
     string? Model, string? Images, string? Out, string? Labels, string Attack, string? Preset,
     string? Candidates, int? MaxIterations, double? MaxNorm, double? Sigma, double? OvershootFactor, double? OvershootFraction,
     bool RankTargeted, int BatchSize, string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels,
-    string? Logits, int Limit, bool Clip, bool Resume, string Device = "cpu", string? ClassNames = null, RobustnessGate? Gate = null,
+    string? Logits, int Limit, bool NoClip, bool Resume, string Device = "cpu", string? ClassNames = null, RobustnessGate? Gate = null,
     string? Targets = null)
 {
     /// <summary>The attack's name in lower case: adef or deepfool.</summary>
@@ -54,8 +54,8 @@ internal sealed record AttackSettings(
         if (Targets is not null && !File.Exists(Targets)) throw new UsageException($"--targets '{Targets}' does not exist.");
         if (Targets is not null && RankTargeted)
             throw new UsageException("--targets and --rank-targeted exclude each other: with targets, success is each image's target.");
-        if (Clip && AttackName != "deepfool")
-            throw new UsageException("--clip applies to DeepFool only (ADef's interpolation stays within the input's range).");
+        if (NoClip && AttackName != "deepfool")
+            throw new UsageException("--no-clip applies to DeepFool only (ADef's interpolation stays within the input's range).");
         if (ClassNames is not null && !File.Exists(ClassNames)) throw new UsageException($"--class-names '{ClassNames}' does not exist.");
         Gate?.Validate();
     }

@@ -172,23 +172,32 @@ internal sealed partial class TorchOperations : AttackOperations
         return Rows(where(onGrid, a, blend).view(n, _channels, _height, _width));
     }
 
-    internal override IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max)
+    internal override IRows AddScaledClamped(IRows original, IRows r, float factor, ValueBounds bounds)
     {
         using var scope = NewDisposeScope();
-        Tensor x = T(r) * factor + T(original);
-        bool low = !float.IsNegativeInfinity(min), high = !float.IsPositiveInfinity(max);
-        if (low || high) x = x.clamp(low ? min : null, high ? max : null);
-        return Rows(x);
+        return Rows(Clamp(T(r) * factor + T(original), bounds));
     }
 
-    internal override IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max)
+    internal override IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, ValueBounds bounds)
     {
         using var scope = NewDisposeScope();
         Tensor o = T(centres);
-        Tensor x = maximum(minimum(T(values), o + epsilon), o - epsilon);
-        bool low = !float.IsNegativeInfinity(min), high = !float.IsPositiveInfinity(max);
-        if (low || high) x = x.clamp(low ? min : null, high ? max : null);
-        return Rows(x);
+        return Rows(Clamp(maximum(minimum(T(values), o + epsilon), o - epsilon), bounds));
+    }
+
+    /// <summary><paramref name="x"/> clamped to each channel's bounds: one scalar clamp when all channels share them.</summary>
+    private Tensor Clamp(Tensor x, ValueBounds bounds)
+    {
+        if (bounds.IsUnbounded) return x;
+        if (bounds.IsUniform)
+        {
+            float min = bounds.Min[0], max = bounds.Max[0];
+            bool low = !float.IsNegativeInfinity(min), high = !float.IsPositiveInfinity(max);
+            return x.clamp(low ? min : null, high ? max : null);
+        }
+        Tensor lower = tensor(bounds.Min, float32, _device).view(1, _channels, 1, 1);
+        Tensor upper = tensor(bounds.Max, float32, _device).view(1, _channels, 1, 1);
+        return minimum(maximum(x, lower), upper);
     }
 
     internal override bool[] AllFinite(IRows rows)

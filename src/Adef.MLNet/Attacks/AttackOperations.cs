@@ -101,11 +101,12 @@ public abstract class AttackOperations : IDisposable
     /// <summary>Each image warped by its field: <c>x(p + τ(p))</c>, bilinear, border replicate, exact for zero fields.</summary>
     internal abstract IRows Warp(IRows images, IRows fields);
 
-    /// <summary>New rows <c>clamp(original + factor·r, min, max)</c>.</summary>
-    internal abstract IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max);
+    /// <summary>New rows <c>clamp(original + factor·r, min[c], max[c])</c>, channel c's bounds for channel c.</summary>
+    internal abstract IRows AddScaledClamped(IRows original, IRows r, float factor, ValueBounds bounds);
 
-    /// <summary>New rows <c>clamp(clamp(values, centres − ε, centres + ε), min, max)</c>: onto the ℓ∞ ball, then the valid range.</summary>
-    internal abstract IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max);
+    /// <summary>New rows <c>clamp(clamp(values, centres − ε, centres + ε), min[c], max[c])</c>: onto the ℓ∞ ball, then channel
+    /// c's valid range.</summary>
+    internal abstract IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, ValueBounds bounds);
 
     /// <summary>Whether every value of each row is finite.</summary>
     internal abstract bool[] AllFinite(IRows rows);

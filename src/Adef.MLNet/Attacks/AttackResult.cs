@@ -36,6 +36,37 @@ public abstract class AttackResult
 
     /// <summary>ℓ∞ norm of the pixel change, max |x_adv − x|.</summary>
     public required double PixelLInf { get; init; }
+
+    /// <summary>
+    /// ℓ2 norm of the pixel change in 8-bit levels (0–255 per channel), comparable across models: each channel's change
+    /// times <see cref="Data.ImagePreprocessing.LevelsPerUnit"/> of the classifier's
+    /// <see cref="Classifiers.IDifferentiableClassifier.InputPreprocessing"/>. <see langword="null"/> when the classifier
+    /// states no preprocessing.
+    /// </summary>
+    public double? LevelL2 { get; internal set; }
+
+    /// <summary>ℓ∞ norm of the pixel change in 8-bit levels (0–255), as <see cref="LevelL2"/>; <see langword="null"/> when the
+    /// classifier states no preprocessing.</summary>
+    public double? LevelLInf { get; internal set; }
+
+    /// <summary>Sets <see cref="LevelL2"/> and <see cref="LevelLInf"/> from the clean image and <paramref name="preprocessing"/>.</summary>
+    internal void MeasureInLevels(ReadOnlySpan<float> original, Data.ImagePreprocessing preprocessing)
+    {
+        int plane = original.Length / preprocessing.Channels;
+        double sum = 0, max = 0;
+        for (int c = 0; c < preprocessing.Channels; c++)
+        {
+            double levels = preprocessing.LevelsPerUnit(c);
+            for (int p = c * plane; p < (c + 1) * plane; p++)
+            {
+                double change = Math.Abs((double)AdversarialImage[p] - original[p]) * levels;
+                sum += change * change;
+                max = Math.Max(max, change);
+            }
+        }
+        LevelL2 = Math.Sqrt(sum);
+        LevelLInf = max;
+    }
 }
 
 /// <summary>ADef's result for one image.</summary>

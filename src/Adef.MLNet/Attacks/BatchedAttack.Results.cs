@@ -19,8 +19,12 @@ internal abstract partial class BatchedAttack<TState, TResult>
         using (IRows rows = Ops.Gather(Rows.Aux, positions)) aux = Ops.Download(rows);
         int imageSize = Shape.Size, auxSize = aux.Length / finished.Count;
         var results = new TResult[finished.Count];
-        Parallel.For(0, finished.Count, i => results[i] = CreateResult(finished[i],
-            current.AsSpan(i * imageSize, imageSize), aux.AsSpan(i * auxSize, auxSize)));
+        Data.ImagePreprocessing? preprocessing = Classifier.InputPreprocessing;
+        Parallel.For(0, finished.Count, i =>
+        {
+            results[i] = CreateResult(finished[i], current.AsSpan(i * imageSize, imageSize), aux.AsSpan(i * auxSize, auxSize));
+            if (preprocessing is not null) results[i].MeasureInLevels(finished[i].Original.Span, preprocessing);
+        });
         return results;
     }
 

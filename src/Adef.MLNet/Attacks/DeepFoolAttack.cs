@@ -21,6 +21,7 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
         : base(classifier, options ?? new DeepFoolOptions())
     {
         Options.Validate();
+        Options.Bounds(Classifier); // an explicit bound outside the classifier's valid values fails here, not at the first step
     }
 
     private protected override void RunEngine(ReadOnlyMemory<float> images, Action<PerturbationResult> onResult, IReadOnlyList<int>? trueLabels,
@@ -36,6 +37,8 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
     private sealed class Engine(IDifferentiableClassifier classifier, DeepFoolOptions options, bool targeted)
         : BatchedAttack<AttackImageState, PerturbationResult>(classifier, options, SettingsFor(classifier, options, targeted))
     {
+        private readonly ValueBounds _bounds = options.Bounds(classifier);
+
         private int Candidates => Settings.TargetsPerImage + 1;
 
         private static EngineSettings SettingsFor(IDifferentiableClassifier classifier, DeepFoolOptions options, bool targeted)
@@ -102,8 +105,7 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
             Ops.Scatter(Rows.Aux, positions, accumulated);
 
             using IRows originals = Ops.Gather(Rows.Originals, positions);
-            float min = options.ClipMin ?? float.NegativeInfinity, max = options.ClipMax ?? float.PositiveInfinity;
-            using IRows next = Ops.AddScaledClamped(originals, accumulated, (float)(1 + options.OvershootFraction), min, max);
+            using IRows next = Ops.AddScaledClamped(originals, accumulated, (float)(1 + options.OvershootFraction), _bounds);
             Ops.Scatter(Rows.Current, positions, next);
             bool[] finite = Ops.AllFinite(next);
             for (int j = 0; j < moving.Count; j++)

@@ -19,11 +19,23 @@ public sealed record DeepFoolOptions : AttackOptions
     /// <summary>The accumulated perturbation r is applied as (1 + OvershootFraction)·r. Default 0.02.</summary>
     public double OvershootFraction { get; init; } = 0.02;
 
-    /// <summary>Lower bound of valid input values, or <see langword="null"/> for none (the default: inputs may be normalised).</summary>
+    /// <summary>
+    /// Lower bound of valid input values for every channel, in input units. Default <see langword="null"/>: each channel's
+    /// value of byte 0 when the classifier states its <see cref="Classifiers.IDifferentiableClassifier.InputPreprocessing"/>
+    /// (<see cref="Data.ImagePreprocessing.ChannelBounds"/>), otherwise no bound. <see cref="float.NegativeInfinity"/>: no bound.
+    /// </summary>
     public float? ClipMin { get; init; }
 
-    /// <summary>Upper bound of valid input values, or <see langword="null"/> for none (the default).</summary>
+    /// <summary>
+    /// Upper bound of valid input values for every channel, in input units. Default <see langword="null"/>: each channel's
+    /// value of byte 255 when the classifier states its preprocessing, otherwise no bound. <see cref="float.PositiveInfinity"/>:
+    /// no bound.
+    /// </summary>
     public float? ClipMax { get; init; }
+
+    /// <summary>The per-channel bounds DeepFool clips to on <paramref name="classifier"/>.</summary>
+    internal ValueBounds Bounds(Classifiers.IDifferentiableClassifier classifier) =>
+        ValueBounds.Resolve(ClipMin, ClipMax, classifier.InputPreprocessing, classifier.InputShape.Channels, fallback: null);
 
     /// <summary>Checks the options, as <see cref="DeepFoolAttack"/> does when it is created.</summary>
     /// <exception cref="ArgumentException"><see cref="ClipMin"/> is not smaller than <see cref="ClipMax"/>.</exception>

@@ -27,6 +27,7 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
         : base(classifier, options ?? new PgdOptions())
     {
         Options.Validate();
+        Options.Bounds(Classifier); // an explicit bound outside the classifier's valid values fails here, not at the first step
     }
 
     private protected override void RunEngine(ReadOnlyMemory<float> images, Action<PerturbationResult> onResult, IReadOnlyList<int>? trueLabels,
@@ -40,8 +41,7 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
     {
         private readonly float _epsilon = (float)options.Epsilon;
         private readonly float _step = (float)options.StepSize;
-        private readonly float _min = options.ClipMin ?? float.NegativeInfinity;
-        private readonly float _max = options.ClipMax ?? float.PositiveInfinity;
+        private readonly ValueBounds _bounds = options.Bounds(classifier);
 
         /// <summary>The loss is taken at the label attacked: the clean label, whose loss the steps raise, or the target, whose loss they lower.</summary>
         protected override AttackImageState Begin(int index, ReadOnlyMemory<float> image, ReadOnlySpan<float> logits, int? target)
@@ -63,8 +63,8 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
             }
             using IRows noiseRows = Ops.Upload(noise, states.Count, Shape.Channels);
             using IRows originals = Ops.Gather(Rows.Originals, positions);
-            using IRows shifted = Ops.AddScaledClamped(originals, noiseRows, 1, float.NegativeInfinity, float.PositiveInfinity);
-            using IRows started = Ops.ProjectOntoBall(shifted, originals, _epsilon, _min, _max);
+            using IRows shifted = Ops.AddScaledClamped(originals, noiseRows, 1, ValueBounds.None(Shape.Channels));
+            using IRows started = Ops.ProjectOntoBall(shifted, originals, _epsilon, _bounds);
             Ops.Scatter(Rows.Current, positions, started);
         }
 
@@ -79,7 +79,7 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
             float[] steps = batch.States.Select(state => state.Target is null ? _step : -_step).ToArray();
             Ops.AddScaledInPlace(current, gradients.Rows, steps, signOnly: true);
             using IRows originals = Ops.Gather(Rows.Originals, batch.Positions);
-            using IRows projected = Ops.ProjectOntoBall(current, originals, _epsilon, _min, _max);
+            using IRows projected = Ops.ProjectOntoBall(current, originals, _epsilon, _bounds);
             Ops.Scatter(Rows.Current, batch.Positions, projected);
             bool[] finite = Ops.AllFinite(projected);
             for (int j = 0; j < batch.Count; j++)

@@ -26,16 +26,29 @@ public sealed record PgdOptions : AttackOptions
     /// </summary>
     public int Seed { get; init; }
 
-    /// <summary>Lower bound of valid input values, applied after every step, or <see langword="null"/> for none (normalised inputs). Default 0.</summary>
-    public float? ClipMin { get; init; } = 0;
+    /// <summary>
+    /// Lower bound of valid input values for every channel, applied after every step, in input units. Default
+    /// <see langword="null"/>: each channel's value of byte 0 when the classifier states its
+    /// <see cref="Classifiers.IDifferentiableClassifier.InputPreprocessing"/> (<see cref="Data.ImagePreprocessing.ChannelBounds"/>),
+    /// otherwise 0 (pixels in [0, 1]). <see cref="float.NegativeInfinity"/>: no bound.
+    /// </summary>
+    public float? ClipMin { get; init; }
 
-    /// <summary>Upper bound of valid input values, applied after every step, or <see langword="null"/> for none (normalised inputs). Default 1.</summary>
-    public float? ClipMax { get; init; } = 1;
+    /// <summary>
+    /// Upper bound of valid input values for every channel, applied after every step, in input units. Default
+    /// <see langword="null"/>: each channel's value of byte 255 when the classifier states its preprocessing, otherwise 1.
+    /// <see cref="float.PositiveInfinity"/>: no bound.
+    /// </summary>
+    public float? ClipMax { get; init; }
+
+    /// <summary>The per-channel bounds PGD clips to on <paramref name="classifier"/>.</summary>
+    internal ValueBounds Bounds(Classifiers.IDifferentiableClassifier classifier) =>
+        ValueBounds.Resolve(ClipMin, ClipMax, classifier.InputPreprocessing, classifier.InputShape.Channels, fallback: (0, 1));
 
     /// <summary>Checks the options, as <see cref="PgdAttack"/> does when it is created.</summary>
     /// <exception cref="ArgumentException"><see cref="ClipMin"/> is not smaller than <see cref="ClipMax"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range: an <see cref="Epsilon"/> or <see cref="StepSize"/>
-    /// below 0 or infinite, negative <see cref="Steps"/>, an infinite clip bound, a <see cref="AttackOptions.BatchSize"/> below 1
+    /// below 0 or infinite, negative <see cref="Steps"/>, a NaN clip bound (or +∞ as ClipMin, −∞ as ClipMax), a <see cref="AttackOptions.BatchSize"/> below 1
     /// or an unknown <see cref="AttackOptions.Execution"/>. The exception's parameter name is the option's.</exception>
     public void Validate()
     {
@@ -44,10 +57,10 @@ public sealed record PgdOptions : AttackOptions
         if (!(StepSize >= 0) || double.IsInfinity(StepSize))
             throw new ArgumentOutOfRangeException(nameof(StepSize), StepSize, "StepSize must be a finite number ≥ 0 (input units).");
         ArgumentOutOfRangeException.ThrowIfNegative(Steps, nameof(Steps));
-        if (ClipMin is { } low && !float.IsFinite(low))
-            throw new ArgumentOutOfRangeException(nameof(ClipMin), low, "ClipMin must be a finite number (or null for no bound).");
-        if (ClipMax is { } high && !float.IsFinite(high))
-            throw new ArgumentOutOfRangeException(nameof(ClipMax), high, "ClipMax must be a finite number (or null for no bound).");
+        if (ClipMin is { } low && (float.IsNaN(low) || float.IsPositiveInfinity(low)))
+            throw new ArgumentOutOfRangeException(nameof(ClipMin), low, "ClipMin must be a number below +∞ (−∞ for no bound, null for the default).");
+        if (ClipMax is { } high && (float.IsNaN(high) || float.IsNegativeInfinity(high)))
+            throw new ArgumentOutOfRangeException(nameof(ClipMax), high, "ClipMax must be a number above −∞ (+∞ for no bound, null for the default).");
         if (ClipMin is { } min && ClipMax is { } max && !(min < max))
             throw new ArgumentException($"ClipMin ({min}) must be smaller than ClipMax ({max}).", nameof(ClipMin));
         ValidateBatching();

@@ -179,20 +179,6 @@ public sealed record ImagePreprocessing
     }
 
     /// <summary>
-    /// The values of bytes 0 and 255, ordered, when every channel has the same mean and std (so that one range holds
-    /// every valid input, as clipping in DeepFool and PGD needs); false when the channels differ.
-    /// </summary>
-    public bool TryGetValueRange(out float min, out float max)
-    {
-        min = max = 0;
-        if (_mean.Distinct().Count() != 1 || _std.Distinct().Count() != 1) return false;
-        double m = _mean[0], sd = _std[0];
-        float zero = (float)((0 - m) / sd), full = (float)((Scale - m) / sd);
-        (min, max) = zero <= full ? (zero, full) : (full, zero);
-        return true;
-    }
-
-    /// <summary>
     /// The preprocessing of ML.NET's convention <c>value = (pixel − offset) × scale</c> (<c>ExtractPixels</c>):
     /// Scale = 255·scale, Mean = offset·scale, Std = 1, RGB for three channels and grey for one.
     /// </summary>

@@ -39,7 +39,7 @@ public sealed class AdefTransformOptions : AttackTransformOptions
         var attack = new AdefAttack(classifier, Attack);
         return new AttackMapping(classifier, this,
         [
-            .. AttackMapping.CommonOutputs(this, classifier.InputShape),
+            .. AttackMapping.CommonOutputs(this, classifier),
             new AttackOutputColumn(VectorFieldColumnName, new VectorDataViewType(NumberDataViewType.Single, classifier.InputShape.FieldSize), AttackOutput.VectorField),
             new AttackOutputColumn(TNormColumnName, NumberDataViewType.Double, AttackOutput.TNorm),
             new AttackOutputColumn(FieldL2ColumnName, NumberDataViewType.Double, AttackOutput.FieldL2),

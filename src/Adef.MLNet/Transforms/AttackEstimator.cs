@@ -28,6 +28,7 @@ public sealed class AttackEstimator<TOptions> : IEstimator<AttackTransformer<TOp
         Classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
         Options = options ?? throw new ArgumentNullException(nameof(options));
         Options.Validate(classifier.ClassCount);
+        Options.ImagePreprocessingFor(classifier);
         _ownsClassifier = ownsClassifier;
         OnnxModel = onnxModel;
     }
@@ -42,6 +43,14 @@ public sealed class AttackEstimator<TOptions> : IEstimator<AttackTransformer<TOp
     {
         ArgumentNullException.ThrowIfNull(options);
         OnnxClassifierOptions? onnxOptions = TransformDevice.Apply(options.Onnx, options.Device);
+        if (options.InputPreprocessing is { } preprocessing)
+        {
+            if (onnxOptions?.InputPreprocessing is { } loaded && !loaded.Equals(preprocessing))
+                throw new ArgumentException(
+                    $"InputPreprocessing ({preprocessing}) and Onnx.InputPreprocessing ({loaded}) differ; set one of them.", nameof(options));
+            onnxOptions = onnxOptions?.Clone() ?? new OnnxClassifierOptions();
+            onnxOptions.InputPreprocessing = preprocessing;
+        }
         // The classifier reads the file first, so a missing or malformed one is reported as a model error naming it.
         OnnxClassifier classifier = path is null ? new OnnxClassifier(model!, onnxOptions) : new OnnxClassifier(path, onnxOptions);
         try

@@ -24,8 +24,7 @@ internal sealed class AttackMapping
         TargetLabelColumnName = options.TargetLabelColumnName;
         ClassNames = options.ClassNames?.ToArray();
         BatchSize = options.AttackSettings.BatchSize;
-        ImageScale = options.ImageScale;
-        ImageOffset = options.ImageOffset;
+        ImagePreprocessing = options.ImagePreprocessingFor(classifier);
         Outputs = outputs;
         _run = run;
     }
@@ -41,18 +40,25 @@ internal sealed class AttackMapping
     public IReadOnlyList<string>? ClassNames { get; }
     /// <summary>Rows read ahead and attacked in one call: the attack's own batch size, so that one number sets both.</summary>
     public int BatchSize { get; }
-    public float ImageScale { get; }
-    public float ImageOffset { get; }
+    /// <summary>How an image column becomes the classifier's input (null when the classifier takes no image column).</summary>
+    public Data.ImagePreprocessing? ImagePreprocessing { get; }
     public IReadOnlyList<AttackOutputColumn> Outputs { get; }
     public ImageShape Shape => Classifier.InputShape;
 
     /// <summary>The input column type the classifier needs: a known-size vector of C·H·W floats.</summary>
     public VectorDataViewType ExpectedInputType => new(NumberDataViewType.Single, Shape.Size);
 
-    public static IReadOnlyList<AttackOutputColumn> CommonOutputs(AttackTransformOptions options, ImageShape shape)
+    /// <summary>The columns every attack adds; the norms in 8-bit levels only for a classifier that states its preprocessing.</summary>
+    public static IReadOnlyList<AttackOutputColumn> CommonOutputs(AttackTransformOptions options, IDifferentiableClassifier classifier)
     {
+        ImageShape shape = classifier.InputShape;
         IReadOnlyList<string>? names = options.ClassNames?.ToArray();
         DataViewType labelType = names is null ? NumberDataViewType.Int32 : new KeyDataViewType(typeof(uint), names.Count);
+        AttackOutputColumn[] levels = classifier.InputPreprocessing is null ? [] :
+        [
+        new(options.LevelL2ColumnName, NumberDataViewType.Double, AttackOutput.LevelL2),
+        new(options.LevelLInfColumnName, NumberDataViewType.Double, AttackOutput.LevelLInf),
+        ];
         return
         [
         new(options.AdversarialPixelsColumn, new VectorDataViewType(NumberDataViewType.Single, shape.Size), AttackOutput.AdversarialPixels),
@@ -63,6 +69,7 @@ internal sealed class AttackMapping
         new(options.IterationsColumnName, NumberDataViewType.Int32, AttackOutput.Iterations),
         new(options.PixelL2ColumnName, NumberDataViewType.Double, AttackOutput.PixelL2),
         new(options.PixelLInfColumnName, NumberDataViewType.Double, AttackOutput.PixelLInf),
+        .. levels,
         ];
     }
 
@@ -209,6 +216,8 @@ internal sealed class AttackMapping
         public double Double1 { get; set; }
         public double Double2 { get; set; }
         public double Double3 { get; set; }
+        public double Double4 { get; set; }
+        public double Double5 { get; set; }
     }
 
     private static bool TryFindColumn(SchemaShape shape, string name, out SchemaShape.Column column)

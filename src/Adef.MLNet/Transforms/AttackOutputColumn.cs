@@ -20,6 +20,8 @@ internal enum AttackOutput
     FieldL2,
     PixelL2,
     PixelLInf,
+    LevelL2,
+    LevelLInf,
 }
 
 /// <summary>One column an attack transform adds; <paramref name="KeyNames"/> are the key values of a key-typed label column.</summary>
@@ -66,6 +68,8 @@ internal static class AttackOutputGetters
         AttackOutput.FieldL2 => (ValueGetter<double>)((ref double v) => v = ((AdefResult)current()).FieldL2),
         AttackOutput.PixelL2 => (ValueGetter<double>)((ref double v) => v = current().PixelL2),
         AttackOutput.PixelLInf => (ValueGetter<double>)((ref double v) => v = current().PixelLInf),
+        AttackOutput.LevelL2 => (ValueGetter<double>)((ref double v) => v = current().LevelL2 ?? double.NaN),
+        AttackOutput.LevelLInf => (ValueGetter<double>)((ref double v) => v = current().LevelLInf ?? double.NaN),
         _ => throw new ArgumentOutOfRangeException(nameof(output)),
     };
 

@@ -72,6 +72,17 @@ public abstract class AttackTransformOptions
     public string PixelLInfColumnName { get; set; } = "PixelLInf";
 
     /// <summary>
+    /// Name of the <see cref="double"/> column holding ‖x_adv − x‖₂ in 8-bit levels (0–255 per channel,
+    /// <see cref="AttackResult.LevelL2"/>), added when the classifier states its
+    /// <see cref="IDifferentiableClassifier.InputPreprocessing"/>. Default "LevelL2".
+    /// </summary>
+    public string LevelL2ColumnName { get; set; } = "LevelL2";
+
+    /// <summary>Name of the <see cref="double"/> column holding max |x_adv − x| in 8-bit levels (0–255,
+    /// <see cref="AttackResult.LevelLInf"/>), added with <see cref="LevelL2ColumnName"/>. Default "LevelLInf".</summary>
+    public string LevelLInfColumnName { get; set; } = "LevelLInf";
+
+    /// <summary>
     /// How the ONNX-model overloads of <c>Transforms.Adef</c>/<c>DeepFool</c>/<c>Pgd</c> load the model (logits output name,
     /// execution provider, threads; see <see cref="OnnxClassifierOptions"/>), saved with the pipeline. Default
     /// <see langword="null"/>: the defaults. With a classifier instance it must stay unset, since that classifier is loaded already.
@@ -107,14 +118,28 @@ public abstract class AttackTransformOptions
     public ComputeDevice? Device { get; set; }
 
     /// <summary>
+    /// How 8-bit pixels become the classifier's input: channel order, scale, per-channel mean and std (for example
+    /// <c>new ImagePreprocessing(ChannelOrder.Bgr, 255, [104, 117, 123])</c> for Caffe's SqueezeNet, or
+    /// <c>new ImagePreprocessing(ChannelOrder.Rgb, 1, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])</c> for torchvision's
+    /// models). With it, an image column (<c>LoadImages</c> → <c>ResizeImages</c>) is converted exactly as the model expects,
+    /// DeepFool and PGD clip to each channel's values of bytes 0 and 255, and the <see cref="LevelL2ColumnName"/> and
+    /// <see cref="LevelLInfColumnName"/> columns report norms in 8-bit levels. The ONNX-model overloads load the model
+    /// with it (<see cref="OnnxClassifierOptions.InputPreprocessing"/>) and save it with the pipeline; with a classifier
+    /// instance it must be unset or equal to the classifier's own
+    /// <see cref="IDifferentiableClassifier.InputPreprocessing"/>, which is used when this is unset. Default
+    /// <see langword="null"/>: the classifier's, else <see cref="ImageScale"/> and <see cref="ImageOffset"/> in RGB order.
+    /// </summary>
+    public Data.ImagePreprocessing? InputPreprocessing { get; set; }
+
+    /// <summary>
     /// Scale applied to 8-bit pixel values (0–255) when the input column is an image column
     /// (<c>LoadImages</c>/<c>ResizeImages</c>): value = (pixel − <see cref="ImageOffset"/>) × <see cref="ImageScale"/>,
     /// like <c>ExtractPixels</c>' offsetImage/scaleImage. Default 1/255: pixels in [0, 1]. Unused for pixel-vector inputs.
     /// </summary>
-    /// <remarks>An image column is converted by <see cref="Data.ImagePreprocessing"/> with Scale = 255 × ImageScale,
-    /// Mean = ImageOffset × ImageScale and Std = 1: it fills the classifier's channels in R, G, B order (3 channels) or with
-    /// the luma of R, G and B, <see cref="Data.ImagePreprocessing.Luma"/> (1 channel). For other orders (e.g. BGR models) or
-    /// per-channel normalisation use <c>ExtractPixels</c> and a pixel-vector column.</remarks>
+    /// <remarks>Without an <see cref="InputPreprocessing"/>, an image column is converted by <see cref="Data.ImagePreprocessing"/>
+    /// with Scale = 255 × ImageScale, Mean = ImageOffset × ImageScale and Std = 1: it fills the classifier's channels in R, G,
+    /// B order (3 channels) or with the luma of R, G and B, <see cref="Data.ImagePreprocessing.Luma"/> (1 channel). For BGR
+    /// models or per-channel mean and std, set <see cref="InputPreprocessing"/>; the two ways cannot be combined.</remarks>
     public float ImageScale { get; set; } = 1f / 255;
 
     /// <summary>Offset subtracted from 8-bit pixel values before <see cref="ImageScale"/> (image input columns only). Default 0.</summary>
@@ -129,6 +154,36 @@ public abstract class AttackTransformOptions
     /// </summary>
     public IReadOnlyList<string>? ClassNames { get; set; }
 
+    /// <summary>
+    /// Checks <see cref="InputPreprocessing"/> against the classifier and <see cref="ImageScale"/>/<see cref="ImageOffset"/>,
+    /// and returns how image columns are converted: the one preprocessing that holds (none for a classifier of other than 1 or
+    /// 3 channels, which takes no image column).
+    /// </summary>
+    /// <exception cref="ArgumentException">The classifier states another preprocessing, or the image scale or offset is set
+    /// beside a preprocessing; the message says which.</exception>
+    internal Data.ImagePreprocessing? ImagePreprocessingFor(IDifferentiableClassifier classifier)
+    {
+        Data.ImagePreprocessing? stated = classifier.InputPreprocessing;
+        if (InputPreprocessing is { } wanted && stated is not null && !wanted.Equals(stated))
+            throw new ArgumentException(
+                $"InputPreprocessing is {wanted}, but the classifier states {stated}. Leave InputPreprocessing unset to use the " +
+                "classifier's, or give the classifier this one.", nameof(InputPreprocessing));
+        if (InputPreprocessing is not null && stated is null)
+            throw new ArgumentException(
+                "InputPreprocessing is set, but the classifier given to the transform states none; set the classifier's own " +
+                "InputPreprocessing (OnnxClassifierOptions.InputPreprocessing, or the TorchSharp classifier's property) so that its " +
+                "attacks clip to the same bounds.", nameof(InputPreprocessing));
+        if (stated is null)
+            return classifier.InputShape.Channels is 1 or 3
+                ? Data.ImagePreprocessing.FromOffsetAndScale(ImageOffset, ImageScale, classifier.InputShape.Channels)
+                : null;
+        if (ImageScale != 1f / 255 || ImageOffset != 0)
+            throw new ArgumentException(
+                $"ImageScale and ImageOffset are set beside the input preprocessing ({stated}); the preprocessing says how pixels " +
+                "become the model's input, so leave them at their defaults.", nameof(ImageScale));
+        return stated;
+    }
+
     /// <summary>The adversarial image column's name: <see cref="OutputColumnName"/>, or the input column it replaces.</summary>
     internal string AdversarialPixelsColumn => OutputColumnName ?? InputColumnName;
 
@@ -136,7 +191,7 @@ public abstract class AttackTransformOptions
     private protected IEnumerable<string> CommonColumnNames() =>
     [
         AdversarialPixelsColumn, OriginalLabelColumnName, AdversarialLabelColumnName, SuccessColumnName, OutcomeColumnName,
-        IterationsColumnName, PixelL2ColumnName, PixelLInfColumnName,
+        IterationsColumnName, PixelL2ColumnName, PixelLInfColumnName, LevelL2ColumnName, LevelLInfColumnName,
     ];
 
     /// <summary>Checks the common settings and the attack's; throws <see cref="ArgumentException"/> naming the bad one.</summary>

@@ -42,7 +42,7 @@ public abstract class PerturbationTransformOptions<TAttack> : AttackTransformOpt
         ImageAttack<TAttack, PerturbationResult> attack = CreateAttack(classifier);
         return new(classifier, this,
         [
-            .. AttackMapping.CommonOutputs(this, classifier.InputShape),
+            .. AttackMapping.CommonOutputs(this, classifier),
             new AttackOutputColumn(PerturbationColumnName, new VectorDataViewType(NumberDataViewType.Single, classifier.InputShape.Size), AttackOutput.Perturbation),
         ], (images, labels, targets) => attack.Run(images, labels, targets));
     }

@@ -7,8 +7,7 @@ namespace Adef.MLNet.Transforms;
 
 /// <summary>
 /// Reads the attack's input column of the current row into C·H·W floats: a pixel vector as it is, or an
-/// image (<see cref="MLImage"/>) converted to channel planes by <see cref="ImagePreprocessing"/> built from the
-/// transform's scale and offset.
+/// image (<see cref="MLImage"/>) converted to channel planes by the transform's <see cref="ImagePreprocessing"/>.
 /// </summary>
 internal static class PixelColumnReader
 {
@@ -18,7 +17,7 @@ internal static class PixelColumnReader
         if (column.Type is ImageDataViewType)
         {
             ValueGetter<MLImage> getImage = row.GetGetter<MLImage>(column);
-            ImagePreprocessing preprocessing = ImagePreprocessing.FromOffsetAndScale(mapping.ImageOffset, mapping.ImageScale, mapping.Shape.Channels);
+            ImagePreprocessing preprocessing = mapping.ImagePreprocessing!; // an image column was checked to fit 1 or 3 channels
             return destination =>
             {
                 MLImage image = null!;

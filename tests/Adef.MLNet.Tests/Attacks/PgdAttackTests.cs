@@ -137,7 +137,7 @@ public class PgdAttackTests
         float[] images = (float[])Images.Clone();
         for (int p = 0; p < ImageSize; p++) images[6 * ImageSize + p] += 1000;
         var classifier = new NaNGradientsAboveMean500(QuadrantBlobs.Classifier);
-        PerturbationResult[] results = new PgdAttack(classifier, Options with { ClipMin = null, ClipMax = null, BatchSize = 5 }).Run(images);
+        PerturbationResult[] results = new PgdAttack(classifier, Options with { ClipMin = float.NegativeInfinity, ClipMax = float.PositiveInfinity, BatchSize = 5 }).Run(images);
 
         Assert.Equal(AttackOutcome.NumericalFailure, results[6].Outcome);
         Assert.Equal(0, results[6].Iterations);
@@ -180,7 +180,8 @@ public class PgdAttackTests
             (new PgdOptions { StepSize = double.NaN }, nameof(PgdOptions.StepSize)),
             (new PgdOptions { Steps = -1 }, nameof(PgdOptions.Steps)),
             (new PgdOptions { ClipMin = float.NaN }, nameof(PgdOptions.ClipMin)),
-            (new PgdOptions { ClipMax = float.PositiveInfinity }, nameof(PgdOptions.ClipMax)),
+            (new PgdOptions { ClipMax = float.NegativeInfinity }, nameof(PgdOptions.ClipMax)),
+            (new PgdOptions { ClipMin = float.PositiveInfinity }, nameof(PgdOptions.ClipMin)),
             (new PgdOptions { BatchSize = 0 }, nameof(PgdOptions.BatchSize)),
         })
         {

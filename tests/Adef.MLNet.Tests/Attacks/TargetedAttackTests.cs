@@ -116,7 +116,7 @@ public class TargetedAttackTests
     public void PgdReachesTheTargetThroughAnotherLabelAndOnlyTheFinalLabelCounts()
     {
         // Every pixel rises by α per step: s = 0.44 k after k steps, label 1 for k = 3 and 4, label 2 from k = 5.
-        var options = new PgdOptions { Epsilon = 1, StepSize = 0.11, RandomStart = false, ClipMin = null, ClipMax = null };
+        var options = new PgdOptions { Epsilon = 1, StepSize = 0.11, RandomStart = false, ClipMin = float.NegativeInfinity, ClipMax = float.PositiveInfinity };
         PerturbationResult three = new PgdAttack(Line, options with { Steps = 3 }).Run(Flat, targets: [2])[0];
         PerturbationResult five = new PgdAttack(Line, options with { Steps = 5 }).Run(Flat, targets: [2])[0];
 
@@ -130,7 +130,7 @@ public class TargetedAttackTests
     [Fact]
     public void PgdNeverReachesAnUnreachableTarget()
     {
-        var options = new PgdOptions { Epsilon = 1, StepSize = 0.05, Steps = 30, RandomStart = false, ClipMin = null, ClipMax = null };
+        var options = new PgdOptions { Epsilon = 1, StepSize = 0.05, Steps = 30, RandomStart = false, ClipMin = float.NegativeInfinity, ClipMax = float.PositiveInfinity };
         PerturbationResult result = new PgdAttack(Line, options).Run(Flat, targets: [3])[0];
 
         Assert.Equal(AttackOutcome.MaxIterationsReached, result.Outcome);
@@ -146,7 +146,7 @@ public class TargetedAttackTests
         [
             new AdefAttack(RampLine).Run(Ramp, targets: [0])[0],
             new DeepFoolAttack(Line).Run(Flat, targets: [0])[0],
-            new PgdAttack(Line, new PgdOptions { ClipMin = null, ClipMax = null }).Run(Flat, targets: [0])[0],
+            new PgdAttack(Line, new PgdOptions { ClipMin = float.NegativeInfinity, ClipMax = float.PositiveInfinity }).Run(Flat, targets: [0])[0],
         ];
 
         Assert.All(results, r => Assert.Equal((AttackOutcome.Fooled, 0, 0, 0), (r.Outcome, r.Iterations, r.AdversarialLabel, r.Target)));

@@ -42,8 +42,7 @@ public class AttackCommandPiecesTests
     public void OvershootFlagsGoToTheirOwnAttack()
     {
         AdefOptions adef = AttackOptionsBuilder.BuildAdef(Settings() with { OvershootFactor = 1.3 }, 10);
-        DeepFoolOptions deepFool = AttackOptionsBuilder.BuildDeepFool(Settings("deepfool") with { OvershootFraction = 0.05 },
-            new ImagePreprocessing(ChannelOrder.Gray, 255));
+        DeepFoolOptions deepFool = AttackOptionsBuilder.BuildDeepFool(Settings("deepfool") with { OvershootFraction = 0.05 });
 
         Assert.Equal(1.3, adef.OvershootFactor);
         Assert.Equal(0.05, deepFool.OvershootFraction);
@@ -55,7 +54,7 @@ public class AttackCommandPiecesTests
         var factor = Assert.Throws<UsageException>(() => AttackOptionsBuilder.BuildAdef(Settings() with { OvershootFactor = 0.5 }, 10));
         Assert.Contains("--overshoot-factor", factor.Message);
         var fraction = Assert.Throws<UsageException>(() => AttackOptionsBuilder.BuildDeepFool(
-            Settings("deepfool") with { OvershootFraction = -0.1 }, new ImagePreprocessing(ChannelOrder.Gray)));
+            Settings("deepfool") with { OvershootFraction = -0.1 }));
         Assert.Contains("--overshoot-fraction", fraction.Message);
         var candidates = Assert.Throws<UsageException>(() => AttackOptionsBuilder.BuildAdef(Settings() with { Candidates = "1,10" }, 10));
         Assert.Contains("--candidates", candidates.Message);
@@ -69,13 +68,12 @@ public class AttackCommandPiecesTests
     }
 
     [Fact]
-    public void DeepFoolClipsToTheImagesOfBytesZeroAnd255()
+    public void DeepFoolClipsToTheClassifiersBoundsUnlessNoClipIsGiven()
     {
-        DeepFoolOptions options = AttackOptionsBuilder.BuildDeepFool(Settings("deepfool") with { Clip = true },
-            new ImagePreprocessing(ChannelOrder.Rgb, 255, [127.5, 127.5, 127.5], [127.5, 127.5, 127.5]));
-        Assert.Equal(-1f, options.ClipMin);
-        Assert.Equal(1f, options.ClipMax);
-        Assert.Throws<UsageException>(() => AttackOptionsBuilder.BuildDeepFool(Settings("deepfool") with { Clip = true },
-            new ImagePreprocessing(ChannelOrder.Rgb, 1, [0.485, 0.456, 0.406])));
+        DeepFoolOptions clipped = AttackOptionsBuilder.BuildDeepFool(Settings("deepfool"));
+        Assert.Equal((null, null), (clipped.ClipMin, clipped.ClipMax)); // null: the classifier's per-channel bounds
+        DeepFoolOptions free = AttackOptionsBuilder.BuildDeepFool(Settings("deepfool") with { NoClip = true });
+        Assert.Equal((float.NegativeInfinity, float.PositiveInfinity), (free.ClipMin, free.ClipMax));
+        Assert.Throws<UsageException>(() => (Settings() with { NoClip = true }).Check());
     }
 }

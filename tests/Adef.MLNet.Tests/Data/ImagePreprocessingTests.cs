@@ -119,12 +119,35 @@ public class ImagePreprocessingTests
     }
 
     [Fact]
-    public void ValueRangeNeedsOneMeanAndStdForEveryChannel()
+    public void ChannelBoundsAreTheValuesOfBytesZeroAndFullPerChannel()
     {
-        Assert.True(new ImagePreprocessing(ChannelOrder.Rgb, 255, [127.5, 127.5, 127.5], [127.5, 127.5, 127.5])
-            .TryGetValueRange(out float min, out float max));
-        Assert.Equal((-1f, 1f), (min, max));
-        Assert.False(new ImagePreprocessing(ChannelOrder.Rgb, 1, [0.485, 0.456, 0.406]).TryGetValueRange(out _, out _));
+        var torchvision = new ImagePreprocessing(ChannelOrder.Rgb, 1, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+        Assert.Equal(((float)(-0.485 / 0.229), (float)(0.515 / 0.229)), torchvision.ChannelBounds(0));
+        Assert.Equal(((float)(-0.406 / 0.225), (float)(0.594 / 0.225)), torchvision.ChannelBounds(2));
+        var inverted = new ImagePreprocessing(ChannelOrder.Gray, -255, [0], [1]);
+        Assert.Equal((-255f, 0f), inverted.ChannelBounds(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => torchvision.ChannelBounds(3));
+        foreach (byte level in new byte[] { 0, 255 })
+        {
+            var planar = new float[3];
+            torchvision.Normalize(new byte[] { level, level, level, 255 }, planar);
+            for (int c = 0; c < 3; c++)
+                Assert.Equal(level == 0 ? torchvision.ChannelBounds(c).Min : torchvision.ChannelBounds(c).Max, planar[c]);
+        }
+    }
+
+    [Fact]
+    public void LevelsPerUnitTurnsInputUnitsIntoEightBitLevels()
+    {
+        var caffe = new ImagePreprocessing(ChannelOrder.Bgr, 255, [104, 117, 123]);
+        Assert.Equal(1, caffe.LevelsPerUnit(1));
+        var torchvision = new ImagePreprocessing(ChannelOrder.Rgb, 1, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+        Assert.Equal(255 * 0.224, torchvision.LevelsPerUnit(1), 12);
+        var planar = new float[3];
+        torchvision.Normalize(new byte[] { 10, 10, 10, 255 }, planar);
+        var brighter = new float[3];
+        torchvision.Normalize(new byte[] { 30, 30, 30, 255 }, brighter);
+        for (int c = 0; c < 3; c++) Assert.Equal(20, (brighter[c] - planar[c]) * torchvision.LevelsPerUnit(c), 4);
     }
 
     [Fact]

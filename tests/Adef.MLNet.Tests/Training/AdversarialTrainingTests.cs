@@ -179,7 +179,10 @@ public class AdversarialTrainingTests
         Assert.False(preset.RankTargeted);
         Assert.Same(preset, new TrainingOptions().Adef);
         var pgd = new TrainingOptions().Pgd;
-        Assert.Equal((0.3, 0.01, 40, true, 0f, 1f), (pgd.Epsilon, pgd.StepSize, pgd.Steps, pgd.RandomStart, pgd.ClipMin, pgd.ClipMax));
+        Assert.Equal((0.3, 0.01, 40, true), (pgd.Epsilon, pgd.StepSize, pgd.Steps, pgd.RandomStart));
+        ValueBounds bounds = pgd.Bounds(QuadrantBlobs.Classifier); // a classifier that states no preprocessing: pixels in [0, 1]
+        Assert.Equal([0f], bounds.Min);
+        Assert.Equal([1f], bounds.Max);
     }
 
     private static int CorrectlyClassified(nn.Module<Tensor, Tensor> model)

@@ -195,7 +195,7 @@ internal sealed partial class HostOperations(IDifferentiableClassifier classifie
         return result;
     }
 
-    internal override IRows AddScaledClamped(IRows original, IRows r, float factor, float min, float max)
+    internal override IRows AddScaledClamped(IRows original, IRows r, float factor, ValueBounds bounds)
     {
         HostRows x = Host(original), d = Host(r);
         var result = new HostRows(x.Count, x.Planes, _plane);
@@ -203,12 +203,16 @@ internal sealed partial class HostOperations(IDifferentiableClassifier classifie
         {
             ReadOnlySpan<float> o = x.Row(i), ri = d.Row(i);
             Span<float> target = result.Row(i);
-            for (int p = 0; p < target.Length; p++) target[p] = Math.Clamp(o[p] + factor * ri[p], min, max);
+            for (int p = 0; p < target.Length; p++)
+            {
+                int c = p / _plane;
+                target[p] = Math.Clamp(o[p] + factor * ri[p], bounds.Min[c], bounds.Max[c]);
+            }
         });
         return result;
     }
 
-    internal override IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, float min, float max)
+    internal override IRows ProjectOntoBall(IRows values, IRows centres, float epsilon, ValueBounds bounds)
     {
         HostRows v = Host(values), o = Host(centres);
         var result = new HostRows(v.Count, v.Planes, _plane);
@@ -217,7 +221,10 @@ internal sealed partial class HostOperations(IDifferentiableClassifier classifie
             ReadOnlySpan<float> vi = v.Row(i), oi = o.Row(i);
             Span<float> target = result.Row(i);
             for (int p = 0; p < target.Length; p++)
-                target[p] = Math.Clamp(Math.Clamp(vi[p], oi[p] - epsilon, oi[p] + epsilon), min, max);
+            {
+                int c = p / _plane;
+                target[p] = Math.Clamp(Math.Clamp(vi[p], oi[p] - epsilon, oi[p] + epsilon), bounds.Min[c], bounds.Max[c]);
+            }
         });
         return result;
     }

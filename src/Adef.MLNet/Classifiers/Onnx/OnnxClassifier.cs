@@ -82,14 +82,10 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
         _prepared = OnnxModelPreparation.Prepare(model, options, source);
         if (_prepared.ClassCount > MaxClasses)
             throw new InvalidModelException($"The logits of {Describe()} declare {_prepared.ClassCount} classes, more than the {MaxClasses} supported.", source);
-        _runOptions = new RunOptions();
-        _warnings = _prepared.Warnings.ToList();
         InputShape = _prepared.InputShape;
         InputPreprocessing = options.InputPreprocessing;
-        if (InputPreprocessing is { } preprocessing && preprocessing.Channels != InputShape.Channels)
-            throw new ArgumentException(
-                $"The input preprocessing ({preprocessing}) fills {preprocessing.Channels} channel(s), but {Describe()} takes {InputShape.Channels}.",
-                nameof(options));
+        _runOptions = new RunOptions();
+        _warnings = _prepared.Warnings.ToList();
         _forwardInputs = new[] { _prepared.InputName };
         _forwardOutputs = new[] { _prepared.LogitsName };
 
@@ -131,8 +127,26 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
     /// <inheritdoc />
     public int ClassCount { get; }
 
-    /// <summary>How 8-bit pixels become the model's input (<see cref="OnnxClassifierOptions.InputPreprocessing"/>), or <see langword="null"/>.</summary>
-    public Data.ImagePreprocessing? InputPreprocessing { get; }
+    /// <summary>
+    /// How 8-bit pixels become the model's input (<see cref="OnnxClassifierOptions.InputPreprocessing"/> at first), or
+    /// <see langword="null"/> when unknown. Settable for applications that learn it after loading the model (from its
+    /// input shape, say); its channel count must match <see cref="InputShape"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The preprocessing fills another number of channels than the model takes.</exception>
+    public Data.ImagePreprocessing? InputPreprocessing
+    {
+        get => _inputPreprocessing;
+        set
+        {
+            if (value is { } preprocessing && preprocessing.Channels != InputShape.Channels)
+                throw new ArgumentException(
+                    $"The input preprocessing ({preprocessing}) fills {preprocessing.Channels} channel(s), but {Describe()} takes {InputShape.Channels}.",
+                    nameof(InputPreprocessing));
+            _inputPreprocessing = value;
+        }
+    }
+
+    private Data.ImagePreprocessing? _inputPreprocessing;
 
     /// <summary>The name of the image input of the model.</summary>
     public string InputName => _prepared.InputName;

@@ -85,7 +85,7 @@ public class TorchOperationsTests
             using IRows target = ops.Gather(b, new[] { 0, 1, 2, 3, 4 });
             using IRows signs = ops.SelectBlocks(d, 3, new[] { 0, 1, 2, 3, 4 }, new[] { 0, 0, 1, 1, 2 });
             ops.AddScaledInPlace(target, signs, perRow, signOnly: true);
-            using IRows clamped = ops.AddScaledClamped(b, scaled, 1.02f, -0.5f, 0.5f);
+            using IRows clamped = ops.AddScaledClamped(b, scaled, 1.02f, new ValueBounds([-0.5f, -0.5f], [0.5f, 0.5f]));
             using IRows joined = ops.Concat(picked, scaled);
             using (IRows replacement = ops.Gather(b, new[] { 3, 4 })) ops.Scatter(joined, new[] { 7, 1 }, replacement);
             return new[] { ops.Download(added), ops.Download(picked), ops.Download(scaled), ops.Download(target), ops.Download(clamped), ops.Download(joined) };
@@ -93,6 +93,35 @@ public class TorchOperationsTests
 
         float[][] expected = Run(host), actual = Run(torch);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
+    }
+
+    // Fails if either backend clamps every channel to channel 0's bounds, or skips a bound.
+    [Fact]
+    public void PerChannelClampingEqualsTheHostsAndKeepsEachChannelInItsBounds()
+    {
+        using var classifier = RandomNetworks.RgbClassifier(3);
+        using var host = new HostOperations(classifier);
+        using var torch = new TorchOperations(classifier, allowTf32: false);
+        int size = classifier.InputShape.Size, plane = size / 3;
+        float[] images = Values(Count * size, seed: 12, scale: 3), noise = Values(Count * size, seed: 13, scale: 3);
+        var bounds = new ValueBounds([-2.1f, float.NegativeInfinity, 0.5f], [-0.2f, 1.5f, float.PositiveInfinity]);
+
+        float[][] Run(AttackOperations ops)
+        {
+            using IRows x = ops.Upload(images, Count, 3), r = ops.Upload(noise, Count, 3);
+            using IRows added = ops.AddScaledClamped(x, r, 1.5f, bounds);
+            using IRows projected = ops.ProjectOntoBall(r, x, 0.7f, bounds);
+            return new[] { ops.Download(added), ops.Download(projected) };
+        }
+
+        float[][] expected = Run(host), actual = Run(torch);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
+        for (int p = 0; p < expected[0].Length; p++)
+        {
+            int c = p % size / plane;
+            Assert.Equal(Math.Clamp(images[p] + 1.5f * noise[p], bounds.Min[c], bounds.Max[c]), expected[0][p]);
+            Assert.Equal(Math.Clamp(Math.Clamp(noise[p], images[p] - 0.7f, images[p] + 0.7f), bounds.Min[c], bounds.Max[c]), expected[1][p]);
+        }
     }
 
     [Fact]
