@@ -64,7 +64,7 @@ public static class IdxFile
         if (dimensions.Length != 3)
             throw new DataFileException($"'{path}' is not an image file: expected 3 dimensions (N×H×W), found {dimensions.Length}.", path);
         var pixels = new float[data.Length];
-        for (int i = 0; i < data.Length; i++) pixels[i] = data[i] / 255f;
+        new ImagePreprocessing(ChannelOrder.Gray).NormalizeGray(data, pixels);
         return (pixels, dimensions[0], dimensions[1], dimensions[2]);
     }
 

@@ -101,6 +101,19 @@ public sealed record ImagePreprocessing
         }
     }
 
+    /// <summary>Normalises grey levels, one byte per pixel (idx files), into one plane; <see cref="Order"/> must be <see cref="ChannelOrder.Gray"/>.</summary>
+    /// <exception cref="InvalidOperationException">The preprocessing has three channels.</exception>
+    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    public void NormalizeGray(ReadOnlySpan<byte> levels, Span<float> plane)
+    {
+        if (Order != ChannelOrder.Gray)
+            throw new InvalidOperationException($"Grey levels fill one channel; this preprocessing ({this}) has three.");
+        if (plane.Length != levels.Length)
+            throw new ArgumentException($"Expected {levels.Length} floats for {levels.Length} grey levels, got {plane.Length}.", nameof(plane));
+        double factor = Scale / 255.0, mean = _mean[0], std = _std[0];
+        for (int p = 0; p < levels.Length; p++) plane[p] = (float)((levels[p] * factor - mean) / std);
+    }
+
     /// <summary>Turns C planes of floats back into opaque RGBA bytes (a grey channel goes to red, green and blue).</summary>
     /// <exception cref="ArgumentException">The length of <paramref name="planar"/> is not a multiple of <see cref="Channels"/>.</exception>
     public byte[] Denormalize(ReadOnlySpan<float> planar)

@@ -137,6 +137,24 @@ public class ImagePreprocessingTests
     }
 
     [Fact]
+    public void GreyLevelsNormaliseAsGreyPixelsDoAndAsIdxFilesAlwaysHave()
+    {
+        byte[] levels = Enumerable.Range(0, 256).Select(v => (byte)v).ToArray();
+        byte[] rgba = levels.SelectMany(v => new[] { v, v, v, (byte)255 }).ToArray();
+        foreach (var preprocessing in new[] { new ImagePreprocessing(ChannelOrder.Gray), new ImagePreprocessing(ChannelOrder.Gray, 255, [33], [78]) })
+        {
+            float[] fromLevels = new float[256], fromPixels = new float[256];
+            preprocessing.NormalizeGray(levels, fromLevels);
+            preprocessing.Normalize(rgba, fromPixels);
+            Assert.Equal(fromPixels, fromLevels);
+        }
+        var unit = new float[256];
+        new ImagePreprocessing(ChannelOrder.Gray).NormalizeGray(levels, unit);
+        Assert.Equal(levels.Select(v => v / 255f), unit); // bit for bit: MNIST's pixels did not change
+        Assert.Throws<InvalidOperationException>(() => new ImagePreprocessing(ChannelOrder.Rgb).NormalizeGray(levels, unit));
+    }
+
+    [Fact]
     public void LevelsPerUnitTurnsInputUnitsIntoEightBitLevels()
     {
         var caffe = new ImagePreprocessing(ChannelOrder.Bgr, 255, [104, 117, 123]);
