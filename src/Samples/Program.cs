@@ -8,5 +8,6 @@ var root = new RootCommand("Adef.MLNet samples: the ADef paper's experiments (at
 root.Subcommands.Add(MnistCommand.Create());
 root.Subcommands.Add(MlNetCommand.Create());
 root.Subcommands.Add(ImageNetCommand.Create());
+root.Subcommands.Add(ImageNetPipelineCommand.Create());
 root.Subcommands.Add(AdvTrainCommand.Create());
 return root.Parse(args).Invoke();
