@@ -106,10 +106,7 @@ public sealed partial class TorchSharpClassifier : ITensorClassifier, IDisposabl
         get => _inputPreprocessing;
         set
         {
-            if (value is { } preprocessing && preprocessing.Channels != InputShape.Channels)
-                throw new ArgumentException(
-                    $"The input preprocessing ({preprocessing}) fills {preprocessing.Channels} channel(s), but the module takes {InputShape.Channels}.",
-                    nameof(InputPreprocessing));
+            value?.RequireChannels(InputShape.Channels, "the module", nameof(InputPreprocessing));
             _inputPreprocessing = value;
         }
     }

@@ -191,6 +191,14 @@ public sealed record ImagePreprocessing
         return 255.0 * _std[channel] / Math.Abs(Scale);
     }
 
+    /// <summary>Throws unless this preprocessing fills the <paramref name="channels"/> channels that <paramref name="model"/> takes.</summary>
+    /// <exception cref="ArgumentException">The channel counts differ; the message names both.</exception>
+    internal void RequireChannels(int channels, string model, string parameterName)
+    {
+        if (Channels != channels)
+            throw new ArgumentException($"The input preprocessing ({this}) fills {Channels} channel(s), but {model} takes {channels}.", parameterName);
+    }
+
     /// <summary>
     /// The preprocessing of ML.NET's convention <c>value = (pixel − offset) × scale</c> (<c>ExtractPixels</c>):
     /// Scale = 255·scale, Mean = offset·scale, Std = 1, RGB for three channels and grey for one.

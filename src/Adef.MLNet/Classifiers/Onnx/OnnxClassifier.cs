@@ -138,10 +138,7 @@ public sealed partial class OnnxClassifier : IDifferentiableClassifier, IDisposa
         get => _inputPreprocessing;
         set
         {
-            if (value is { } preprocessing && preprocessing.Channels != InputShape.Channels)
-                throw new ArgumentException(
-                    $"The input preprocessing ({preprocessing}) fills {preprocessing.Channels} channel(s), but {Describe()} takes {InputShape.Channels}.",
-                    nameof(InputPreprocessing));
+            value?.RequireChannels(InputShape.Channels, Describe(), nameof(InputPreprocessing));
             _inputPreprocessing = value;
         }
     }
