@@ -63,6 +63,9 @@ internal sealed class AttackMapping
         new(options.IterationsColumnName, NumberDataViewType.Int32, AttackOutput.Iterations),
         new(options.PixelL2ColumnName, NumberDataViewType.Double, AttackOutput.PixelL2),
         new(options.PixelLInfColumnName, NumberDataViewType.Double, AttackOutput.PixelLInf),
+        .. options.AttackSettings.ValidImages
+            ? [new AttackOutputColumn(options.FoolsAfterRoundingColumnName, BooleanDataViewType.Instance, AttackOutput.FoolsAfterRounding)]
+            : Array.Empty<AttackOutputColumn>(),
         ];
     }
 
