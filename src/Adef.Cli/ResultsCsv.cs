@@ -9,8 +9,8 @@ namespace Adef.Cli;
 /// The attack command's results.csv: one row per image, appended as batches finish, and read back for <c>--resume</c>,
 /// the summary and the report command. A run stopped mid-write leaves a torn last line without its line break, which
 /// reading drops. Optional columns follow <see cref="Columns"/> in a fixed order (<see cref="Layout"/>): <c>target</c> in a
-/// targeted run (<c>--targets</c>), then the names of the three labels with <c>--class-names</c> (<see cref="NameColumns"/>).
-/// A run with neither writes exactly the columns earlier versions wrote.
+/// targeted run (<c>--targets</c>), <c>fools_after_rounding</c> with <c>--valid-images</c>, then the names of the three labels
+/// with <c>--class-names</c> (<see cref="NameColumns"/>). A run with none of them writes exactly the columns earlier versions wrote.
 /// </summary>
 internal static class ResultsCsv
 {
@@ -27,13 +27,26 @@ internal static class ResultsCsv
     /// <summary>The column of a targeted run's target labels, after <see cref="Columns"/>.</summary>
     public const string TargetColumn = "target";
 
+    /// <summary>The column of a <c>--valid-images</c> run: whether the returned (rounded) image fools, as the attack checked it
+    /// (<see cref="AttackResult.FoolsAfterRounding"/>; empty for images not attacked).</summary>
+    public const string FoolsAfterRoundingColumn = "fools_after_rounding";
+
     /// <summary>Which optional columns a results.csv has; its header is <see cref="Header"/>.</summary>
     /// <param name="Targeted">Whether it has <see cref="TargetColumn"/>.</param>
     /// <param name="Names">Whether it ends with <see cref="NameColumns"/>.</param>
-    internal readonly record struct Layout(bool Targeted, bool Names)
+    /// <param name="Valid">Whether it has <see cref="FoolsAfterRoundingColumn"/> (<c>--valid-images</c>).</param>
+    internal readonly record struct Layout(bool Targeted, bool Names, bool Valid = false)
     {
-        /// <summary>The header: <see cref="Columns"/>, then <see cref="TargetColumn"/> and <see cref="NameColumns"/> as present.</summary>
-        public string[] Header => [.. Columns, .. Targeted ? [TargetColumn] : Array.Empty<string>(), .. Names ? NameColumns : []];
+        /// <summary>The header: <see cref="Columns"/>, then <see cref="TargetColumn"/>, <see cref="FoolsAfterRoundingColumn"/> and
+        /// <see cref="NameColumns"/> as present.</summary>
+        public string[] Header =>
+        [
+            .. Columns, .. Targeted ? [TargetColumn] : Array.Empty<string>(), .. Valid ? [FoolsAfterRoundingColumn] : Array.Empty<string>(),
+            .. Names ? NameColumns : [],
+        ];
+
+        /// <summary>Where <see cref="FoolsAfterRoundingColumn"/> is, when present.</summary>
+        public int FoolsAfterRoundingIndex => Columns.Length + (Targeted ? 1 : 0);
     }
 
     private static readonly CsvWriterOptions WriterOptions = new() { Separator = ',', NewLine = "\n" };
@@ -42,7 +55,7 @@ internal static class ResultsCsv
 
     /// <summary>One row: its fields as written, and the numbers the summary needs (<see cref="Target"/> in a targeted run).</summary>
     internal sealed record Row(string File, int Original, string Outcome, int Iterations, double TNorm, double PixelL2, double PixelLInf,
-        int? Truth, int PngLabel, string[] Fields, int? Target = null)
+        int? Truth, int PngLabel, string[] Fields, int? Target = null, bool? FoolsAfterRounding = null)
     {
         /// <summary>Whether the adversarial PNG, rounded to bytes, still fools the model as the attack did: it has the
         /// target's label in a targeted run, and any other label than the clean image's otherwise.</summary>
@@ -68,7 +81,8 @@ internal static class ResultsCsv
     /// <param name="truth">The image's true label, if known.</param>
     /// <param name="pngLabel">The label of the adversarial image after rounding to PNG bytes.</param>
     /// <param name="names">The class names, written in <see cref="NameColumns"/>; null for none.</param>
-    public static void Write(CsvWriter csv, string file, AttackResult result, int? truth, int pngLabel, ClassLabels? names = null)
+    /// <param name="valid">Whether the run writes <see cref="FoolsAfterRoundingColumn"/> (<c>--valid-images</c>).</param>
+    public static void Write(CsvWriter csv, string file, AttackResult result, int? truth, int pngLabel, ClassLabels? names = null, bool valid = false)
     {
         var adef = result as AdefResult;
         string[] fields =
@@ -87,6 +101,7 @@ internal static class ResultsCsv
             truth is null ? "" : Boolean(truth == result.OriginalLabel),
             Integer(pngLabel),
             .. result.Target is { } target ? [Integer(target)] : Array.Empty<string>(),
+            .. valid ? [result.FoolsAfterRounding is { } fools ? Boolean(fools) : ""] : Array.Empty<string>(),
         ];
         WriteFields(csv, names is null ? fields
             : [.. fields, names[result.OriginalLabel], names[result.AdversarialLabel], truth is { } label ? names[label] : ""]);
@@ -115,8 +130,9 @@ internal static class ResultsCsv
                 if (!TryInteger(f[Columns.Length], out int t)) continue;
                 target = t;
             }
+            bool? fools = layout.Valid && bool.TryParse(f[layout.FoolsAfterRoundingIndex], out bool b) ? b : null;
             rows.Add(new Row(f[0], original, f[4], iterations, NumberOrNaN(f[6]), NumberOrNaN(f[8]), NumberOrNaN(f[9]),
-                TryInteger(f[10], out int truth) ? truth : null, png, f, target));
+                TryInteger(f[10], out int truth) ? truth : null, png, f, target, fools));
         }
         return rows;
     }
@@ -131,7 +147,8 @@ internal static class ResultsCsv
         string? header = reader.ReadLine();
         foreach (bool targeted in (bool[])[false, true])
         foreach (bool names in (bool[])[false, true])
-            if (header == string.Join(',', new Layout(targeted, names).Header)) return new Layout(targeted, names);
+        foreach (bool valid in (bool[])[false, true])
+            if (header == string.Join(',', new Layout(targeted, names, valid).Header)) return new Layout(targeted, names, valid);
         return null;
     }
 

@@ -38,6 +38,7 @@ internal static class AttackCommand
         var resume = new Option<bool>("--resume") { Description = "If --out holds a results.csv, skip the images listed there and append the rest (summary.json covers them all)." };
         var limit = new Option<int>("--limit") { Description = "Attack only the first N images (0 = all).", DefaultValueFactory = _ => 0 };
         var classNames = new Option<string>("--class-names") { Description = "Class names, one per line in class-index order (an ImageNet synset_words.txt works): shown in examples.png and added to results.csv as original_name, adversarial_name, true_name." };
+        var validImages = new Option<bool>("--valid-images") { Description = "Return adversarials on the 8-bit pixel grid of --channels/--scale/--mean/--std: each is rounded and re-checked, and a success that rounding undoes is grown until its rounded image fools (or it ends LostToRounding). Adds the column fools_after_rounding to results.csv." };
         var gate = new GateOptions();
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N: ONNX Runtime's CUDA execution provider (needs the Microsoft.ML.OnnxRuntime.Gpu native package; an error if it cannot load).", DefaultValueFactory = _ => "cpu" };
 
@@ -47,7 +48,7 @@ internal static class AttackCommand
             "--fail-if-success-above / --fail-if-accuracy-below make it a validation gate (exit 2).\n" + ExitCodes.Help);
         foreach (Option option in (Option[])[model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
                      overshootFactor, overshootFraction, rankTargeted, targets, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device,
-                     classNames, .. gate.All])
+                     classNames, validImages, .. gate.All])
             command.Options.Add(option);
         command.SetAction(parse => AttackRun.Execute(new AttackSettings(
             parse.GetValue(model), parse.GetValue(images), parse.GetValue(output), parse.GetValue(labels), parse.GetValue(attack)!,
@@ -55,7 +56,8 @@ internal static class AttackCommand
             parse.GetValue(sigma), parse.GetValue(overshootFactor), parse.GetValue(overshootFraction), parse.GetValue(rankTargeted),
             parse.GetValue(batchSize), parse.GetValue(norm)!, parse.GetValue(size), parse.GetValue(scale), parse.GetValue(mean),
             parse.GetValue(std), parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip),
-            parse.GetValue(resume), parse.GetValue(device)!, parse.GetValue(classNames), gate.Read(parse), parse.GetValue(targets)), cancel));
+            parse.GetValue(resume), parse.GetValue(device)!, parse.GetValue(classNames), gate.Read(parse), parse.GetValue(targets),
+            parse.GetValue(validImages)), cancel));
         return command;
     }
 }

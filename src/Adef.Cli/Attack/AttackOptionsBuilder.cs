@@ -48,7 +48,7 @@ internal static class AttackOptionsBuilder
         if (s.Sigma is { } sg) options = options with { Sigma = sg };
         if (s.OvershootFactor is { } os) options = options with { OvershootFactor = os };
         if (s.RankTargeted) options = options with { RankTargeted = true };
-        options = options with { BatchSize = s.BatchSize };
+        options = options with { BatchSize = s.BatchSize, ValidImages = s.ValidImages };
         if (s.OvershootFraction is not null)
             AnsiConsole.MarkupLine("[yellow]--overshoot-fraction applies to DeepFool only; ignored for ADef.[/]");
         Check("ADef", () => options.Validate(classCount));
@@ -57,7 +57,7 @@ internal static class AttackOptionsBuilder
 
     public static DeepFoolOptions BuildDeepFool(AttackSettings s)
     {
-        var options = new DeepFoolOptions { BatchSize = s.BatchSize };
+        var options = new DeepFoolOptions { BatchSize = s.BatchSize, ValidImages = s.ValidImages };
         if (s.NoClip) options = options with { ClipMin = float.NegativeInfinity, ClipMax = float.PositiveInfinity };
         options = options with
         {

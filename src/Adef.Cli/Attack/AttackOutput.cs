@@ -36,22 +36,25 @@ internal static class AttackOutput
     /// <param name="batch">The finished results.</param>
     /// <param name="outDir">The output folder.</param>
     /// <param name="names">Class names for results.csv's name columns, or null for none.</param>
+    /// <param name="layout">The columns of results.csv.</param>
     public static void WriteBatch(CsvWriter csv, OnnxClassifier classifier, InputFormat format, ImageSource source, int[] todo,
-        IReadOnlyList<AttackResult> batch, string outDir, ClassLabels? names)
+        IReadOnlyList<AttackResult> batch, string outDir, ClassLabels? names, ResultsCsv.Layout layout = default)
     {
         int length = format.ImageLength;
         var quantised = new float[batch.Count * length];
         for (int i = 0; i < batch.Count; i++)
         {
             byte[] rgba = format.Preprocessing.Denormalize(batch[i].AdversarialImage);
-            ImageFiles.SavePng(Path.Combine(outDir, PngName(source.Names[todo[batch[i].Index]])), rgba, format.Width, format.Height);
-            format.Preprocessing.Normalize(rgba, quantised.AsSpan(i * length, length));
+            string png = Path.Combine(outDir, PngName(source.Names[todo[batch[i].Index]]));
+            ImageFiles.SavePng(png, rgba, format.Width, format.Height);
+            // The file read back, not the bytes written: png_label is what a user of the PNG gets.
+            format.Preprocessing.Normalize(ImageFiles.DecodeResized(png, format.Width, format.Height), quantised.AsSpan(i * length, length));
         }
         int[] pngLabels = ClassifierAccuracy.Predict(classifier, quantised, batch.Count, batch.Count);
         for (int i = 0; i < batch.Count; i++)
         {
             int image = todo[batch[i].Index];
-            ResultsCsv.Write(csv, source.Names[image], batch[i], source.TrueLabels[image], pngLabels[i], names);
+            ResultsCsv.Write(csv, source.Names[image], batch[i], source.TrueLabels[image], pngLabels[i], names, layout.Valid);
         }
         csv.Flush();
     }
@@ -61,7 +64,9 @@ internal static class AttackOutput
         AttackOptions Options, bool Interrupted, double Seconds, int Attacked, long PeakWorkingSet);
 
     /// <summary>The numbers of the whole results.csv (a resumed run reports on every image).</summary>
-    internal sealed record Totals(int Images, int Labelled, double Accuracy, AttackSummary Summary, double PngSuccessRate, double ImagesPerSecond)
+    /// <param name="PngShareOfSuccesses">Of the successes, the share whose PNG, read back, still fools.</param>
+    internal sealed record Totals(int Images, int Labelled, double Accuracy, AttackSummary Summary, double PngSuccessRate, double ImagesPerSecond,
+        double PngShareOfSuccesses = double.NaN)
     {
         public static Totals Of(IReadOnlyList<ResultsCsv.Row> rows, int attacked, double seconds)
         {
@@ -70,7 +75,8 @@ internal static class AttackOutput
             int correct = rows.Count(r => r.Truth is { } t && t == r.Original);
             int fooledAfterRounding = rows.Count(r => r.FooledAfterRounding);
             return new Totals(rows.Count, labelled, labelled == 0 ? double.NaN : (double)correct / labelled, summary,
-                summary.Attacked == 0 ? double.NaN : (double)fooledAfterRounding / summary.Attacked, attacked / seconds);
+                summary.Attacked == 0 ? double.NaN : (double)fooledAfterRounding / summary.Attacked, attacked / seconds,
+                summary.Fooled == 0 ? double.NaN : (double)fooledAfterRounding / summary.Fooled);
         }
     }
 
@@ -108,6 +114,8 @@ internal static class AttackOutput
             meanIterations = totals.Summary.MeanIterations,
             meanTNorm = totals.Summary.MeanTNorm,
             pngSuccessRate = totals.PngSuccessRate,
+            validImages = s.ValidImages,
+            pngShareOfSuccesses = totals.PngShareOfSuccesses,
             seconds = run.Seconds,
             imagesPerSecond = totals.ImagesPerSecond,
             peakWorkingSetBytes = run.PeakWorkingSet,
@@ -151,6 +159,7 @@ internal static class AttackOutput
         Row("Mean ℓ2 change (input space)", $"{summary.MeanPixelL2:0.000}");
         Row("Mean ℓ∞ change (input space)", $"{summary.MeanPixelLInf:0.000}");
         Row("Success after rounding to PNG bytes", $"{totals.PngSuccessRate:P2}");
+        Row("Successes that fool as PNG", $"{totals.PngShareOfSuccesses:P2}");
         Row("Images/s (attack only)", $"{totals.ImagesPerSecond:0.00}");
         AnsiConsole.Write(table);
     }

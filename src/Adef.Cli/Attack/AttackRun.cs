@@ -26,14 +26,10 @@ internal static class AttackRun
         s.Check();
         if (!ComputeDevice.TryParse(s.Device, out ComputeDevice device))
             throw new UsageException($"--device must be cpu, cuda or cuda:N, not '{s.Device}'.");
-        // An explicit CUDA request fails with ONNX Runtime's reason rather than silently running on the CPU.
-        using var classifier = new OnnxClassifier(s.Model!,
-            new OnnxClassifierOptions { LogitsOutputName = s.Logits, Device = device, FallbackToCpu = false });
+        using OnnxClassifier classifier = Load(s, device, out InputFormat format);
         AnsiConsole.MarkupLine($"Model {Markup.Escape(s.Model!)}: input '{Markup.Escape(classifier.InputName)}' {classifier.InputShape}, " +
                                $"logits '{Markup.Escape(classifier.LogitsName)}' ({classifier.ClassCount} classes).");
         foreach (string warning in classifier.Warnings) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
-        InputFormat format = InputFormat.Parse(s.Size, s.Scale, s.Mean, s.Std, s.Channels, classifier.InputShape);
-        classifier.InputPreprocessing = format.Preprocessing; // DeepFool's bounds and the pixel-unit norms follow from it
         AttackOptions options = AttackOptionsBuilder.Build(s, classifier.ClassCount, format);
 
         ImageSource source = format.Open(s.Images!, s.Labels, s.Limit);
@@ -43,7 +39,7 @@ internal static class AttackRun
         ClassLabels names = ClassLabels.Load(s.ClassNames, source, classifier.ClassCount);
         classifier.PrepareGradients();
         string csvPath = Path.Combine(s.Out!, "results.csv");
-        var layout = new ResultsCsv.Layout(Targeted: s.Targets is not null, Names: names.FromClassNamesFile);
+        var layout = new ResultsCsv.Layout(Targeted: s.Targets is not null, Names: names.FromClassNamesFile, Valid: s.ValidImages);
         List<ResultsCsv.Row> previous = PreviousResults(csvPath, s.Resume, layout);
         var done = previous.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
         int[] todo = Enumerable.Range(0, source.Count).Where(i => !done.Contains(source.Names[i])).ToArray();
@@ -56,7 +52,7 @@ internal static class AttackRun
         Streamed run;
         using (var csv = ResultsCsv.Append(csvPath))
             run = Stream(classifier, options, pixels, todoLabels, targets, s.BatchSize, cancel,
-                batch => AttackOutput.WriteBatch(csv, classifier, format, source, todo, batch, s.Out!, names.FromClassNamesFile ? names : null));
+                batch => AttackOutput.WriteBatch(csv, classifier, format, source, todo, batch, s.Out!, names.FromClassNamesFile ? names : null, layout));
         if (run.Interrupted) AnsiConsole.MarkupLine("[yellow]Interrupted: results.csv holds the finished images; rerun with --resume to attack the rest.[/]");
 
         List<ResultsCsv.Row> rows = ResultsCsv.Read(csvPath);
@@ -78,6 +74,30 @@ internal static class AttackRun
         return ExitCodes.Done;
     }
 
+    /// <summary>
+    /// Loads the model and the input format its images are read in. With <c>--valid-images</c> the classifier must state that
+    /// format's preprocessing (the attack rounds to its grid), which it takes only when loaded, and the format needs the model's
+    /// shape: the model is then looked at once without gradients and loaded again with it.
+    /// </summary>
+    private static OnnxClassifier Load(AttackSettings s, ComputeDevice device, out InputFormat format)
+    {
+        // An explicit CUDA request fails with ONNX Runtime's reason rather than silently running on the CPU.
+        var classifier = new OnnxClassifier(s.Model!,
+            new OnnxClassifierOptions { LogitsOutputName = s.Logits, Device = device, FallbackToCpu = false });
+        try
+        {
+            format = InputFormat.Parse(s.Size, s.Scale, s.Mean, s.Std, s.Channels, classifier.InputShape);
+            // DeepFool's bounds, the norms in 8-bit levels and --valid-images' pixel grid all follow from it.
+            classifier.InputPreprocessing = format.Preprocessing;
+            return classifier;
+        }
+        catch
+        {
+            classifier.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Reports the labels found; returns them when every image has one (the attack then skips misclassified images).</summary>
     private static int[]? CheckLabels(ImageSource source, string images, int classCount)
     {
@@ -93,13 +113,14 @@ internal static class AttackRun
     }
 
     /// <summary>With <paramref name="resume"/>, the complete rows of an existing results.csv (the images already done); otherwise none.</summary>
-    /// <exception cref="UsageException">The file was written with the other choice of --targets or --class-names.</exception>
+    /// <exception cref="UsageException">The file was written with the other choice of --targets, --valid-images or --class-names.</exception>
     private static List<ResultsCsv.Row> PreviousResults(string csvPath, bool resume, ResultsCsv.Layout layout)
     {
         if (!resume || !File.Exists(csvPath)) return [];
         if (ResultsCsv.LayoutOf(csvPath) is { } had && had != layout)
         {
-            (string option, bool with) = had.Targeted != layout.Targeted ? ("--targets", had.Targeted) : ("--class-names", had.Names);
+            (string option, bool with) = had.Targeted != layout.Targeted ? ("--targets", had.Targeted)
+                : had.Valid != layout.Valid ? ("--valid-images", had.Valid) : ("--class-names", had.Names);
             throw new UsageException($"'{csvPath}' was written {(with ? "with" : "without")} {option}; resume it " +
                                      $"{(with ? "with" : "without")} {option} too, so that every row has the same columns, or write to another --out.");
         }

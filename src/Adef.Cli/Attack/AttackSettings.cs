@@ -29,12 +29,13 @@ namespace Adef.Cli;
 /// <param name="ClassNames">A file of class names, one per line (an ImageNet synset file works), or null.</param>
 /// <param name="Gate">The <c>--fail-if-…</c> thresholds, checked on the whole results.csv after everything is written.</param>
 /// <param name="Targets">A targets CSV (columns file and target): the label each image is to be given.</param>
+/// <param name="ValidImages">Return adversarials on the 8-bit pixel grid that still fool after rounding (<see cref="Adef.MLNet.Attacks.AttackOptions.ValidImages"/>).</param>
 internal sealed record AttackSettings(
     string? Model, string? Images, string? Out, string? Labels, string Attack, string? Preset,
     string? Candidates, int? MaxIterations, double? MaxNorm, double? Sigma, double? OvershootFactor, double? OvershootFraction,
     bool RankTargeted, int BatchSize, string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels,
     string? Logits, int Limit, bool NoClip, bool Resume, string Device = "cpu", string? ClassNames = null, RobustnessGate? Gate = null,
-    string? Targets = null)
+    string? Targets = null, bool ValidImages = false)
 {
     /// <summary>The attack's name in lower case: adef or deepfool.</summary>
     public string AttackName => Attack.Trim().ToLowerInvariant();

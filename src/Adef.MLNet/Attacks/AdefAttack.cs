@@ -174,7 +174,8 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
                 at.Add(positions[i]);
             }
             if (overshot.Count == 0) return;
-            ScaleFields(overshot, at.ToArray());
+            ScaleFields(overshot, at.ToArray(), overshot.Select(s => Math.Clamp(options.MaxNorm / s.TNorm, 1, options.OvershootFactor)).ToArray());
+            foreach (State state in overshot) state.Overshot = true;
             Recheck(overshot, at.ToArray(), (state, label, topTwoGap) =>
             {
                 state.Label = label;
@@ -194,11 +195,26 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
             return state.Outcome != AttackOutcome.Fooled || tie;
         }
 
-        /// <summary>τ ← τ · clamp(maxNorm / ‖τ‖_T, 1, overshoot), shrunk by 1e−7 steps until strictly within the budget.</summary>
-        private void ScaleFields(IReadOnlyList<State> states, int[] positions)
+        /// <summary>
+        /// A rounded success that stopped fooling: τ ← τ · min(RepairScale(attempt) / RepairScale(attempt − 1), budget), so τ is the
+        /// attack's field times RepairScale(attempt) until the budget caps it, kept strictly within <see cref="AdefOptions.MaxNorm"/>
+        /// as the overshoot is. A field already at the budget cannot grow.
+        /// </summary>
+        protected override bool[] Grow(IReadOnlyList<State> states, int[] positions, int attempt)
+        {
+            double factor = RepairScale(attempt) / RepairScale(attempt - 1);
+            double[] factors = states.Select(s => Math.Min(factor, options.MaxNorm / s.TNorm)).ToArray();
+            bool[] grows = factors.Select(f => f > 1 + 1e-6).ToArray();
+            int[] growing = Enumerable.Range(0, states.Count).Where(i => grows[i]).ToArray();
+            if (growing.Length > 0)
+                ScaleFields(growing.Select(i => states[i]).ToList(), growing.Select(i => positions[i]).ToArray(), growing.Select(i => factors[i]).ToArray());
+            return grows;
+        }
+
+        /// <summary>τ ← τ · factor, the factor shrunk by 1e−7 steps until ‖τ‖_T is strictly within the budget; warps the originals.</summary>
+        private void ScaleFields(IReadOnlyList<State> states, int[] positions, double[] factors)
         {
             int n = states.Count;
-            var factors = states.Select(s => Math.Clamp(options.MaxNorm / s.TNorm, 1, options.OvershootFactor)).ToArray();
             using IRows fields = Ops.Gather(Rows.Aux, positions);
             using IRows scaledFields = Ops.Zeros(n, 2);
             int[] pending = Enumerable.Range(0, n).ToArray();
@@ -218,7 +234,6 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
                 }
                 pending = next.ToArray();
             }
-            foreach (State state in states) state.Overshot = true;
             MoveTo(positions, scaledFields, new List<State>());
         }
 
@@ -233,6 +248,7 @@ public sealed class AdefAttack : ImageAttack<AdefOptions, AdefResult>
                 AdversarialLabel = state.Label,
                 Outcome = state.Outcome!.Value,
                 Iterations = state.ReportedIterations,
+                FoolsAfterRounding = state.FoolsAfterRounding,
                 AdversarialImage = current.ToArray(),
                 PixelL2 = FieldNorms.DifferenceL2(current, original),
                 PixelLInf = FieldNorms.DifferenceLInf(current, original),

@@ -42,6 +42,9 @@ internal class AttackImageState
     /// <summary>Difference between the two largest logits at the last evaluation.</summary>
     public float TopTwoGap { get; set; } = float.PositiveInfinity;
 
+    /// <summary>Whether the image rounded to the pixel grid fools the classifier; null until checked (valid images only).</summary>
+    public bool? FoolsAfterRounding { get; set; }
+
     /// <summary>Set when the attack on this image has ended.</summary>
     public AttackOutcome? Outcome { get; private set; }
 

@@ -21,6 +21,19 @@ public abstract record AttackOptions
     /// </summary>
     public AttackExecution Execution { get; init; } = AttackExecution.Auto;
 
+    /// <summary>
+    /// Whether the attack returns images of the valid pixel grid. Default false: images stay in the model's float input space,
+    /// where many adversarials, saved as 8-bit files, stop fooling. When true, every attacked image is mapped to 8-bit pixels
+    /// and back through the classifier's <see cref="Classifiers.IDifferentiableClassifier.InputPreprocessing"/> (bounds and
+    /// rounding; <see cref="Data.ImagePreprocessing.Denormalize(ReadOnlySpan{float})"/> then
+    /// <see cref="Data.ImagePreprocessing.Normalize"/>) and classified again: an image whose rounded form no longer fools
+    /// gets a grown deformation (ADef: τ scaled up within <see cref="AdefOptions.MaxNorm"/>) or perturbation (DeepFool), re-rounded
+    /// and re-checked, and ends <see cref="AttackOutcome.LostToRounding"/> if none holds; PGD rounds inside its projection, so
+    /// every iterate is a valid image. <see cref="AttackResult.FoolsAfterRounding"/> reports the check. The classifier must
+    /// state its preprocessing (the attack's constructor throws <see cref="ArgumentException"/> otherwise).
+    /// </summary>
+    public bool ValidImages { get; init; }
+
     /// <summary>Checks the shared options; each attack's options call it from their own validation.</summary>
     private protected void ValidateBatching()
     {

@@ -27,4 +27,11 @@ public enum AttackOutcome
     /// (never counted as success). The other images of the batch are not affected.
     /// </summary>
     NumericalFailure,
+
+    /// <summary>
+    /// With <see cref="AttackOptions.ValidImages"/>: the attack fooled the classifier in its float input space, but the image
+    /// rounded to 8-bit pixels does not, and neither does any grown deformation or perturbation the repair tried within the
+    /// budget. The result holds the last rounded image tried.
+    /// </summary>
+    LostToRounding,
 }

@@ -31,6 +31,13 @@ public abstract class AttackResult
     /// <summary>The adversarial image, C×H×W (the original when the attack did not move it).</summary>
     public required float[] AdversarialImage { get; init; }
 
+    /// <summary>
+    /// With <see cref="AttackOptions.ValidImages"/>: whether <see cref="AdversarialImage"/>, which then lies on the 8-bit pixel
+    /// grid, fools the classifier (equal to <see cref="Success"/>). <see langword="null"/> when not checked: without the
+    /// option, and for images that were not attacked (<see cref="AttackOutcome.AlreadyMisclassified"/>) or failed numerically.
+    /// </summary>
+    public bool? FoolsAfterRounding { get; init; }
+
     /// <summary>ℓ2 norm of the pixel change, ‖x_adv − x‖₂.</summary>
     public required double PixelL2 { get; init; }
 
@@ -108,6 +115,7 @@ public sealed class PerturbationResult : AttackResult
             AdversarialLabel = state.Label,
             Outcome = state.Outcome!.Value,
             Iterations = state.ReportedIterations,
+            FoolsAfterRounding = state.FoolsAfterRounding,
             AdversarialImage = adversarial.ToArray(),
             Perturbation = perturbation,
             PixelL2 = Imaging.FieldNorms.L2(perturbation),

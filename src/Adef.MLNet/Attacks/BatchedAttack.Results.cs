@@ -12,6 +12,7 @@ internal abstract partial class BatchedAttack<TState, TResult>
         for (int i = 0; i < resident.Count; i++) positionOf[resident[i]] = i;
         int[] positions = finished.Select(s => positionOf[s]).ToArray();
         Conclude(finished, positions);
+        if (Grid is not null) ConcludeOnGrid(finished, positions);
 
         // The finished images' rows cross to the host once, in one copy each for the images and the aux rows.
         float[] current, aux;

@@ -34,7 +34,11 @@ internal abstract partial class BatchedAttack<TState, TResult>
         Shape = classifier.InputShape;
         _batching = options;
         Settings = settings;
+        Grid = options.ValidImages ? PixelGrid.Of(classifier) : null;
     }
+
+    /// <summary>The preprocessing whose 8-bit grid the returned images lie on (<see cref="AttackOptions.ValidImages"/>), or null.</summary>
+    protected Data.ImagePreprocessing? Grid { get; }
 
     protected IDifferentiableClassifier Classifier { get; }
 
@@ -79,6 +83,17 @@ internal abstract partial class BatchedAttack<TState, TResult>
     protected virtual void Conclude(IReadOnlyList<TState> finished, int[] positions)
     {
     }
+
+    /// <summary>
+    /// With <see cref="AttackOptions.ValidImages"/>: moves the images at <paramref name="positions"/>, whose rounded forms stopped
+    /// fooling, further along their attack, to <see cref="RepairScale"/>(<paramref name="attempt"/>) times the attack's own
+    /// change, and writes the new current images, not yet rounded; returns, per image, whether it could move (false ends it as
+    /// <see cref="AttackOutcome.LostToRounding"/>, e.g. at a budget). The default cannot move any.
+    /// </summary>
+    protected virtual bool[] Grow(IReadOnlyList<TState> states, int[] positions, int attempt) => new bool[states.Count];
+
+    /// <summary>Whether the rounded image's label counts as success (by default <see cref="IsFooled"/>).</summary>
+    protected virtual bool FoolsOnGrid(TState state, int label) => IsFooled(state, label);
 
     /// <summary>Builds the result from the image's final current image and aux row (host copies).</summary>
     protected abstract TResult CreateResult(TState state, ReadOnlySpan<float> current, ReadOnlySpan<float> aux);

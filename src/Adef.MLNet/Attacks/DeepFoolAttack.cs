@@ -115,6 +115,20 @@ public sealed class DeepFoolAttack : ImageAttack<DeepFoolOptions, PerturbationRe
             }
         }
 
+        /// <summary>
+        /// A rounded success that stopped fooling: the applied perturbation grows to <c>(1 + OvershootFraction)·s·r</c>, clipped
+        /// as every iterate is, with s = <see cref="BatchedAttack{TState, TResult}.RepairScale"/>(attempt) and r the attack's
+        /// accumulated perturbation (kept as it is).
+        /// </summary>
+        protected override bool[] Grow(IReadOnlyList<AttackImageState> states, int[] positions, int attempt)
+        {
+            using IRows accumulated = Ops.Gather(Rows.Aux, positions);
+            using IRows originals = Ops.Gather(Rows.Originals, positions);
+            using IRows grown = Ops.AddScaledClamped(originals, accumulated, (float)((1 + options.OvershootFraction) * RepairScale(attempt)), _bounds);
+            Ops.Scatter(Rows.Current, positions, grown);
+            return Enumerable.Repeat(true, states.Count).ToArray();
+        }
+
         protected override PerturbationResult CreateResult(AttackImageState state, ReadOnlySpan<float> current, ReadOnlySpan<float> accumulated) =>
             PerturbationResult.Create(state, current);
     }

@@ -18,6 +18,8 @@ public abstract class ImageAttack<TOptions, TResult>
     {
         Classifier = classifier ?? throw new ArgumentNullException(nameof(classifier));
         Options = options;
+        if (options.ValidImages) PixelGrid.Of(classifier); // refuse at construction, before any image is read
+
     }
 
     /// <summary>The options in use.</summary>

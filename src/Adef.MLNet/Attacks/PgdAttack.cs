@@ -39,7 +39,10 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
         : BatchedAttack<AttackImageState, PerturbationResult>(classifier, options,
             new EngineSettings(MaxIterations: options.Steps, TargetsPerImage: 1, AuxPlanes: 0, LossGradients: true))
     {
-        private readonly float _epsilon = (float)options.Epsilon;
+        /// <summary>ε, less half a level of the grid with valid images: rounding the projected image then moves it by at most half a
+        /// level, so the rounded iterate stays within ε of a clean image on the grid.</summary>
+        private readonly float _epsilon = (float)Math.Max(0, options.Epsilon
+            - (options.ValidImages ? PixelGrid.HalfLevel(PixelGrid.Of(classifier)) : 0));
         private readonly float _step = (float)options.StepSize;
         private readonly ValueBounds _bounds = options.Bounds(classifier);
 
@@ -65,8 +68,12 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
             using IRows originals = Ops.Gather(Rows.Originals, positions);
             using IRows shifted = Ops.AddScaledClamped(originals, noiseRows, 1, ValueBounds.None(Shape.Channels));
             using IRows started = Ops.ProjectOntoBall(shifted, originals, _epsilon, _bounds);
-            Ops.Scatter(Rows.Current, positions, started);
+            using IRows valid = Grid is null ? null! : Rounded(started);
+            Ops.Scatter(Rows.Current, positions, Grid is null ? started : valid);
         }
+
+        /// <summary>The rounded image of a finished image is judged as its final one, whatever its steps (also at 0 steps).</summary>
+        protected override bool FoolsOnGrid(AttackImageState state, int label) => state.Reached(label);
 
         /// <summary>Only the final image counts: every step is taken.</summary>
         protected override bool IsFooled(AttackImageState state, int label) => state.Iteration >= options.Steps && state.Reached(label);
@@ -80,7 +87,8 @@ public sealed class PgdAttack : ImageAttack<PgdOptions, PerturbationResult>
             Ops.AddScaledInPlace(current, gradients.Rows, steps, signOnly: true);
             using IRows originals = Ops.Gather(Rows.Originals, batch.Positions);
             using IRows projected = Ops.ProjectOntoBall(current, originals, _epsilon, _bounds);
-            Ops.Scatter(Rows.Current, batch.Positions, projected);
+            using IRows valid = Grid is null ? null! : Rounded(projected); // valid images: the rounding is part of the projection
+            Ops.Scatter(Rows.Current, batch.Positions, Grid is null ? projected : valid);
             bool[] finite = Ops.AllFinite(projected);
             for (int j = 0; j < batch.Count; j++)
             {

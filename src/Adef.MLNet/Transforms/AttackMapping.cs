@@ -70,6 +70,9 @@ internal sealed class AttackMapping
         new(options.PixelL2ColumnName, NumberDataViewType.Double, AttackOutput.PixelL2),
         new(options.PixelLInfColumnName, NumberDataViewType.Double, AttackOutput.PixelLInf),
         .. levels,
+        .. options.AttackSettings.ValidImages
+            ? [new AttackOutputColumn(options.FoolsAfterRoundingColumnName, BooleanDataViewType.Instance, AttackOutput.FoolsAfterRounding)]
+            : Array.Empty<AttackOutputColumn>(),
         ];
     }
 

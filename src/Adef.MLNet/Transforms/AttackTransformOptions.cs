@@ -57,10 +57,18 @@ public abstract class AttackTransformOptions
 
     /// <summary>
     /// Name of the text column that says how the attack on the row ended: the name of its <see cref="AttackOutcome"/>
-    /// ("Fooled", "AlreadyMisclassified", "Stalled", "BudgetExceeded", "MaxIterationsReached", "NumericalFailure"), which
+    /// ("Fooled", "AlreadyMisclassified", "Stalled", "BudgetExceeded", "MaxIterationsReached", "NumericalFailure",
+    /// "LostToRounding"), which
     /// <c>Enum.Parse&lt;AttackOutcome&gt;</c> reads back. Default "Outcome".
     /// </summary>
     public string OutcomeColumnName { get; set; } = "Outcome";
+
+    /// <summary>
+    /// Name of the <see cref="bool"/> column that says whether the returned image, rounded to the 8-bit pixel grid, fools the
+    /// classifier (<see cref="AttackResult.FoolsAfterRounding"/>; false for rows not attacked). Added only when the attack's
+    /// <see cref="AttackOptions.ValidImages"/> is set, so pipelines without it keep their schema. Default "FoolsAfterRounding".
+    /// </summary>
+    public string FoolsAfterRoundingColumnName { get; set; } = "FoolsAfterRounding";
 
     /// <summary>Name of the <see cref="int"/> column holding the iterations used (see <see cref="AttackResult.Iterations"/>). Default "Iterations".</summary>
     public string IterationsColumnName { get; set; } = "Iterations";
@@ -192,6 +200,7 @@ public abstract class AttackTransformOptions
     [
         AdversarialPixelsColumn, OriginalLabelColumnName, AdversarialLabelColumnName, SuccessColumnName, OutcomeColumnName,
         IterationsColumnName, PixelL2ColumnName, PixelLInfColumnName, LevelL2ColumnName, LevelLInfColumnName,
+        .. AttackSettings?.ValidImages == true ? [FoolsAfterRoundingColumnName] : Array.Empty<string>(),
     ];
 
     /// <summary>Checks the common settings and the attack's; throws <see cref="ArgumentException"/> naming the bad one.</summary>
