@@ -214,6 +214,7 @@ internal sealed class AttackMapping
         public int Int2 { get; set; }
         public bool Boolean0 { get; set; }
         public bool Boolean1 { get; set; }
+        public bool Boolean2 { get; set; }
         public string Text0 { get; set; } = "";
         public double Double0 { get; set; }
         public double Double1 { get; set; }

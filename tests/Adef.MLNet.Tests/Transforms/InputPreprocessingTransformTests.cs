@@ -123,6 +123,7 @@ public class InputPreprocessingTransformTests
     {
         public float[] Image { get; set; } = [];
         public double LevelLInf { get; set; }
+        public bool FoolsAfterRounding { get; set; }
     }
 
     // Fails if the preprocessing is not saved with the pipeline (the loaded model would read the images as [0, 1] pixels and
@@ -140,7 +141,8 @@ public class InputPreprocessingTransformTests
         var grey = new ImagePreprocessing(ChannelOrder.Gray, 1, [0.1307], [0.3081]);
         var options = new AdefTransformOptions
         {
-            InputColumnName = "Image", InputPreprocessing = grey, Attack = new AdefOptions { CandidateRanks = [1, 2], MaxIterations = 5 },
+            InputColumnName = "Image", InputPreprocessing = grey,
+            Attack = new AdefOptions { CandidateRanks = [1, 2], MaxIterations = 5, ValidImages = true },
         };
         var model = ml.Transforms.LoadImages("Image", folder.Path, "Path").Append(ml.Transforms.Adef(onnx, options)).Fit(files);
         string path = folder.File("pipeline.zip");
@@ -150,12 +152,15 @@ public class InputPreprocessingTransformTests
 
         var stage = Assert.IsType<AttackTransformer<AdefTransformOptions>>(loaded.ElementAt(1));
         Assert.Equal(grey, stage.Options.InputPreprocessing);
+        Assert.True(stage.Options.Attack.ValidImages);
+        Assert.Equal(BooleanDataViewType.Instance, loaded.GetOutputSchema(files.Schema)["FoolsAfterRounding"].Type);
         MnistRow[] expected = ml.Data.CreateEnumerable<MnistRow>(model.Transform(files), reuseRowObject: false).ToArray();
         MnistRow[] actual = ml.Data.CreateEnumerable<MnistRow>(loaded.Transform(files), reuseRowObject: false).ToArray();
         for (int i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i].Image, actual[i].Image);
             Assert.Equal(expected[i].LevelLInf, actual[i].LevelLInf);
+            Assert.Equal(expected[i].FoolsAfterRounding, actual[i].FoolsAfterRounding);
         }
         var clean = new float[rows.Length * 784];
         for (int i = 0; i < rows.Length; i++)
@@ -165,7 +170,11 @@ public class InputPreprocessingTransformTests
         }
         using var classifier = new OnnxClassifier(onnx, new OnnxClassifierOptions { InputPreprocessing = grey });
         AdefResult[] direct = new AdefAttack(classifier, options.Attack).Run(clean);
-        for (int i = 0; i < rows.Length; i++) Assert.Equal(direct[i].AdversarialImage, expected[i].Image);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Assert.Equal(direct[i].AdversarialImage, expected[i].Image);
+            Assert.Equal(direct[i].FoolsAfterRounding, expected[i].FoolsAfterRounding);
+        }
         foreach (IDisposable disposable in model.Concat(loaded).OfType<IDisposable>()) disposable.Dispose();
     }
 }
