@@ -179,5 +179,4 @@ public class ClusterTests(ITestOutputHelper output)
     /// <summary>Images of the job the sleeping workers attacked more than once, whether or not their rows reached anyone.</summary>
     private static int AttackedTwice(JobSpec job) =>
         SleepingShardWorker.Attacks.Count(kv => kv.Key.StartsWith(job.JobId + ":", StringComparison.Ordinal) && kv.Value > 1);
-    }
 }
