@@ -85,8 +85,9 @@ internal static class ImageNetPipelineCommand
     {
         var ml = new MLContext(seed: 1);
         ImageSource source = ImageSource.Open(photos, 224, 224, labels, null);
-        PhotoRow[] rows = source.Names.Select((name, i) => new PhotoRow { Path = name, Label = source.TrueLabels[i] ?? -1 })
-            .Where(r => r.Label >= 0).ToArray();
+        // The labelled photos, each with its place in the source.
+        int[] index = Enumerable.Range(0, source.Count).Where(i => source.TrueLabels[i] is not null).ToArray();
+        PhotoRow[] rows = index.Select(i => new PhotoRow { Path = source.Names[i], Label = source.TrueLabels[i]!.Value }).ToArray();
         IDataView files = ml.Data.LoadFromEnumerable(rows);
         var attack = new AdefTransformOptions
         {
@@ -97,12 +98,14 @@ internal static class ImageNetPipelineCommand
         // Fill: stretch to 224×224 as the adef tool does (ResizeImages' default crops to keep the aspect ratio).
         var frontEnd = ml.Transforms.LoadImages("Image", photos, nameof(PhotoRow.Path))
             .Append(ml.Transforms.ResizeImages("Image", 224, 224, resizing: ImageResizingEstimator.ResizingKind.Fill));
-        var pipeline = frontEnd.Append(ml.Transforms.Adef(modelPath, attack));
+        // The images are dropped so that the attacked rows can be cached: the metrics and the labels read them once, and the
+        // attack runs once.
+        var pipeline = frontEnd.Append(ml.Transforms.Adef(modelPath, attack)).Append(ml.Transforms.DropColumns("Image"));
         // Copied while the cursor is on the row: ML.NET disposes each image when it moves on.
         (byte[] Pixels, bool Bgra)[] resizedImages = ml.Data.CreateEnumerable<ImageRow>(frontEnd.Fit(files).Transform(files), reuseRowObject: false)
             .Select(r => (r.Image.Pixels.ToArray(), r.Image.PixelFormat == MLPixelFormat.Bgra32)).ToArray();
         ITransformer model = pipeline.Fit(files);
-        IDataView attacked = model.Transform(files);
+        IDataView attacked = ml.Data.Cache(model.Transform(files));
         RobustnessMetrics metrics = ml.Robustness().Evaluate(attacked, "Label");
         int[] pipelineLabels = ml.Data.CreateEnumerable<LabelRow>(attacked, reuseRowObject: false).Select(r => r.OriginalLabel).ToArray();
         foreach (IDisposable disposable in ((IEnumerable<ITransformer>)model).OfType<IDisposable>()) disposable.Dispose();
@@ -112,7 +115,6 @@ internal static class ImageNetPipelineCommand
         int[] toolLabels = new int[rows.Length];
         var pixels = new float[spec.Shape.Size];
         var logits = new float[classifier.ClassCount];
-        int[] index = rows.Select(r => Array.IndexOf(source.Names.ToArray(), r.Path)).ToArray();
         double byteDifference = 0;
         for (int i = 0; i < rows.Length; i++)
         {

@@ -16,13 +16,10 @@ internal static class PixelGrid
     {
         ImagePreprocessing preprocessing = classifier.InputPreprocessing ?? throw new ArgumentException(
             "AttackOptions.ValidImages needs to know how 8-bit pixels become the classifier's input, and the classifier states none: " +
-            "set OnnxClassifierOptions.InputPreprocessing (OnnxClassifier; in ML.NET transforms AttackTransformOptions.Onnx), the " +
-            "InputPreprocessing init property of TorchSharpClassifier, or implement IDifferentiableClassifier.InputPreprocessing.",
+            "set OnnxClassifierOptions.InputPreprocessing (OnnxClassifier; in ML.NET transforms AttackTransformOptions.InputPreprocessing), " +
+            "the InputPreprocessing property of TorchSharpClassifier, or implement IDifferentiableClassifier.InputPreprocessing.",
             nameof(classifier));
-        if (preprocessing.Channels != classifier.InputShape.Channels)
-            throw new ArgumentException(
-                $"The classifier's input preprocessing ({preprocessing}) fills {preprocessing.Channels} channel(s), but its input has " +
-                $"{classifier.InputShape.Channels}.", nameof(classifier));
+        preprocessing.RequireChannels(classifier.InputShape.Channels, "the classifier", nameof(classifier));
         return preprocessing;
     }
 

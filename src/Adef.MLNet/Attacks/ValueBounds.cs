@@ -23,10 +23,12 @@ internal sealed record ValueBounds(float[] Min, float[] Max)
     /// <paramref name="preprocessing"/> when it is known, else <paramref name="fallback"/> (PGD's [0, 1]), else none.
     /// </summary>
     /// <exception cref="ArgumentException">A channel's resolved lower bound is not below its upper bound (an explicit bound
-    /// outside the classifier's valid values); the message names the channel and both bounds.</exception>
+    /// outside the classifier's valid values; the message names the channel and both bounds), or the preprocessing fills
+    /// another number of channels.</exception>
     public static ValueBounds Resolve(float? clipMin, float? clipMax, ImagePreprocessing? preprocessing, int channels,
         (float Min, float Max)? fallback)
     {
+        preprocessing?.RequireChannels(channels, "the classifier", "classifier");
         var min = new float[channels];
         var max = new float[channels];
         for (int c = 0; c < channels; c++)
