@@ -55,6 +55,11 @@ internal static class AdefCli
             error.WriteLine(e.Message);
             return ExitCodes.GateFailed;
         }
+        if (e is IncompleteRunException)
+        {
+            error.WriteLine("incomplete: " + e.Message);
+            return ExitCodes.Incomplete;
+        }
         if (IsBadInput(e)) return BadInput(error, e.Message);
         error.WriteLine($"adef: internal error (a bug; please report it with what follows):{Environment.NewLine}{e}");
         return ExitCodes.InternalError;

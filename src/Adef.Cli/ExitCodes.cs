@@ -14,6 +14,10 @@ internal static class ExitCodes
     /// <c>gate failed: …</c> on stderr naming each threshold crossed and the measured value, after every output was written.</summary>
     public const int GateFailed = 2;
 
+    /// <summary>The run is incomplete: a cluster gave up on shards that failed three times (one line <c>incomplete: …</c> on
+    /// stderr; every output was written and <c>--resume</c> tries the missing images again).</summary>
+    public const int Incomplete = 3;
+
     /// <summary>A bug in adef or its libraries (sysexits' EX_SOFTWARE): the exception and its stack trace go to stderr so
     /// that they can be reported; a distinct code so that scripts can tell it from their own mistakes.</summary>
     public const int InternalError = 70;
@@ -23,5 +27,5 @@ internal static class ExitCodes
 
     /// <summary>The exit codes as each command's <c>--help</c> shows them.</summary>
     public const string Help =
-        "Exit codes: 0 done; 1 bad input (one line 'error: ...' on stderr); 2 gate failed (one line 'gate failed: ...' on stderr); 130 interrupted (Ctrl+C); 70 internal error (a bug: stack trace on stderr).";
+        "Exit codes: 0 done; 1 bad input (one line 'error: ...' on stderr); 2 gate failed (one line 'gate failed: ...' on stderr); 3 incomplete (a cluster gave up on some images); 130 interrupted (Ctrl+C); 70 internal error (a bug: stack trace on stderr).";
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Adef.Cluster;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Evaluation;
 using CsvHelper;
@@ -14,11 +15,7 @@ namespace Adef.Cli;
 /// </summary>
 internal static class ResultsCsv
 {
-    public static readonly string[] Columns =
-    [
-        "file", "original_label", "adversarial_label", "success", "outcome", "iterations", "t_norm", "field_l2", "pixel_l2",
-        "pixel_linf", "true_label", "clean_correct", "png_label",
-    ];
+    public static readonly string[] Columns = [.. ResultRow.CsvHeader];
 
     /// <summary>The columns added after <see cref="Columns"/> when class names are given: the names of original_label,
     /// adversarial_label and true_label (empty without a true label).</summary>
@@ -60,6 +57,9 @@ internal static class ResultsCsv
         /// <summary>Whether the adversarial PNG, rounded to bytes, still fools the model as the attack did: it has the
         /// target's label in a targeted run, and any other label than the clean image's otherwise.</summary>
         public bool FooledAfterRounding => Outcome == nameof(AttackOutcome.Fooled) && (Target is { } t ? PngLabel == t : PngLabel != Original);
+
+        /// <summary>Whether the image's file could not be decoded (<see cref="ResultRow.Unreadable"/>): it has no attack result.</summary>
+        public bool Unreadable => Outcome == ResultRow.Unreadable;
     }
 
     /// <summary>Starts <paramref name="path"/> afresh with the header of <paramref name="layout"/> and <paramref name="rows"/>.</summary>
@@ -82,29 +82,20 @@ internal static class ResultsCsv
     /// <param name="pngLabel">The label of the adversarial image after rounding to PNG bytes.</param>
     /// <param name="names">The class names, written in <see cref="NameColumns"/>; null for none.</param>
     /// <param name="valid">Whether the run writes <see cref="FoolsAfterRoundingColumn"/> (<c>--valid-images</c>).</param>
-    public static void Write(CsvWriter csv, string file, AttackResult result, int? truth, int pngLabel, ClassLabels? names = null, bool valid = false)
+    public static void Write(CsvWriter csv, string file, AttackResult result, int? truth, int pngLabel, ClassLabels? names = null, bool valid = false) =>
+        Write(csv, ResultRow.Of(file, result, truth, pngLabel), names, valid);
+
+    /// <summary>Writes one row: its fields (<see cref="ResultRow.CsvFields"/>), then the names of its labels when
+    /// <paramref name="names"/> are given (empty for a label an unreadable image does not have).</summary>
+    /// <param name="csv">The writer.</param>
+    /// <param name="row">The image's row.</param>
+    /// <param name="names">The class names, written in <see cref="NameColumns"/>; null for none.</param>
+    /// <param name="valid">Whether the run writes <see cref="FoolsAfterRoundingColumn"/> (<c>--valid-images</c>).</param>
+    public static void Write(CsvWriter csv, ResultRow row, ClassLabels? names = null, bool valid = false)
     {
-        var adef = result as AdefResult;
-        string[] fields =
-        [
-            file,
-            Integer(result.OriginalLabel),
-            Integer(result.AdversarialLabel),
-            Boolean(result.Success),
-            result.Outcome.ToString(),
-            Integer(result.Iterations),
-            adef is null ? "" : Number(adef.TNorm),
-            adef is null ? "" : Number(adef.FieldL2),
-            Number(result.PixelL2),
-            Number(result.PixelLInf),
-            truth is { } t ? Integer(t) : "",
-            truth is null ? "" : Boolean(truth == result.OriginalLabel),
-            Integer(pngLabel),
-            .. result.Target is { } target ? [Integer(target)] : Array.Empty<string>(),
-            .. valid ? [result.FoolsAfterRounding is { } fools ? Boolean(fools) : ""] : Array.Empty<string>(),
-        ];
-        WriteFields(csv, names is null ? fields
-            : [.. fields, names[result.OriginalLabel], names[result.AdversarialLabel], truth is { } label ? names[label] : ""]);
+        IReadOnlyList<string> fields = row.CsvFields(valid);
+        string Name(int? label) => label is >= 0 ? names![label.Value] : "";
+        WriteFields(csv, names is null ? [.. fields] : [.. fields, Name(row.OriginalLabel), Name(row.AdversarialLabel), Name(row.TrueLabel)]);
     }
 
     /// <summary>
@@ -156,6 +147,7 @@ internal static class ResultsCsv
     /// <exception cref="UsageException">Some rows have ‖τ‖_T and others not.</exception>
     public static bool AreDeformations(IReadOnlyList<Row> rows)
     {
+        rows = Readable(rows);
         int withTNorm = rows.Count(r => r.Fields[6].Length > 0);
         if (withTNorm > 0 && withTNorm < rows.Count)
             throw new UsageException($"{withTNorm} of {rows.Count} rows have a t_norm: a results.csv holds either ADef rows (all with t_norm) or DeepFool rows (none).");
@@ -172,11 +164,15 @@ internal static class ResultsCsv
     /// <summary>The robustness report of the rows, ADef's or DeepFool's as <see cref="AreDeformations"/> says.</summary>
     /// <exception cref="UsageException">The rows mix ADef and DeepFool, or a row's outcome is unknown.</exception>
     public static RobustnessReport Report(IReadOnlyList<Row> rows) =>
-        RobustnessReport.FromRecords(rows.Select(Record).ToList(), AreDeformations(rows));
+        RobustnessReport.FromRecords(Readable(rows).Select(Record).ToList(), AreDeformations(rows));
 
-    /// <summary>The <see cref="AttackSummary"/> of the rows (same protocol as <see cref="AttackSummary.From"/>).</summary>
+    /// <summary>The rows of images that were read (an <see cref="Row.Unreadable"/> file has no attack to report).</summary>
+    public static IReadOnlyList<Row> Readable(IReadOnlyList<Row> rows) =>
+        rows.Any(r => r.Unreadable) ? rows.Where(r => !r.Unreadable).ToList() : rows;
+
+    /// <summary>The <see cref="AttackSummary"/> of the rows of images that were read (same protocol as <see cref="AttackSummary.From"/>).</summary>
     public static AttackSummary Summarise(IReadOnlyList<Row> rows) =>
-        AttackSummary.From(rows.Select(r => new AttackSummaryEntry(
+        AttackSummary.From(Readable(rows).Select(r => new AttackSummaryEntry(
             r.Outcome != nameof(AttackOutcome.AlreadyMisclassified), r.Outcome == nameof(AttackOutcome.Fooled),
             r.Iterations, r.TNorm, r.PixelL2, r.PixelLInf)).ToList());
 
@@ -185,12 +181,6 @@ internal static class ResultsCsv
         foreach (string field in fields) csv.WriteField(field);
         csv.EndRecord();
     }
-
-    private static string Integer(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Boolean(bool value) => value ? "true" : "false";
-
-    private static string Number(double value) => value.ToString("G9", CultureInfo.InvariantCulture);
 
     private static bool TryInteger(string s, out int value) =>
         int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);

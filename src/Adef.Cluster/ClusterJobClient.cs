@@ -9,7 +9,12 @@ namespace Adef.Cluster;
 /// <param name="Spec">The job.</param>
 /// <param name="Names">The input list, in the source's order (<see cref="Adef.MLNet.Data.ImageSource.Names"/>).</param>
 /// <param name="Done">Names already in results.csv (<c>--resume</c>), or null.</param>
-public sealed record JobRequest(JobSpec Spec, IReadOnlyList<string> Names, IReadOnlySet<string>? Done = null);
+public sealed record JobRequest(JobSpec Spec, IReadOnlyList<string> Names, IReadOnlySet<string>? Done = null)
+{
+    /// <summary>In a targeted job, the target label of the image at an index of <see cref="Names"/> (every image of a shard
+    /// that is submitted, done ones included); null for an untargeted job.</summary>
+    public Func<int, int>? ShardTargets { get; init; }
+}
 
 /// <summary>How a job ended.</summary>
 /// <param name="Rows">Rows handed to the caller (each file once).</param>
@@ -53,14 +58,18 @@ public sealed class ClusterJobClient(IGrainFactory grains, ILogger<ClusterJobCli
             throw new ArgumentException($"{request.Names.Count} names for a job of {spec.ImageCount} image(s).", nameof(request));
         var stopwatch = Stopwatch.StartNew();
         IReadOnlySet<string> done = request.Done ?? new HashSet<string>(StringComparer.Ordinal);
-        var pending = ShardPlan.Missing(spec.JobId, request.Names, spec.ShardSize, done).ToDictionary(s => s.Index);
+        var pending = ShardPlan.Missing(spec.JobId, request.Names, spec.ShardSize, done)
+            .Select(s => request.ShardTargets is { } target ? s with { Targets = [.. Enumerable.Range(s.First, s.Count).Select(target)] } : s)
+            .ToDictionary(s => s.Index);
         var received = new HashSet<string>(done, StringComparer.Ordinal);
+        var known = new HashSet<string>(request.Names, StringComparer.Ordinal);
         var failed = new Dictionary<int, FailedShard>();
         var coordinator = grains.GetGrain<IJobCoordinatorGrain>(spec.JobId);
         long duplicateRows = 0, attackedTwiceEarlierEpochs = 0, attackedTwiceThisEpoch = 0;
         int resubmissions = -1, rows = 0;
         string? epoch = null;
         long after = 0;
+        using CancellationTokenRegistration closeOnCancel = cancellationToken.Register(() => _ = CloseAsync(coordinator, spec.JobId));
         while (pending.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -96,7 +105,9 @@ public sealed class ClusterJobClient(IGrainFactory grains, ILogger<ClusterJobCli
             {
                 foreach (ResultRow row in entry.Rows)
                 {
-                    if (received.Add(row.File)) fresh.Add(row);
+                    if (!known.Contains(row.File))
+                        _logger.LogWarning("Job {Job}: a worker sent a row for '{File}', which is not in the job's input; dropped.", spec.JobId, row.File);
+                    else if (received.Add(row.File)) fresh.Add(row);
                     else if (!done.Contains(row.File)) duplicateRows++;
                 }
                 pending.Remove(entry.ShardIndex);
@@ -123,15 +134,21 @@ public sealed class ClusterJobClient(IGrainFactory grains, ILogger<ClusterJobCli
                 if (pending.Remove(shard.Shard.Index)) failed[shard.Shard.Index] = shard;
             if (batch.Entries.Length == 0 && pending.Count > 0) await Task.Delay(PollInterval, cancellationToken);
         }
-        try
-        {
-            await coordinator.Close();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            _logger.LogDebug(e, "Job {Job}: closing the coordinator failed.", spec.JobId);
-        }
+        await CloseAsync(coordinator, spec.JobId);
         return new JobReport(rows, [.. failed.Values.OrderBy(f => f.Shard.Index)],
             attackedTwiceEarlierEpochs + attackedTwiceThisEpoch + duplicateRows, Math.Max(resubmissions, 0), stopwatch.Elapsed);
+    }
+
+    /// <summary>Ends the job on the coordinator (at the end, or when the caller cancels: the workers then stop taking its shards).</summary>
+    private async Task CloseAsync(IJobCoordinatorGrain coordinator, string jobId)
+    {
+        try
+        {
+            await coordinator.Close().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e)
+        {
+            _logger.LogDebug(e, "Job {Job}: closing the coordinator failed.", jobId);
+        }
     }
 }

@@ -104,6 +104,9 @@ internal sealed class JobCoordinatorGrain(IClusterMembershipService membership, 
     private readonly string _epoch = Guid.NewGuid().ToString("N");
     private DateTimeOffset _lastRegistration;
 
+    /// <summary>When the client last submitted or collected: a job no client collects for its client timeout is dropped.</summary>
+    private DateTimeOffset _lastClientCall;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // KeepAlive: an idle coordinator (every shard leased, nothing to collect) must not be deactivated with its state.
@@ -120,6 +123,7 @@ internal sealed class JobCoordinatorGrain(IClusterMembershipService membership, 
         if (_ledger is null) _ledger = new JobLedger(spec);
         else if (!_ledger.Spec.SameWorkAs(spec))
             throw new ArgumentException($"Job '{spec.JobId}' is already running with another model, input or attack; use another job id.", nameof(spec));
+        _lastClientCall = DateTimeOffset.UtcNow;
         int added = _ledger.Add(shards);
         logger.LogInformation("Job {Job}: {Added} of {Count} shard(s) submitted (epoch {Epoch}).", spec.JobId, added, shards.Length, _ledger.Epoch);
         await RegisterAsync();
@@ -140,8 +144,11 @@ internal sealed class JobCoordinatorGrain(IClusterMembershipService membership, 
         return Task.CompletedTask;
     }
 
-    public Task<RowBatch> Collect(long afterSequence, int maxRows) =>
-        Task.FromResult(_ledger?.Collect(afterSequence, maxRows) ?? new RowBatch(_epoch, false, [], [], 0));
+    public Task<RowBatch> Collect(long afterSequence, int maxRows)
+    {
+        _lastClientCall = DateTimeOffset.UtcNow;
+        return Task.FromResult(_ledger?.Collect(afterSequence, maxRows) ?? new RowBatch(_epoch, false, [], [], 0));
+    }
 
     public Task Acknowledge(long upToSequence)
     {
@@ -163,6 +170,13 @@ internal sealed class JobCoordinatorGrain(IClusterMembershipService membership, 
     private async Task CheckLeasesAsync(CancellationToken cancellationToken)
     {
         if (_ledger is null) return;
+        if (DateTimeOffset.UtcNow - _lastClientCall > _ledger.Spec.EffectiveClientTimeout)
+        {
+            logger.LogWarning("Job {Job}: no client has collected rows for {Timeout}; the job is dropped.", _ledger.Spec.JobId,
+                _ledger.Spec.EffectiveClientTimeout);
+            await Close();
+            return;
+        }
         ClusterMembershipSnapshot snapshot = membership.CurrentSnapshot;
         int requeued = _ledger.ExpireLeases(holder => snapshot.GetSiloStatus(SiloAddress.FromParsableString(holder)) == SiloStatus.Dead);
         if (requeued > 0) logger.LogWarning("Job {Job}: {Count} lease(s) expired or lost with their silo; shards re-queued.", _ledger.Spec.JobId, requeued);

@@ -28,14 +28,15 @@ public sealed class ModelHashMismatchException : Exception
 }
 
 /// <summary>
-/// The loaded models of a silo, keyed by the model file's SHA-256: a model is loaded once per silo, not per shard, and
+/// The loaded models of a silo, keyed by the model file's SHA-256 and how it is loaded (a job's preprocessing and attack):
+/// a model is loaded once per silo, not per shard, and
 /// lives here rather than in a grain because grains deactivate and move. Models no shard uses are disposed when more
 /// than <see cref="Capacity"/> are loaded. Thread-safe.
 /// </summary>
 public sealed class ModelCache : IDisposable
 {
     private readonly object _gate = new();
-    private readonly Dictionary<string, Entry> _models = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Entry> _models = new(StringComparer.Ordinal);
     private long _clock;
     private bool _disposed;
 
@@ -57,27 +58,34 @@ public sealed class ModelCache : IDisposable
     }
 
     /// <summary>
-    /// The model of <paramref name="path"/> loaded by <paramref name="load"/>, shared by every shard of the silo: the first
-    /// use checks the file's hash against <paramref name="sha256"/> and loads it. Dispose the lease when the shard is done.
+    /// The model of <paramref name="path"/> loaded by <paramref name="load"/>, shared by every shard of the silo that uses
+    /// the same <paramref name="sha256"/> and <paramref name="variant"/>: the first use checks the file's hash against
+    /// <paramref name="sha256"/> and loads it. Dispose the lease when the shard is done.
     /// </summary>
+    /// <param name="path">The model file.</param>
+    /// <param name="sha256">The hash the file must have.</param>
+    /// <param name="variant">What else the loaded object depends on (jobs with another variant get their own), e.g. the attack's settings.</param>
+    /// <param name="load">Loads the model.</param>
     /// <exception cref="ModelHashMismatchException">The file's hash is not <paramref name="sha256"/>.</exception>
     /// <exception cref="InvalidCastException">The hash is loaded as another type.</exception>
-    public ModelLease<T> Use<T>(string path, string sha256, Func<string, T> load) where T : class, IDisposable
+    public ModelLease<T> Use<T>(string path, string sha256, string variant, Func<string, T> load) where T : class, IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(sha256);
+        ArgumentNullException.ThrowIfNull(variant);
         ArgumentNullException.ThrowIfNull(load);
+        string key = $"{sha256.ToLowerInvariant()}\n{variant}";
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (!_models.TryGetValue(sha256, out Entry? entry))
+            if (!_models.TryGetValue(key, out Entry? entry))
             {
                 // Loading under the lock: two shards of a new job wait for one load instead of loading twice.
                 string actual = Sha256Of(path);
                 if (!string.Equals(actual, sha256, StringComparison.OrdinalIgnoreCase))
                     throw new ModelHashMismatchException(path, sha256, actual);
                 entry = new Entry(load(path));
-                _models.Add(sha256, entry);
+                _models.Add(key, entry);
             }
             entry.Users++;
             entry.LastUse = ++_clock;

@@ -10,9 +10,10 @@ namespace Adef.Cluster;
 /// <param name="Index">The shard's position in the job's plan, from 0.</param>
 /// <param name="First">The index of its first image in the input list.</param>
 /// <param name="Count">How many images it holds (≥ 1).</param>
+/// <param name="Targets">In a targeted job, the target label of each of its images, in order; otherwise null.</param>
 [GenerateSerializer, Immutable]
 [Alias("Adef.Cluster.Shard")]
-public sealed record Shard(string JobId, int Index, int First, int Count)
+public sealed record Shard(string JobId, int Index, int First, int Count, int[]? Targets = null)
 {
     /// <summary>One past the index of the shard's last image.</summary>
     public int End => First + Count;

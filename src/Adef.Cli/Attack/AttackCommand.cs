@@ -39,16 +39,23 @@ internal static class AttackCommand
         var limit = new Option<int>("--limit") { Description = "Attack only the first N images (0 = all).", DefaultValueFactory = _ => 0 };
         var classNames = new Option<string>("--class-names") { Description = "Class names, one per line in class-index order (an ImageNet synset_words.txt works): shown in examples.png and added to results.csv as original_name, adversarial_name, true_name." };
         var validImages = new Option<bool>("--valid-images") { Description = "Return adversarials on the 8-bit pixel grid of --channels/--scale/--mean/--std: each is rounded and re-checked, and a success that rounding undoes is grown until its rounded image fools (or it ends LostToRounding). Adds the column fools_after_rounding to results.csv." };
+        var strict = new Option<bool>("--strict") { Description = "Stop at the first image file that cannot be decoded (by default it gets a row with the outcome Unreadable, its reason goes to summary.json, and the run goes on)." };
+        var cluster = new Option<string>("--cluster") { Description = "Attack on a cluster of 'adef worker' processes instead of here: the membership store, redis://HOST:PORT (rediss:// for TLS to Redis; user:password@ accepted). The model and images must be at the same paths on every worker." };
+        var clusterId = new Option<string>("--cluster-id") { Description = "With --cluster: the cluster's id, as the workers were started with." };
+        var shardSize = new Option<int>("--shard-size") { Description = "With --cluster: images per shard, the unit a worker takes (boundaries do not depend on the number of workers).", DefaultValueFactory = _ => 256 };
+        var certificate = new Option<string>("--certificate") { Description = "With --cluster: the cluster's certificate (PFX) for mutual TLS; the workers must use the same one." };
+        var certificatePassword = new Option<string>("--certificate-password-env") { Description = "With --certificate: the environment variable that holds the certificate's password." };
+        var leaseSeconds = new Option<double>("--lease-seconds") { Description = "With --cluster: how long a worker may hold a shard without renewing it (a stalled worker's shard then goes to another; a dead worker's goes as soon as the cluster declares it dead).", DefaultValueFactory = _ => 30 };
         var gate = new GateOptions();
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N: ONNX Runtime's CUDA execution provider (needs the Microsoft.ML.OnnxRuntime.Gpu native package; an error if it cannot load).", DefaultValueFactory = _ => "cpu" };
 
         var command = new Command("attack",
             "Attack an ONNX image classifier on a folder of photos or an idx file with ADef or DeepFool: adversarial PNGs, results.csv, " +
             "summary.json and (ADef) examples.png in --out. Ctrl+C keeps the finished images; --resume continues. " +
-            "--fail-if-success-above / --fail-if-accuracy-below make it a validation gate (exit 2).\n" + ExitCodes.Help);
+            "--fail-if-success-above / --fail-if-accuracy-below make it a validation gate (exit 2). --cluster runs it on 'adef worker' processes.\n" + ExitCodes.Help);
         foreach (Option option in (Option[])[model, images, output, labels, attack, preset, candidates, maxIterations, maxNorm, sigma,
                      overshootFactor, overshootFraction, rankTargeted, targets, batchSize, norm, size, scale, mean, std, channels, logits, limit, clip, resume, device,
-                     classNames, validImages, .. gate.All])
+                     classNames, validImages, strict, cluster, clusterId, shardSize, certificate, certificatePassword, leaseSeconds, .. gate.All])
             command.Options.Add(option);
         command.SetAction(parse => AttackRun.Execute(new AttackSettings(
             parse.GetValue(model), parse.GetValue(images), parse.GetValue(output), parse.GetValue(labels), parse.GetValue(attack)!,
@@ -57,7 +64,11 @@ internal static class AttackCommand
             parse.GetValue(batchSize), parse.GetValue(norm)!, parse.GetValue(size), parse.GetValue(scale), parse.GetValue(mean),
             parse.GetValue(std), parse.GetValue(channels), parse.GetValue(logits), parse.GetValue(limit), parse.GetValue(clip),
             parse.GetValue(resume), parse.GetValue(device)!, parse.GetValue(classNames), gate.Read(parse), parse.GetValue(targets),
-            parse.GetValue(validImages)), cancel));
+            parse.GetValue(validImages), parse.GetValue(strict),
+            parse.GetValue(cluster) is { } url
+                ? new ClusterSettings(url, parse.GetValue(clusterId), parse.GetValue(shardSize), parse.GetValue(certificate),
+                    parse.GetValue(certificatePassword), parse.GetValue(leaseSeconds))
+                : null), cancel));
         return command;
     }
 }

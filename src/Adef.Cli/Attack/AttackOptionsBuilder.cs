@@ -1,4 +1,5 @@
 using System.Globalization;
+using Adef.Cluster;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Data;
 using Spectre.Console;
@@ -12,75 +13,69 @@ internal static class AttackOptionsBuilder
     /// count: the command line names one attack, so the flag's meaning is never in doubt there.</summary>
     private static readonly Dictionary<string, string> Flags = new()
     {
-        [nameof(AdefOptions.CandidateRanks)] = "--candidates", [nameof(DeepFoolOptions.CandidateCount)] = "--candidates",
+        [nameof(AttackSpec.Preset)] = "--preset", [nameof(AdefOptions.CandidateRanks)] = "--candidates", [nameof(DeepFoolOptions.CandidateCount)] = "--candidates",
         [nameof(AdefOptions.MaxIterations)] = "--max-iterations",
         [nameof(AdefOptions.MaxNorm)] = "--max-norm", [nameof(AdefOptions.Sigma)] = "--sigma",
         [nameof(AdefOptions.OvershootFactor)] = "--overshoot-factor", [nameof(DeepFoolOptions.OvershootFraction)] = "--overshoot-fraction",
         [nameof(AttackOptions.BatchSize)] = "--batch-size",
     };
 
-    /// <summary>ADef's or DeepFool's options, as <see cref="AttackSettings.AttackName"/> says.</summary>
-    /// <exception cref="UsageException">An option is malformed or out of range.</exception>
-    public static AttackOptions Build(AttackSettings s, int classCount, InputFormat format) =>
-        s.AttackName == "adef" ? BuildAdef(s, classCount) : BuildDeepFool(s);
-
-    public static AdefOptions BuildAdef(AttackSettings s, int classCount)
+    /// <summary>
+    /// The attack in the plain values a cluster job carries (<see cref="AttackSpec"/>), from the command line and the input
+    /// format (<paramref name="format"/> null: the model's default preprocessing). Both the single-process run and the
+    /// cluster's workers build their options from it with <see cref="AttackSpec.BuildOptions"/>.
+    /// </summary>
+    /// <exception cref="UsageException">An option is malformed.</exception>
+    public static AttackSpec Spec(AttackSettings s, InputFormat? format)
     {
-        AdefOptions options = s.Preset?.Trim().ToLowerInvariant() switch
+        bool adef = s.AttackName == "adef";
+        int[]? ranks = null;
+        int? count = null;
+        if (s.Candidates is not null && adef)
         {
-            null => new AdefOptions(),
-            "mnist" => AdefOptions.Mnist,
-            "imagenet" => AdefOptions.ImageNet,
-            _ => throw new UsageException($"--preset must be mnist or imagenet, not '{s.Preset}'."),
-        };
-        if (s.Candidates is not null)
-        {
-            double[] ranks = CommandLineValues.ParseList("--candidates", s.Candidates);
-            if (ranks.Any(r => r != Math.Floor(r))) throw new UsageException("--candidates must be whole ranks such as 1,2,3.");
-            options = options with { CandidateRanks = ranks.Select(r => (int)r).ToArray() };
+            double[] values = CommandLineValues.ParseList("--candidates", s.Candidates);
+            if (values.Any(r => r != Math.Floor(r))) throw new UsageException("--candidates must be whole ranks such as 1,2,3.");
+            ranks = values.Select(r => (int)r).ToArray();
         }
-        else if (options.CandidateRanks.Max() >= classCount)
-        {
-            options = options with { CandidateRanks = options.CandidateRanks.Where(r => r < classCount).ToArray() };
-        }
-        if (s.MaxIterations is { } it) options = options with { MaxIterations = it };
-        if (s.MaxNorm is { } mn) options = options with { MaxNorm = mn };
-        if (s.Sigma is { } sg) options = options with { Sigma = sg };
-        if (s.OvershootFactor is { } os) options = options with { OvershootFactor = os };
-        if (s.RankTargeted) options = options with { RankTargeted = true };
-        options = options with { BatchSize = s.BatchSize, ValidImages = s.ValidImages };
-        if (s.OvershootFraction is not null)
-            AnsiConsole.MarkupLine("[yellow]--overshoot-fraction applies to DeepFool only; ignored for ADef.[/]");
-        Check("ADef", () => options.Validate(classCount));
-        return options;
-    }
-
-    public static DeepFoolOptions BuildDeepFool(AttackSettings s)
-    {
-        var options = new DeepFoolOptions { BatchSize = s.BatchSize, ValidImages = s.ValidImages };
-        if (s.NoClip) options = options with { ClipMin = float.NegativeInfinity, ClipMax = float.PositiveInfinity };
-        options = options with
-        {
-            Norm = s.Norm.Trim().ToLowerInvariant() switch
-            {
-                "l2" => DeepFoolNorm.L2,
-                "linf" => DeepFoolNorm.LInf,
-                _ => throw new UsageException($"--norm must be l2 or linf, not '{s.Norm}'."),
-            },
-        };
-        if (s.Candidates is not null)
+        else if (s.Candidates is not null)
         {
             if (!int.TryParse(s.Candidates, NumberStyles.Integer, CultureInfo.InvariantCulture, out int k) || k < 2)
                 throw new UsageException($"For DeepFool, --candidates is the number K ≥ 2 of top labels, not '{s.Candidates}'.");
-            options = options with { CandidateCount = k };
+            count = k;
         }
-        if (s.MaxIterations is { } it) options = options with { MaxIterations = it };
-        if (s.OvershootFraction is { } os) options = options with { OvershootFraction = os };
-        if (s.MaxNorm is not null || s.Sigma is not null || s.OvershootFactor is not null || s.RankTargeted)
+        bool linf = s.Norm.Trim().ToLowerInvariant() switch
+        {
+            "l2" => false,
+            "linf" => true,
+            _ => throw new UsageException($"--norm must be l2 or linf, not '{s.Norm}'."),
+        };
+        if (adef && s.OvershootFraction is not null)
+            AnsiConsole.MarkupLine("[yellow]--overshoot-fraction applies to DeepFool only; ignored for ADef.[/]");
+        if (!adef && (s.MaxNorm is not null || s.Sigma is not null || s.OvershootFactor is not null || s.RankTargeted))
             AnsiConsole.MarkupLine("[yellow]--max-norm, --sigma, --overshoot-factor and --rank-targeted apply to ADef only; ignored for DeepFool.[/]");
-        Check("DeepFool", options.Validate);
-        return options;
+        ImagePreprocessing? p = format?.Preprocessing;
+        return new AttackSpec(s.AttackName, adef ? s.Preset : null, ranks, count, s.MaxIterations, adef ? s.MaxNorm : null,
+            adef ? s.Sigma : null, adef ? s.OvershootFactor : null, adef ? null : s.OvershootFraction, linf, s.BatchSize,
+            p?.Order.ToString().ToLowerInvariant(), p?.Scale ?? 1, p?.Mean.ToArray(), p?.Std.ToArray(), s.Logits,
+            adef && s.RankTargeted, s.ValidImages, !adef && s.NoClip);
     }
+
+    /// <summary>ADef's or DeepFool's options, as <see cref="AttackSettings.AttackName"/> says.</summary>
+    /// <exception cref="UsageException">An option is malformed or out of range.</exception>
+    public static AttackOptions Build(AttackSettings s, int classCount, InputFormat? format) => Build(Spec(s, format), classCount);
+
+    /// <summary>The options of <paramref name="spec"/>, checked by the library, with errors that name the flag.</summary>
+    /// <exception cref="UsageException">An option is out of range.</exception>
+    public static AttackOptions Build(AttackSpec spec, int classCount)
+    {
+        AttackOptions? options = null;
+        Check(spec.Attack == "adef" ? "ADef" : "DeepFool", () => options = spec.BuildOptions(classCount));
+        return options!;
+    }
+
+    public static AdefOptions BuildAdef(AttackSettings s, int classCount) => (AdefOptions)Build(s, classCount, null);
+
+    public static DeepFoolOptions BuildDeepFool(AttackSettings s) => (DeepFoolOptions)Build(s, int.MaxValue, null);
 
     /// <summary>Runs the library's validation, turning its <see cref="ArgumentException"/> into a message naming the flag.</summary>
     private static void Check(string attack, Action validate)

@@ -1,3 +1,4 @@
+using Adef.Cluster;
 using Adef.MLNet.Classifiers;
 using System.Globalization;
 using System.Text.Json;
@@ -25,58 +26,52 @@ internal static class AttackOutput
     public static string PngName(string imageName) => Path.ChangeExtension(imageName, ".png");
 
     /// <summary>
-    /// Saves a batch of finished images as PNGs, re-classifies the rounded PNG bytes (to see whether the attack survives
-    /// the quantisation) and appends their rows to results.csv.
+    /// Saves the rows' adversarial PNGs and appends the rows to results.csv, each PNG before its row (a listed image always
+    /// has its file), then flushes.
     /// </summary>
     /// <param name="csv">The results.csv writer.</param>
-    /// <param name="classifier">The attacked model.</param>
-    /// <param name="format">The model's input format.</param>
-    /// <param name="source">The images.</param>
-    /// <param name="todo">The source index of each attacked image (results index into it).</param>
-    /// <param name="batch">The finished results.</param>
+    /// <param name="rows">Finished images (an unreadable one has no PNG).</param>
     /// <param name="outDir">The output folder.</param>
     /// <param name="names">Class names for results.csv's name columns, or null for none.</param>
     /// <param name="layout">The columns of results.csv.</param>
-    public static void WriteBatch(CsvWriter csv, OnnxClassifier classifier, InputFormat format, ImageSource source, int[] todo,
-        IReadOnlyList<AttackResult> batch, string outDir, ClassLabels? names, ResultsCsv.Layout layout = default)
+    public static void WriteRows(CsvWriter csv, IEnumerable<ResultRow> rows, string outDir, ClassLabels? names, ResultsCsv.Layout layout)
     {
-        int length = format.ImageLength;
-        var quantised = new float[batch.Count * length];
-        for (int i = 0; i < batch.Count; i++)
+        foreach (ResultRow row in rows)
         {
-            byte[] rgba = format.Preprocessing.Denormalize(batch[i].AdversarialImage);
-            string png = Path.Combine(outDir, PngName(source.Names[todo[batch[i].Index]]));
-            ImageFiles.SavePng(png, rgba, format.Width, format.Height);
-            // The file read back, not the bytes written: png_label is what a user of the PNG gets.
-            format.Preprocessing.Normalize(ImageFiles.DecodeResized(png, format.Width, format.Height), quantised.AsSpan(i * length, length));
-        }
-        int[] pngLabels = ClassifierAccuracy.Predict(classifier, quantised, batch.Count, batch.Count);
-        for (int i = 0; i < batch.Count; i++)
-        {
-            int image = todo[batch[i].Index];
-            ResultsCsv.Write(csv, source.Names[image], batch[i], source.TrueLabels[image], pngLabels[i], names, layout.Valid);
+            if (row.Png is { } png)
+            {
+                string path = Path.Combine(outDir, PngName(row.File));
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                File.WriteAllBytes(path, png);
+            }
+            ResultsCsv.Write(csv, row, names, layout.Valid);
         }
         csv.Flush();
     }
 
     /// <summary>The run's facts for summary.json, beside those that come from results.csv.</summary>
+    /// <param name="Unreadable">This run's files that could not be decoded, with the reason.</param>
+    /// <param name="Cluster">How the cluster ran the job, or null for a run in this process.</param>
     internal sealed record RunFacts(AttackSettings Settings, OnnxClassifier Classifier, InputFormat Format, ImageSource Source,
-        AttackOptions Options, bool Interrupted, double Seconds, int Attacked, long PeakWorkingSet);
+        AttackOptions Options, bool Interrupted, double Seconds, int Attacked, long PeakWorkingSet,
+        IReadOnlyList<(string File, string Reason)> Unreadable, object? Cluster = null);
 
     /// <summary>The numbers of the whole results.csv (a resumed run reports on every image).</summary>
     /// <param name="PngShareOfSuccesses">Of the successes, the share whose PNG, read back, still fools.</param>
+    /// <param name="Unreadable">Rows of files that could not be decoded (not counted in the accuracy or the attack's numbers).</param>
     internal sealed record Totals(int Images, int Labelled, double Accuracy, AttackSummary Summary, double PngSuccessRate, double ImagesPerSecond,
-        double PngShareOfSuccesses = double.NaN)
+        double PngShareOfSuccesses = double.NaN, int Unreadable = 0)
     {
         public static Totals Of(IReadOnlyList<ResultsCsv.Row> rows, int attacked, double seconds)
         {
-            AttackSummary summary = ResultsCsv.Summarise(rows);
-            int labelled = rows.Count(r => r.Truth is not null);
-            int correct = rows.Count(r => r.Truth is { } t && t == r.Original);
-            int fooledAfterRounding = rows.Count(r => r.FooledAfterRounding);
+            IReadOnlyList<ResultsCsv.Row> read = ResultsCsv.Readable(rows);
+            AttackSummary summary = ResultsCsv.Summarise(read);
+            int labelled = read.Count(r => r.Truth is not null);
+            int correct = read.Count(r => r.Truth is { } t && t == r.Original);
+            int fooledAfterRounding = read.Count(r => r.FooledAfterRounding);
             return new Totals(rows.Count, labelled, labelled == 0 ? double.NaN : (double)correct / labelled, summary,
                 summary.Attacked == 0 ? double.NaN : (double)fooledAfterRounding / summary.Attacked, attacked / seconds,
-                summary.Fooled == 0 ? double.NaN : (double)fooledAfterRounding / summary.Fooled);
+                summary.Fooled == 0 ? double.NaN : (double)fooledAfterRounding / summary.Fooled, rows.Count - read.Count);
         }
     }
 
@@ -106,6 +101,9 @@ internal static class AttackOutput
             preset = s.Preset,
             options = (object)run.Options,
             imageCount = totals.Images,
+            unreadableCount = totals.Unreadable,
+            unreadable = run.Unreadable.Select(u => new { file = u.File, reason = u.Reason }),
+            cluster = run.Cluster,
             interrupted = run.Interrupted,
             labelled = totals.Labelled,
             accuracy = totals.Accuracy,
@@ -126,16 +124,14 @@ internal static class AttackOutput
     /// <summary>examples.png: the clean image, the adversarial one and the field of each example.</summary>
     /// <param name="path">The PNG to write.</param>
     /// <param name="format">The model's input format.</param>
-    /// <param name="pixels">The attacked images, in the order the results index.</param>
-    /// <param name="examples">Successful ADef results.</param>
+    /// <param name="examples">Successful ADef results with their clean images.</param>
     /// <param name="names">How the panels name the classes.</param>
-    public static void WriteExamples(string path, InputFormat format, float[] pixels, IReadOnlyList<AdefResult> examples, ClassLabels names)
+    public static void WriteExamples(string path, InputFormat format, IReadOnlyList<(float[] Clean, AdefResult Result)> examples, ClassLabels names)
     {
-        int length = format.ImageLength;
         ImagePreprocessing p = format.Preprocessing;
-        var grid = examples.Select(r => new ExampleRow(
-            p.ToDisplay(pixels.AsSpan(r.Index * length, length)), p.ToDisplay(r.AdversarialImage), r.VectorField,
-            names[r.OriginalLabel], names[r.AdversarialLabel], r.TNorm)).ToList();
+        var grid = examples.Select(e => new ExampleRow(
+            p.ToDisplay(e.Clean), p.ToDisplay(e.Result.AdversarialImage), e.Result.VectorField,
+            names[e.Result.OriginalLabel], names[e.Result.AdversarialLabel], e.Result.TNorm)).ToList();
         AttackFigures.SaveExampleGrid(path, grid, new ImageDisplay(new ImageShape(format.Channels, format.Height, format.Width)));
     }
 
@@ -146,6 +142,7 @@ internal static class AttackOutput
         table.AddColumn("Measure");
         table.AddColumn(new TableColumn("Value").RightAligned());
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        if (totals.Unreadable > 0) Row("Unreadable files (not attacked)", totals.Unreadable.ToString(CultureInfo.InvariantCulture));
         Row("Clean accuracy", totals.Labelled == 0 ? "– (no labels)" : $"{totals.Accuracy:P2} of {totals.Labelled}");
         Row("Attacked", summary.Attacked.ToString(CultureInfo.InvariantCulture));
         Row("Fooled", summary.Fooled.ToString(CultureInfo.InvariantCulture));

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Adef.Cluster;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Classifiers.Onnx;
@@ -26,50 +27,67 @@ internal static class AttackRun
         s.Check();
         if (!ComputeDevice.TryParse(s.Device, out ComputeDevice device))
             throw new UsageException($"--device must be cpu, cuda or cuda:N, not '{s.Device}'.");
-        using OnnxClassifier classifier = Load(s, device, out InputFormat format);
+        // On a cluster the workers attack (each on its own --device); this process reads the model's shape and classes only.
+        using OnnxClassifier classifier = Load(s, s.Cluster is null ? device : ComputeDevice.Cpu, out InputFormat format);
         AnsiConsole.MarkupLine($"Model {Markup.Escape(s.Model!)}: input '{Markup.Escape(classifier.InputName)}' {classifier.InputShape}, " +
                                $"logits '{Markup.Escape(classifier.LogitsName)}' ({classifier.ClassCount} classes).");
         foreach (string warning in classifier.Warnings) AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(warning)}[/]");
-        AttackOptions options = AttackOptionsBuilder.Build(s, classifier.ClassCount, format);
+        AttackSpec spec = AttackOptionsBuilder.Spec(s, format);
+        AttackOptions options = AttackOptionsBuilder.Build(spec, classifier.ClassCount);
 
         ImageSource source = format.Open(s.Images!, s.Labels, s.Limit);
-        int[]? trueLabels = CheckLabels(source, s.Images!, classifier.ClassCount);
+        CheckLabels(source, s.Images!, classifier.ClassCount);
         RobustnessGate gate = s.Gate ?? RobustnessGate.None;
         gate.RequireLabels(source.TrueLabels.Count(l => l is not null));
         ClassLabels names = ClassLabels.Load(s.ClassNames, source, classifier.ClassCount);
-        classifier.PrepareGradients();
         string csvPath = Path.Combine(s.Out!, "results.csv");
         var layout = new ResultsCsv.Layout(Targeted: s.Targets is not null, Names: names.FromClassNamesFile, Valid: s.ValidImages);
         List<ResultsCsv.Row> previous = PreviousResults(csvPath, s.Resume, layout);
         var done = previous.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
         int[] todo = Enumerable.Range(0, source.Count).Where(i => !done.Contains(source.Names[i])).ToArray();
         int[]? targets = AttackTargets.For(s.Targets, source, todo, previous, classifier.ClassCount);
-        float[] pixels = format.Read(source, todo);
-        int[]? todoLabels = trueLabels is null ? null : todo.Select(i => trueLabels[i]).ToArray();
         Directory.CreateDirectory(s.Out!);
         ResultsCsv.Create(csvPath, layout, previous); // with --resume, drops a torn last line, if any
 
+        var unreadable = new List<(string File, string Reason)>();
         Streamed run;
         using (var csv = ResultsCsv.Append(csvPath))
-            run = Stream(classifier, options, pixels, todoLabels, targets, s.BatchSize, cancel,
-                batch => AttackOutput.WriteBatch(csv, classifier, format, source, todo, batch, s.Out!, names.FromClassNamesFile ? names : null, layout));
+        {
+            void Write(IReadOnlyList<ResultRow> rows)
+            {
+                AttackOutput.WriteRows(csv, rows, s.Out!, names.FromClassNamesFile ? names : null, layout);
+                foreach (ResultRow row in rows.Where(r => r.Outcome == ResultRow.Unreadable))
+                {
+                    unreadable.Add((row.File, row.Reason ?? ""));
+                    AnsiConsole.MarkupLine($"[yellow]Unreadable, not attacked: {Markup.Escape(row.Reason ?? row.File)}[/]");
+                }
+            }
+            using var interruption = new Interruption(cancel);
+            run = s.Cluster is null
+                ? RunHere(classifier, format, options, source, todo, targets, s, Write, interruption.Token)
+                : ClusterAttack.Run(s, spec, source, todo, targets, previous, Write, interruption.Token);
+        }
         if (run.Interrupted) AnsiConsole.MarkupLine("[yellow]Interrupted: results.csv holds the finished images; rerun with --resume to attack the rest.[/]");
 
         List<ResultsCsv.Row> rows = ResultsCsv.Read(csvPath);
         var totals = AttackOutput.Totals.Of(rows, todo.Length, run.Seconds);
         long peak = Math.Max(run.PeakWorkingSet, Process.GetCurrentProcess().PeakWorkingSet64);
         AttackOutput.WriteSummary(Path.Combine(s.Out!, "summary.json"),
-            new AttackOutput.RunFacts(s, classifier, format, source, options, run.Interrupted, run.Seconds, todo.Length, peak), totals);
+            new AttackOutput.RunFacts(s, classifier, format, source, options, run.Interrupted, run.Seconds, todo.Length, peak, unreadable,
+                run.Cluster), totals);
         string written = "results.csv, summary.json";
         if (run.Examples.Count > 0)
         {
-            AttackOutput.WriteExamples(Path.Combine(s.Out!, "examples.png"), format, pixels, run.Examples, names);
+            AttackOutput.WriteExamples(Path.Combine(s.Out!, "examples.png"), format, run.Examples, names);
             written += ", examples.png";
         }
         AttackOutput.PrintTable(s.AttackName, totals);
         AnsiConsole.MarkupLine($"Peak working set: {peak / (1024.0 * 1024.0):0.0} MiB.");
         AnsiConsole.MarkupLine($"results.csv lists {rows.Count} of {source.Count} image(s); wrote {written} to {Markup.Escape(Path.GetFullPath(s.Out!))}.");
         if (run.Interrupted) return ExitCodes.Interrupted;
+        if (run.FailedImages > 0)
+            throw new IncompleteRunException($"{run.FailedImages} image(s) in shards that failed three times are missing from results.csv " +
+                                                "(the reasons are in summary.json); rerun with --resume to try them again.");
         gate.Enforce(ResultsCsv.Report(rows));
         return ExitCodes.Done;
     }
@@ -98,8 +116,8 @@ internal static class AttackRun
         }
     }
 
-    /// <summary>Reports the labels found; returns them when every image has one (the attack then skips misclassified images).</summary>
-    private static int[]? CheckLabels(ImageSource source, string images, int classCount)
+    /// <summary>Reports the labels found and checks that they are classes of the model.</summary>
+    private static void CheckLabels(ImageSource source, string images, int classCount)
     {
         int labelled = source.TrueLabels.Count(l => l is not null);
         AnsiConsole.MarkupLine($"{source.Count} image(s) from {Markup.Escape(images)}, {labelled} with a known label" +
@@ -109,7 +127,6 @@ internal static class AttackRun
         foreach (int? label in source.TrueLabels)
             if (label is { } l && l >= classCount)
                 throw new UsageException($"True label {l} is not a class of the model ({classCount} classes).");
-        return labelled == source.Count ? source.TrueLabels.Select(l => l!.Value).ToArray() : null;
     }
 
     /// <summary>With <paramref name="resume"/>, the complete rows of an existing results.csv (the images already done); otherwise none.</summary>
@@ -130,64 +147,47 @@ internal static class AttackRun
     }
 
     /// <summary>The outcome of the streamed attack.</summary>
-    private sealed record Streamed(double Seconds, bool Interrupted, List<AdefResult> Examples, long PeakWorkingSet);
+    /// <param name="Seconds">The attack's time (NaN when interrupted).</param>
+    /// <param name="Interrupted">Whether Ctrl+C or the token stopped it.</param>
+    /// <param name="Examples">Successful ADef results with their clean images, for examples.png.</param>
+    /// <param name="PeakWorkingSet">The highest working set sampled while it ran.</param>
+    /// <param name="FailedImages">Images of shards the cluster gave up on (none in one process).</param>
+    /// <param name="Cluster">How the cluster ran the job, for summary.json; null in one process.</param>
+    internal sealed record Streamed(double Seconds, bool Interrupted, List<(float[] Clean, AdefResult Result)> Examples, long PeakWorkingSet,
+        int FailedImages = 0, object? Cluster = null);
 
     /// <summary>
-    /// Attacks the images with results handed to <paramref name="writeBatch"/> every <paramref name="batchSize"/> images;
-    /// Ctrl+C or <paramref name="cancel"/> stops the attack cleanly, after the finished results have been written.
+    /// Attacks the images in this process, reading a window of them at a time (<see cref="ImageListAttack"/>), with rows handed
+    /// to <paramref name="write"/> a batch at a time; cancellation stops the attack cleanly after the finished rows are written.
     /// </summary>
-    private static Streamed Stream(OnnxClassifier classifier, AttackOptions options, float[] pixels, int[]? labels, int[]? targets,
-        int batchSize, CancellationToken cancel, Action<IReadOnlyList<AttackResult>> writeBatch)
+    private static Streamed RunHere(OnnxClassifier classifier, InputFormat format, AttackOptions options, ImageSource source, int[] todo,
+        int[]? targets, AttackSettings s, Action<IReadOnlyList<ResultRow>> write, CancellationToken cancel)
     {
-        int count = labels?.Length ?? pixels.Length / classifier.InputShape.Size;
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancellation.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
+        classifier.PrepareGradients();
+        var attack = new ImageListAttack(classifier, format.Preprocessing, options, source) { Strict = s.Strict };
         long peak = Environment.WorkingSet;
-        var examples = new List<AdefResult>();
-        var pending = new List<AttackResult>(batchSize);
-        void Flush()
+        var examples = new List<(float[] Clean, AdefResult Result)>();
+        void OnImages(IReadOnlyList<AttackedImage> images)
         {
-            if (pending.Count == 0) return;
-            writeBatch(pending);
-            pending.Clear();
-        }
-        void OnResult(AttackResult result)
-        {
-            if (result is AdefResult adef && adef.Success && examples.Count < ExampleCount) examples.Add(adef);
-            pending.Add(result);
-            if (pending.Count >= batchSize) Flush();
+            foreach (AttackedImage image in images)
+                if (image.Result is AdefResult { Success: true } adef && examples.Count < ExampleCount)
+                    examples.Add((image.Clean.ToArray(), adef));
+            write([.. images.Select(i => i.Row)]);
         }
         void Sample() => peak = Math.Max(peak, Environment.WorkingSet);
         double seconds = 0;
         bool interrupted = false;
         try
         {
-            if (count > 0 && options is AdefOptions adefOptions)
-            {
-                var attack = new AdefAttack(classifier, adefOptions);
-                seconds = AttackRunner.Stream("ADef", count, Sample, progress => attack.Run(pixels, OnResult, labels, targets, progress, cancellation.Token));
-            }
-            else if (count > 0 && options is DeepFoolOptions deepFoolOptions)
-            {
-                var attack = new DeepFoolAttack(classifier, deepFoolOptions);
-                seconds = AttackRunner.Stream("DeepFool", count, Sample, progress => attack.Run(pixels, OnResult, labels, targets, progress, cancellation.Token));
-            }
+            if (todo.Length > 0)
+                seconds = AttackRunner.Stream(options is AdefOptions ? "ADef" : "DeepFool", todo.Length, Sample,
+                    progress => attack.Run(todo, targets, OnImages, progress, cancel));
         }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             interrupted = true;
             seconds = double.NaN;
         }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-        Flush();
         return new Streamed(seconds, interrupted, examples, peak);
     }
 }

@@ -30,12 +30,14 @@ namespace Adef.Cli;
 /// <param name="Gate">The <c>--fail-if-…</c> thresholds, checked on the whole results.csv after everything is written.</param>
 /// <param name="Targets">A targets CSV (columns file and target): the label each image is to be given.</param>
 /// <param name="ValidImages">Return adversarials on the 8-bit pixel grid that still fool after rounding (<see cref="Adef.MLNet.Attacks.AttackOptions.ValidImages"/>).</param>
+/// <param name="Strict">Stop at the first file that cannot be decoded instead of writing it as an Unreadable row.</param>
+/// <param name="Cluster">Run on a cluster of <c>adef worker</c>s instead of in this process, or null.</param>
 internal sealed record AttackSettings(
     string? Model, string? Images, string? Out, string? Labels, string Attack, string? Preset,
     string? Candidates, int? MaxIterations, double? MaxNorm, double? Sigma, double? OvershootFactor, double? OvershootFraction,
     bool RankTargeted, int BatchSize, string Norm, string? Size, double Scale, string? Mean, string? Std, string? Channels,
     string? Logits, int Limit, bool NoClip, bool Resume, string Device = "cpu", string? ClassNames = null, RobustnessGate? Gate = null,
-    string? Targets = null, bool ValidImages = false)
+    string? Targets = null, bool ValidImages = false, bool Strict = false, ClusterSettings? Cluster = null)
 {
     /// <summary>The attack's name in lower case: adef or deepfool.</summary>
     public string AttackName => Attack.Trim().ToLowerInvariant();
@@ -59,5 +61,29 @@ internal sealed record AttackSettings(
             throw new UsageException("--no-clip applies to DeepFool only (ADef's interpolation stays within the input's range).");
         if (ClassNames is not null && !File.Exists(ClassNames)) throw new UsageException($"--class-names '{ClassNames}' does not exist.");
         Gate?.Validate();
+        Cluster?.Check();
+        if (Cluster is not null && Strict)
+            throw new UsageException("--strict applies to a run in this process; on a cluster an unreadable file gets its own row.");
+    }
+}
+
+/// <summary>The options of <c>adef attack --cluster</c>.</summary>
+/// <param name="Url">The cluster's membership store: <c>redis://HOST:PORT</c>.</param>
+/// <param name="ClusterId">The cluster's id, as the workers were started with.</param>
+/// <param name="ShardSize">Images per shard.</param>
+/// <param name="Certificate">The cluster's certificate (PFX) for TLS, or null.</param>
+/// <param name="CertificatePasswordEnv">The environment variable holding the certificate's password, or null.</param>
+/// <param name="LeaseSeconds">How long a worker keeps a shard without renewing it before the shard goes to another.</param>
+internal sealed record ClusterSettings(string Url, string? ClusterId, int ShardSize, string? Certificate, string? CertificatePasswordEnv,
+    double LeaseSeconds)
+{
+    /// <summary>Checks what can be checked before connecting.</summary>
+    /// <exception cref="UsageException">A value is missing or out of range.</exception>
+    public void Check()
+    {
+        if (string.IsNullOrWhiteSpace(ClusterId)) throw new UsageException("--cluster-id is required with --cluster (the id the workers were started with).");
+        if (ShardSize < 1) throw new UsageException("--shard-size must be ≥ 1.");
+        if (!(LeaseSeconds > 0) || double.IsInfinity(LeaseSeconds)) throw new UsageException("--lease-seconds must be a positive number.");
+        if (Certificate is not null && !File.Exists(Certificate)) throw new UsageException($"--certificate '{Certificate}' does not exist.");
     }
 }

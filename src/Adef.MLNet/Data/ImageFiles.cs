@@ -63,15 +63,22 @@ public static class ImageFiles
     public static void SavePng(string path, ReadOnlySpan<byte> rgba, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(path);
+        byte[] png = EncodePng(rgba, width, height);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllBytes(path, png);
+    }
+
+    /// <summary>Encodes RGBA bytes (row-major, four per pixel, unpremultiplied) as a PNG file's bytes.</summary>
+    /// <exception cref="ArgumentException">The number of bytes is not 4·<paramref name="width"/>·<paramref name="height"/>.</exception>
+    public static byte[] EncodePng(ReadOnlySpan<byte> rgba, int width, int height)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         if (rgba.Length != 4 * width * height)
             throw new ArgumentException($"Expected {4 * width * height} RGBA bytes for {width}×{height}, got {rgba.Length}.", nameof(rgba));
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var image = SKImage.FromPixelCopy(info, rgba, 4 * width);
         using SKData data = image.Encode(SKEncodedImageFormat.Png, 100);
-        using var stream = File.Create(path);
-        data.SaveTo(stream);
+        return data.ToArray();
     }
 }
