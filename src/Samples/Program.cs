@@ -10,4 +10,5 @@ root.Subcommands.Add(MlNetCommand.Create());
 root.Subcommands.Add(ImageNetCommand.Create());
 root.Subcommands.Add(ImageNetPipelineCommand.Create());
 root.Subcommands.Add(AdvTrainCommand.Create());
+root.Subcommands.Add(ClusterInputsCommand.Create());
 return root.Parse(args).Invoke();
