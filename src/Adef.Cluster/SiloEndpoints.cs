@@ -39,8 +39,8 @@ public sealed record SiloEndpoints(int SiloPort = 0, int GatewayPort = 0, IPAddr
     /// A TCP port that is free now: the one the system gives a listener bound to port 0 (another process may still take it
     /// before the silo binds it; the silo then fails to start and says so).
     /// </summary>
-    /// <param name="not">A port not to return (the other port of the same silo), or 0.</param>
-    public static int FreePort(int not = 0)
+    /// <param name="avoid">A port not to return (the other port of the same silo), or 0.</param>
+    public static int FreePort(int avoid = 0)
     {
         while (true)
         {
@@ -49,7 +49,7 @@ public sealed record SiloEndpoints(int SiloPort = 0, int GatewayPort = 0, IPAddr
             {
                 listener.Start();
                 int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-                if (port != not) return port;
+                if (port != avoid) return port;
             }
             finally
             {
