@@ -11,8 +11,8 @@ namespace Adef.Cli;
 /// </summary>
 internal static class AdefCli
 {
-    /// <summary>The root command with <c>attack</c> and <c>report</c>.</summary>
-    /// <param name="cancel">Stops an attack as Ctrl+C does (tests cancel through it; the tool passes none).</param>
+    /// <summary>The root command with <c>attack</c>, <c>report</c> and <c>worker</c>.</summary>
+    /// <param name="cancel">Stops an attack or a worker as Ctrl+C does (tests cancel through it; the tool passes none).</param>
     public static RootCommand Create(CancellationToken cancel)
     {
         var root = new RootCommand(
@@ -20,6 +20,7 @@ internal static class AdefCli
             ExitCodes.Help);
         root.Subcommands.Add(AttackCommand.Create(cancel));
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create(cancel));
         return root;
     }
 
@@ -67,10 +68,11 @@ internal static class AdefCli
 
     /// <summary>
     /// Whether <paramref name="e"/> reports bad input rather than a bug: the library's <see cref="InvalidInputException"/>s and
-    /// its argument checks (which name the option), files that cannot be read or written, and malformed CSV.
+    /// its argument checks (which name the option), files that cannot be read or written, malformed CSV, and a cluster that
+    /// cannot be joined (its message names the cluster).
     /// </summary>
     private static bool IsBadInput(Exception e) =>
-        e is UsageException or InvalidInputException or ArgumentException or NotSupportedException or InvalidOperationException
+        e is UsageException or Adef.Cluster.ClusterConnectionException or InvalidInputException or ArgumentException or NotSupportedException or InvalidOperationException
             or IOException or UnauthorizedAccessException or CsvFormatException;
 
     /// <summary>Prints <paramref name="message"/> as one line (library messages may span several) and gives exit code 1.</summary>
