@@ -91,10 +91,12 @@ public sealed class ImageListAttack
             throw new ArgumentException($"Got {targets.Count} targets for {indices.Count} images.", nameof(targets));
         if (WindowImages < 1) throw new InvalidOperationException("WindowImages must be at least 1.");
         int completedBefore = 0, fooledBefore = 0;
+        // One buffer for every window: the attack keeps no reference to its input once a window's run has returned.
+        var pixels = new float[Math.Min(WindowImages, indices.Count) * ImageLength];
         for (int start = 0; start < indices.Count; start += WindowImages)
         {
             int count = Math.Min(WindowImages, indices.Count - start);
-            Window window = Read(indices, targets, start, count, onImages);
+            Window window = Read(indices, targets, start, count, pixels, onImages);
             completedBefore += count - window.Count;
             var shifted = progress is null ? null : new SynchronousProgress(p =>
                 progress.Report(new AttackProgress(completedBefore + p.Completed, indices.Count, p.Active, fooledBefore + p.Fooled)));
@@ -111,10 +113,9 @@ public sealed class ImageListAttack
     }
 
     /// <summary>Reads images [start, start + count) of <paramref name="indices"/>; unreadable ones go out as rows at once.</summary>
-    private Window Read(IReadOnlyList<int> indices, IReadOnlyList<int>? targets, int start, int count,
+    private Window Read(IReadOnlyList<int> indices, IReadOnlyList<int>? targets, int start, int count, float[] pixels,
         Action<IReadOnlyList<AttackedImage>> onImages)
     {
-        var pixels = new float[count * ImageLength];
         var readable = new List<int>(count);
         var readableTargets = targets is null ? null : new List<int>(count);
         var unreadable = new List<AttackedImage>();

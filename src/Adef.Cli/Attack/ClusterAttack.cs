@@ -1,13 +1,9 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Adef.Cluster;
 using Adef.ConsoleProgress;
 using Adef.MLNet.Attacks;
 using Adef.MLNet.Data;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Orleans;
 using Spectre.Console;
 
 namespace Adef.Cli;
@@ -46,7 +42,7 @@ internal static class ClusterAttack
         JobReport? report = null;
         bool interrupted = false;
         double seconds = double.NaN;
-        AnsiConsole.MarkupLine($"Cluster {Markup.Escape(connection.ToString())}: job {job.JobId}, {todo.Length} image(s) in shards of {c.ShardSize}.");
+        AnsiConsole.MarkupLine($"Attacking on the {Markup.Escape(connection.ToString())}: job {job.JobId}, {todo.Length} image(s) in shards of {c.ShardSize}.");
         try
         {
             seconds = AttackRunner.Stream($"{(spec.Attack == "adef" ? "ADef" : "DeepFool")} on the cluster", todo.Length,
@@ -91,20 +87,12 @@ internal static class ClusterAttack
     private static async Task<JobReport> RunAsync(ClusterConnection connection, JobRequest request, Action<IReadOnlyList<ResultRow>> onRows,
         CancellationToken cancel)
     {
-        using IHost client = await ClusterClientHost.StartAsync(connection, cancel);
-        try
+        await using ClusterClientHost client = await ClusterClientHost.StartAsync(connection, cancellationToken: cancel);
+        return await new ClusterJobClient(client.Grains).RunAsync(request, rows =>
         {
-            var jobs = new ClusterJobClient(client.Services.GetRequiredService<IClusterClient>());
-            return await jobs.RunAsync(request, rows =>
-            {
-                onRows(rows);
-                return ValueTask.CompletedTask;
-            }, cancel);
-        }
-        finally
-        {
-            await client.StopAsync(CancellationToken.None);
-        }
+            onRows(rows);
+            return ValueTask.CompletedTask;
+        }, cancel);
     }
 
     /// <summary>The cluster connection of the options, with the certificate's password read from its variable.</summary>
