@@ -51,7 +51,8 @@ public sealed class AttackShardWorker(ModelCache models, string device = "cpu") 
     /// <summary>The job's image list, opened once and kept for the job's next shards (only names and labels are held).</summary>
     private ImageSource Source(JobSpec job, LoadedModel model)
     {
-        string key = $"{job.ImagesPath}\n{job.LabelsPath}\n{model.Classifier.InputShape.Width}x{model.Classifier.InputShape.Height}";
+        // The count is part of the key: a job with --limit opens the same folder with fewer images.
+        string key = $"{job.ImagesPath}\n{job.LabelsPath}\n{job.ImageCount}\n{model.Classifier.InputShape.Width}x{model.Classifier.InputShape.Height}";
         lock (_sourcesGate)
         {
             int found = _sources.FindIndex(s => s.Key == key);

@@ -29,7 +29,7 @@ internal static class ClusterAttack
         IReadOnlyList<ResultsCsv.Row> previous, Action<IReadOnlyList<ResultRow>> write, CancellationToken cancel)
     {
         ClusterSettings c = s.Cluster!;
-        ClusterConnection connection = Connection(c);
+        ClusterConnection connection = ClusterOptions.Connection(c.Url, c.ClusterId, c.Certificate, c.CertificatePasswordEnv);
         string sha = ModelCache.Sha256Of(s.Model!);
         var done = previous.Select(r => r.File).ToHashSet(StringComparer.Ordinal);
         var job = new JobSpec(JobId(s, sha, spec), Path.GetFullPath(s.Model!), sha, Path.GetFullPath(s.Images!),
@@ -93,21 +93,6 @@ internal static class ClusterAttack
             onRows(rows);
             return ValueTask.CompletedTask;
         }, cancel);
-    }
-
-    /// <summary>The cluster connection of the options, with the certificate's password read from its variable.</summary>
-    private static ClusterConnection Connection(ClusterSettings c)
-    {
-        string? password = c.CertificatePasswordEnv is null ? null : Environment.GetEnvironmentVariable(c.CertificatePasswordEnv)
-            ?? throw new UsageException($"--certificate-password-env names '{c.CertificatePasswordEnv}', which is not set.");
-        try
-        {
-            return ClusterConnection.Parse(c.Url, c.ClusterId!, c.Certificate, password);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
     }
 
     /// <summary>

@@ -43,15 +43,7 @@ internal static class WorkerRun
         if (s.AdvertisedAddress is not null
             && (!IPAddress.TryParse(s.AdvertisedAddress, out advertised) || advertised.Equals(IPAddress.Any) || advertised.Equals(IPAddress.IPv6Any)))
             throw new UsageException($"--advertised-address must be this machine's IP address as the others reach it, such as 10.0.0.5, not '{s.AdvertisedAddress}'.");
-        string? password = null;
-        if (s.CertificatePasswordEnv is not null)
-        {
-            if (s.Certificate is null)
-                throw new UsageException("--certificate-password-env needs --certificate.");
-            password = Environment.GetEnvironmentVariable(s.CertificatePasswordEnv)
-                       ?? throw new UsageException($"--certificate-password-env: the environment variable '{s.CertificatePasswordEnv}' is not set.");
-        }
-        ClusterConnection connection = Usage(() => ClusterConnection.Parse(s.Cluster, s.ClusterId, s.Certificate, password));
+        ClusterConnection connection = ClusterOptions.Connection(s.Cluster, s.ClusterId, s.Certificate, s.CertificatePasswordEnv);
         var endpoints = new SiloEndpoints(s.SiloPort, s.GatewayPort, advertised);
 
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -60,7 +52,7 @@ internal static class WorkerRun
         ClusterLogging.WarningsToStandardError(builder.Logging, () => Volatile.Read(ref started));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-        Usage(() => builder.UseOrleans(silo =>
+        ClusterOptions.Usage(() => builder.UseOrleans(silo =>
         {
             silo.UseAdefCluster(connection, endpoints);
             silo.AddAdefWorker<AttackShardWorker>(o => o.Threads = s.Threads);
@@ -150,23 +142,6 @@ internal static class WorkerRun
         catch (Exception)
         {
             // A silo that failed to start may fail to stop as well; what failed is reported by the caller.
-        }
-    }
-
-    /// <summary>Runs <paramref name="action"/>, turning the library's <see cref="ArgumentException"/> (whose message names the
-    /// option) into a <see cref="UsageException"/> without .NET's "(Parameter ...)" suffix.</summary>
-    private static T Usage<T>(Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (ArgumentException e)
-        {
-            string message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
-            if (e is ArgumentOutOfRangeException { ActualValue: not null } range)
-                message = message.Replace($"{Environment.NewLine}Actual value was {range.ActualValue}.", "", StringComparison.Ordinal);
-            throw new UsageException(message);
         }
     }
 
