@@ -88,7 +88,8 @@ internal static class ClusterAttack
         CancellationToken cancel)
     {
         await using ClusterClientHost client = await ClusterClientHost.StartAsync(connection, cancellationToken: cancel);
-        return await new ClusterJobClient(client.Grains).RunAsync(request, rows =>
+        // One shard of rows per call: rows carry their PNGs, and a message must stay well below Orleans' size limit.
+        return await new ClusterJobClient(client.Grains) { MaxRowsPerCollect = request.Spec.ShardSize }.RunAsync(request, rows =>
         {
             onRows(rows);
             return ValueTask.CompletedTask;
