@@ -8,6 +8,9 @@ namespace Adef.Cluster;
 /// <summary>Joins silos and clients to an adef cluster: membership, ids, endpoints, failure detection and TLS.</summary>
 public static class ClusterHostingExtensions
 {
+    /// <summary>How long a client waits for a call's answer before it gives the call up (and the caller retries).</summary>
+    public static readonly TimeSpan ClientResponseTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// Configures a silo of the cluster: membership in Redis (or development clustering for <c>localhost://</c>), the
     /// cluster id and service id <see cref="ClusterConnection.ServiceId"/>, the silo and gateway ports and the advertised
@@ -85,6 +88,9 @@ public static class ClusterHostingExtensions
                 o.ServiceId = ClusterConnection.ServiceId;
             });
         }
+        // Every call a client makes is short (submit, collect one shard of rows, acknowledge): when the gateway it talks
+        // through dies, give up on the lost call after 10 s, not Orleans' default 30 s, and retry through another.
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ClientResponseTimeout);
         if (connection.UsesTls)
         {
             var certificate = ClusterCertificate.Load(connection);

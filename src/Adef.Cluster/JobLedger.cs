@@ -51,9 +51,12 @@ public sealed class JobLedger
     /// <summary>Whether every shard submitted is done or failed.</summary>
     public bool Finished => _done.Count + _failed.Count == _shards.Count;
 
-    /// <summary>Adds shards to the queue; a shard already known (queued, leased, done or failed) is skipped.</summary>
-    /// <returns>How many were added.</returns>
-    /// <exception cref="ArgumentException">A shard belongs to another job or lies outside the input list.</exception>
+    /// <summary>
+    /// Adds shards to the queue. A shard already queued, leased or with rows in the buffer is left as it is; a shard done
+    /// whose rows have left the buffer, or given up, is queued again: a client submits only shards it lacks rows of (a
+    /// client that was killed and resumed may have lost rows it had acknowledged, and <c>--resume</c> retries failed shards).
+    /// </summary>
+    /// <returns>How many were added or queued again.</returns>
     public int Add(IEnumerable<Shard> shards)
     {
         ArgumentNullException.ThrowIfNull(shards);
@@ -64,7 +67,15 @@ public sealed class JobLedger
                 throw new ArgumentException($"Shard {shard.Index} belongs to job '{shard.JobId}', not '{Spec.JobId}'.", nameof(shards));
             if (shard.First < 0 || shard.Count < 1 || shard.End > Spec.ImageCount)
                 throw new ArgumentException($"Shard {shard.Index} [{shard.First}, {shard.End}) lies outside the {Spec.ImageCount} image(s).", nameof(shards));
-            if (!_shards.TryAdd(shard.Index, shard)) continue;
+            if (!_shards.TryAdd(shard.Index, shard))
+            {
+                bool buffered = _buffer.Any(e => e.ShardIndex == shard.Index);
+                if (!(_done.Contains(shard.Index) && !buffered) && !_failed.ContainsKey(shard.Index)) continue;
+                if (_done.Remove(shard.Index)) AttackedTwice += shard.Count;
+                _failed.Remove(shard.Index);
+                _failures.Remove(shard.Index);
+                _shards[shard.Index] = shard;
+            }
             _queue.AddLast(shard.Index);
             added++;
         }

@@ -132,6 +132,34 @@ public class JobLedgerTests
     }
 
     [Fact]
+    public void AResumedClientGetsTheShardsItLacksAgainButNotThoseStillBufferedOrRunning()
+    {
+        var ledger = new JobLedger(Spec(images: 8, shardSize: 2), new ManualTime());
+        ledger.Add(ShardPlan.Cut("job", 8, 2));
+        Lease acknowledged = ledger.TryLease("w", null)!, buffered = ledger.TryLease("w", null)!;
+        ledger.TryLease("w", null); // still running when the client comes back
+        Lease failing = ledger.TryLease("w", null)!;
+        ledger.Complete(acknowledged.LeaseId, acknowledged.Shard.Index, Rows(acknowledged.Shard));
+        ledger.Acknowledge(ledger.Collect(0, 1000).Entries[^1].Sequence);
+        ledger.Complete(buffered.LeaseId, buffered.Shard.Index, Rows(buffered.Shard));
+        for (int i = 0; i < JobLedger.MaxFailures; i++)
+        {
+            ledger.Fail(failing.LeaseId, "no such file");
+            failing = ledger.TryLease("w", null) ?? failing;
+        }
+        Assert.Single(ledger.Failed);
+
+        // The client was killed after acknowledging shard 0 without keeping its rows; it resumes asking for everything.
+        Assert.Equal(2, ledger.Add(ShardPlan.Cut("job", 8, 2)));
+
+        var queued = new List<int>();
+        while (ledger.TryLease("w", null) is { } lease) queued.Add(lease.Shard.Index);
+        Assert.Equal([acknowledged.Shard.Index, failing.Shard.Index], queued.Order());
+        Assert.Empty(ledger.Failed);
+        Assert.Equal(2, ledger.AttackedTwice); // shard 0 will be attacked again
+    }
+
+    [Fact]
     public void LeaseIdsDifferAcrossLedgers()
     {
         // A re-created coordinator starts a new ledger; its ids must never repeat the old one's.

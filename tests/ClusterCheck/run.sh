@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cluster check: `adef attack --cluster` with real processes on 127.0.0.1. Starts redis-server on a free port, three
 # `adef worker` processes and a client on an untrained MNIST-A and random digits (`Samples cluster-inputs`), SIGKILLs one
-# worker while it works, and checks that results.csv lists every image exactly once with its PNG; then runs the same job
+# worker while it works, then the client, resumes the client with --resume, and checks that results.csv lists every
+# image exactly once with its PNG; then runs the same job
 # in one process and reports how many rows differ (different batch compositions round differently). Every process must
 # end within a fixed time; workers are stopped before Redis (silos hang when their membership store is already gone).
 #   tests/ClusterCheck/run.sh [IMAGES=600]
@@ -69,16 +70,23 @@ done
 joined=$(date +%s)
 
 attack=(--model "$work/in/mnist-a.onnx" --images "$work/in/digits-images-idx3-ubyte" --preset mnist --batch-size 16)
-echo "== client: $images digits in shards of 16; SIGKILL of worker 2 after 100 rows"
+echo "== client: $images digits in shards of 16; SIGKILL of worker 2 after 100 rows, of the client after 250, then --resume"
 client_start=$(date +%s.%N)
-timeout 120 "${adef[@]}" attack "${attack[@]}" "${cluster[@]}" --shard-size 16 --out "$work/cluster" >"$work/client.log" 2>&1 &
+# Not under `timeout`: SIGKILL must reach the client itself (timeout's child would outlive it); rows_above bounds the wait.
+"${adef[@]}" attack "${attack[@]}" "${cluster[@]}" --shard-size 16 --out "$work/cluster" >"$work/client.log" 2>&1 &
 client=$!
 csv="$work/cluster/results.csv"
-for _ in $(seq 1 600); do [[ -f "$csv" ]] && (( $(wc -l < "$csv") > 100 )) && break; sleep 0.1; done
+rows_above() { for _ in $(seq 1 900); do [[ -f "$csv" ]] && (( $(wc -l < "$csv") > $1 )) && return 0; kill -0 "$client" 2>/dev/null || return 1; sleep 0.1; done; return 1; }
+rows_above 100 || { kill -KILL "$client" 2>/dev/null; fail "the client wrote no 100 rows within 90 s"; }
 kill -KILL "${workers[1]}"
-killed_at=$(wc -l < "$csv")
+worker_killed_at=$(($(wc -l < "$csv") - 1))
 workers=("${workers[0]}" "${workers[2]}")
-wait "$client" || fail "the client exited with $? (124: it did not finish within 120 s)"
+rows_above 250 || { kill -KILL "$client" 2>/dev/null; fail "the client wrote no 250 rows within 90 s"; }
+kill -KILL "$client"
+wait "$client" 2>/dev/null || true
+client_killed_at=$(($(wc -l < "$csv") - 1))
+timeout 120 "${adef[@]}" attack "${attack[@]}" "${cluster[@]}" --shard-size 16 --out "$work/cluster" --resume >"$work/resumed.log" 2>&1 \
+  || fail "the resumed client exited with $? (124: it did not finish within 120 s)"
 client_seconds=$(echo "$(date +%s.%N) - $client_start" | bc)
 
 rows=$(($(wc -l < "$csv") - 1))
@@ -87,7 +95,7 @@ pngs=$(find "$work/cluster" -name '*.png' | wc -l)
 (( rows == images )) || fail "results.csv has $rows rows for $images images"
 (( unique == images )) || fail "results.csv has $unique distinct files for $images images"
 (( pngs == images )) || fail "$pngs PNGs for $images images"
-twice=$(grep -o '[0-9]* image(s) attacked twice' "$work/client.log" | cut -d' ' -f1)
+twice=$(grep -o '[0-9]* image(s) attacked twice' "$work/resumed.log" | cut -d' ' -f1)
 
 echo "== the same job in one process"
 single_start=$(date +%s.%N)
@@ -101,7 +109,8 @@ outcomes_differ=$(paste -d'|' <(cut -d, -f1,5 "$work/cluster.sorted") <(cut -d, 
 
 stop_workers || fail "a worker did not stop"
 kill -TERM "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""
-echo "cluster check passed: $images images, $rows rows each once, $pngs PNGs; worker 2 SIGKILLed after $((killed_at - 1)) rows;" \
+echo "cluster check passed: $images images, $rows rows each once, $pngs PNGs; worker 2 SIGKILLed after $worker_killed_at rows," \
+     "the client after $client_killed_at and resumed;" \
      "${twice:-0} image(s) attacked twice; workers joined in $((joined - started)) s; client ${client_seconds%.*} s (one process:" \
      "${single_seconds%.*} s); vs one process: $((differ / 2)) row(s) differ in some field, $outcomes_differ in outcome;" \
      "$(($(date +%s) - started)) s after the build"
