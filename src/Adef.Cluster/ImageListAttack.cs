@@ -73,7 +73,7 @@ public sealed class ImageListAttack
 
     /// <summary>
     /// Attacks the images <paramref name="indices"/> of the source, handing rows to <paramref name="onImages"/> in groups of
-    /// up to one batch as results finish (an unreadable file's row as soon as it is found). Cancellation hands over the
+    /// up to one batch as results finish (the rows of unreadable files once their window is read). Cancellation hands over the
     /// finished results, then throws <see cref="OperationCanceledException"/>.
     /// </summary>
     /// <param name="indices">Source indices, each at most once.</param>

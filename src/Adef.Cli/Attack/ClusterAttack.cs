@@ -78,7 +78,7 @@ internal static class ClusterAttack
             rows = report?.Rows,
             attackedTwice = report?.AttackedTwice,
             resubmissions = report?.Resubmissions,
-            failedShards = report?.Failed.Select(f => new { index = f.Shard.Index, first = f.Shard.First, count = f.Shard.Count, f.Failures, reason = f.Reason }),
+            failedShards = report?.Failed.Select(f => new { index = f.Shard.Index, first = f.Shard.First, count = f.Shard.Count, failures = f.Failures, reason = f.Reason }),
         };
         return new AttackRun.Streamed(seconds, interrupted, [], peak, failedImages, summary);
     }
