@@ -1,3 +1,4 @@
+using Adef.Cluster;
 using Adef.MLNet.Classifiers;
 using Adef.MLNet.Data;
 
@@ -31,14 +32,8 @@ internal sealed record InputFormat(int Width, int Height, ImagePreprocessing Pre
             if (width != model.Width || height != model.Height)
                 throw new UsageException($"--size {width},{height} does not match the model's fixed input of {model.Width}×{model.Height} (W×H).");
         }
-        ChannelOrder order = channels?.Trim().ToLowerInvariant() switch
-        {
-            null => model.Channels == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb,
-            "rgb" => ChannelOrder.Rgb,
-            "bgr" => ChannelOrder.Bgr,
-            "gray" or "grey" => ChannelOrder.Gray,
-            _ => throw new UsageException($"--channels must be rgb, bgr or gray, not '{channels}'."),
-        };
+        ChannelOrder order = AttackSpec.ChannelOrderOf(channels, model.Channels)
+            ?? throw new UsageException($"--channels must be rgb, bgr or gray, not '{channels}'.");
         int count = order == ChannelOrder.Gray ? 1 : 3;
         if (count != model.Channels)
             throw new UsageException($"--channels {order.ToString().ToLowerInvariant()} gives {count} channel(s), but the model takes {model.Channels}.");

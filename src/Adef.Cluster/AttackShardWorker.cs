@@ -16,10 +16,13 @@ namespace Adef.Cluster;
 /// fields of results.csv and carry the adversarial PNGs' bytes for the client to write.
 /// </remarks>
 /// <param name="models">The silo's model cache.</param>
-/// <param name="device">The device classifiers run on: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</param>
+/// <param name="device">The device classifiers run on: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (anything else is an
+/// <see cref="ArgumentException"/> when the worker is created).</param>
 public sealed class AttackShardWorker(ModelCache models, string device = "cpu") : IShardWorker
 {
     private const int MaxOpenSources = 4;
+    private readonly ComputeDevice _device = ComputeDevice.TryParse(device, out ComputeDevice parsed) ? parsed
+        : throw new ArgumentException($"The device must be cpu, cuda or cuda:N, not '{device}'.", nameof(device));
     private readonly object _sourcesGate = new();
     private readonly List<(string Key, ImageSource Source)> _sources = [];
 
@@ -30,9 +33,8 @@ public sealed class AttackShardWorker(ModelCache models, string device = "cpu") 
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(shard);
-        if (!ComputeDevice.TryParse(device, out ComputeDevice computeDevice))
-            throw new ArgumentException($"The device must be cpu, cuda or cuda:N, not '{device}'.", nameof(device));
-        using ModelLease<LoadedModel> lease = models.Use(job.ModelPath, job.ModelSha256, $"{computeDevice}\n{job.Attack.Describe()}", path => LoadedModel.Load(path, job.Attack, computeDevice));
+        using ModelLease<LoadedModel> lease = models.Use(job.ModelPath, job.ModelSha256, $"{_device}\n{job.Attack.Describe()}",
+            path => LoadedModel.Load(path, job.Attack, _device));
         LoadedModel model = lease.Model;
         ImageSource source = Source(job, model);
         if (source.Count != job.ImageCount)

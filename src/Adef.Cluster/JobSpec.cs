@@ -103,16 +103,25 @@ public sealed record AttackSpec(
     /// <exception cref="ArgumentException"><see cref="Channels"/> is none of rgb, bgr and gray, or the values do not fit the channels.</exception>
     public ImagePreprocessing Preprocessing(int modelChannels)
     {
-        ChannelOrder order = Channels?.Trim().ToLowerInvariant() switch
-        {
-            null => modelChannels == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb,
-            "rgb" => ChannelOrder.Rgb,
-            "bgr" => ChannelOrder.Bgr,
-            "gray" or "grey" => ChannelOrder.Gray,
-            _ => throw new ArgumentException($"Channels must be rgb, bgr or gray, not '{Channels}'.", nameof(Channels)),
-        };
+        ChannelOrder order = ChannelOrderOf(Channels, modelChannels)
+            ?? throw new ArgumentException($"Channels must be rgb, bgr or gray, not '{Channels}'.", nameof(Channels));
         return new ImagePreprocessing(order, Scale, Mean, Std);
     }
+
+    /// <summary>
+    /// The channel order a text names: <c>rgb</c>, <c>bgr</c>, <c>gray</c> or <c>grey</c> (any case); null text means gray for
+    /// a one-channel model and RGB otherwise. Null when the text names none of them.
+    /// </summary>
+    /// <param name="text">The text, or null for the model's default.</param>
+    /// <param name="modelChannels">The model's number of input channels.</param>
+    public static ChannelOrder? ChannelOrderOf(string? text, int modelChannels) => text?.Trim().ToLowerInvariant() switch
+    {
+        null => modelChannels == 1 ? ChannelOrder.Gray : ChannelOrder.Rgb,
+        "rgb" => ChannelOrder.Rgb,
+        "bgr" => ChannelOrder.Bgr,
+        "gray" or "grey" => ChannelOrder.Gray,
+        _ => null,
+    };
 
     /// <summary>
     /// ADef's or DeepFool's options: the preset (ADef), then every value that is set. ADef's default candidate ranks are cut
